@@ -1,0 +1,2 @@
+export * from "./primitives/varint.js";
+export { ProtocolError, type ProtocolErrorCode } from "./primitives/protocol-error.js";

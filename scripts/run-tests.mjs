@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+// Runs the test suite with node's test runner: unit tests from the compiled packages, then (unless
+// --unit) the integration suites under test/. Prints node's summary; exits non-zero on any failure.
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+
+const root = new URL("..", import.meta.url).pathname;
+const unitOnly = process.argv.includes("--unit");
+
+function findTests(dir, out = []) {
+  let entries;
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return out;
+  }
+  for (const name of entries) {
+    if (name === "node_modules") continue;
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) findTests(path, out);
+    else if (/\.test\.(m?js)$/.test(name)) out.push(path);
+  }
+  return out;
+}
+
+const files = [];
+for (const group of ["packages", "tools"]) {
+  for (const pkg of readdirSync(join(root, group))) files.push(...findTests(join(root, group, pkg, "dist")));
+}
+if (!unitOnly) files.push(...findTests(join(root, "test")));
+files.sort();
+
+const result = spawnSync(process.execPath, ["--test", "--test-reporter=spec", ...files], {
+  stdio: "inherit",
+  cwd: root,
+  env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "8" },
+});
+process.exit(result.status ?? 1);
