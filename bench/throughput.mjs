@@ -1,0 +1,524 @@
+#!/usr/bin/env node
+// Produce/consume throughput of a real Samsa broker, measured with librdkafka's rdkafka_performance.
+// Also exports the small harness that rss.mjs and startup.mjs share: build the load generator,
+// start/stop a broker process, create topics over the Kafka protocol, run and parse
+// rdkafka_performance.
+//
+//   node bench/throughput.mjs [--seconds 5] [--set key=value ...] [--keep]
+//
+// Each produce row runs for --seconds and is stopped with SIGINT (rdkafka_performance then prints
+// its summary); each consume row reads that topic from the beginning to its end.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const LOG_TAIL_LINES = 40;
+const MAX_CAPTURE_BYTES = 4 * 1024 * 1024;
+
+/** Builds (or reuses) .bench-out/rdkafka_performance and returns its path. */
+export function buildPerf() {
+  const res = spawnSync("sh", [join(ROOT, "bench/build-rdkafka-perf.sh")], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  if (res.status !== 0) throw new Error(`bench/build-rdkafka-perf.sh failed (exit ${res.status})`);
+  return res.stdout.trim().split("\n").pop();
+}
+
+/** Command-line options shared by the bench scripts: `--name value` pairs, repeatable `--set`. */
+export function parseArgs(argv, defaults) {
+  const opts = { ...defaults, set: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, "");
+    if (name === "set") opts.set.push(argv[++i]);
+    else if (typeof defaults[name] === "boolean") opts[name] = true;
+    else if (name in defaults) opts[name] = typeof defaults[name] === "number" ? Number(argv[++i]) : argv[++i];
+    else throw new Error(`unknown option ${argv[i]}; known: ${Object.keys(defaults).join(", ")}, set`);
+  }
+  return opts;
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+export function tempDataDir(label) {
+  return mkdtempSync(join(tmpdir(), `samsa-bench-${label}-`));
+}
+
+/** Path shown in printed commands: relative to the repository when inside it. */
+export function shown(path) {
+  const rel = relative(ROOT, path);
+  return rel.startsWith("..") ? path : rel;
+}
+
+export function brokerMain() {
+  // SAMSA_BENCH_BROKER points the benches at another main.js with the same CLI.
+  return process.env.SAMSA_BENCH_BROKER ?? join(ROOT, "packages/broker/dist/main.js");
+}
+
+/**
+ * Starts `node <broker main> start --data-dir DIR --listeners PLAINTEXT://127.0.0.1:PORT` and resolves
+ * once it prints a line containing `started`. `startupMs` is spawn-to-that-line.
+ */
+export async function startBroker({ dataDir, port, set = [], startTimeoutMs = 300_000 }) {
+  const listenPort = port ?? (await freePort());
+  const args = [
+    brokerMain(),
+    "start",
+    "--data-dir",
+    dataDir,
+    "--listeners",
+    `PLAINTEXT://127.0.0.1:${listenPort}`,
+    ...set.flatMap((kv) => ["--set", kv]),
+  ];
+  const command = ["node", shown(args[0]), ...args.slice(1)].join(" ");
+  const t0 = performance.now();
+  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const tail = [];
+  const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
+  const startupMs = await new Promise((resolve, reject) => {
+    let done = false;
+    const finish = (err, value) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(value);
+    };
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      finish(new Error(`broker did not print "started" within ${startTimeoutMs} ms:\n${tail.join("\n")}`));
+    }, startTimeoutMs);
+    const onLine = (line) => {
+      tail.push(line);
+      if (tail.length > LOG_TAIL_LINES) tail.shift();
+      if (line.includes("started")) finish(null, performance.now() - t0);
+    };
+    forEachLine(child.stdout, onLine);
+    forEachLine(child.stderr, onLine);
+    child.on("error", (err) => finish(err));
+    exited.then(({ code, signal }) =>
+      finish(new Error(`broker exited (code ${code}, signal ${signal}) before "started":\n${tail.join("\n")}`)),
+    );
+  });
+  return {
+    pid: child.pid,
+    port: listenPort,
+    bootstrap: `127.0.0.1:${listenPort}`,
+    command,
+    startupMs,
+    exited,
+    logTail: () => tail.join("\n"),
+    /** Sends `signal`; resolves with how the process ended and how long that took. */
+    async stop(signal = "SIGTERM", timeoutMs = 60_000) {
+      const t = performance.now();
+      child.kill(signal);
+      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+      const how = await exited;
+      clearTimeout(timer);
+      return { ...how, stopMs: performance.now() - t };
+    },
+  };
+}
+
+function forEachLine(stream, onLine) {
+  let buf = "";
+  stream.setEncoding("utf8");
+  stream.on("data", (chunk) => {
+    buf += chunk;
+    const lines = buf.split("\n");
+    buf = lines.pop().slice(-MAX_CAPTURE_BYTES);
+    for (const line of lines) onLine(line);
+  });
+}
+
+/** Resident set size and its peak, in MiB, from /proc. */
+export function rssMiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN);
+  return { rss: kb("VmRSS") / 1024, peak: kb("VmHWM") / 1024 };
+}
+
+// --- A minimal Kafka client: just enough for ApiVersions and CreateTopics. ---
+
+const API_VERSIONS = 18;
+const CREATE_TOPICS = 19;
+const CLIENT_ID = "samsa-bench";
+
+class Writer {
+  parts = [];
+  int8(v) {
+    const b = Buffer.alloc(1);
+    b.writeInt8(v);
+    return this.push(b);
+  }
+  int16(v) {
+    const b = Buffer.alloc(2);
+    b.writeInt16BE(v);
+    return this.push(b);
+  }
+  int32(v) {
+    const b = Buffer.alloc(4);
+    b.writeInt32BE(v);
+    return this.push(b);
+  }
+  uvarint(v) {
+    const bytes = [];
+    let n = v;
+    while (n > 0x7f) {
+      bytes.push((n & 0x7f) | 0x80);
+      n >>>= 7;
+    }
+    bytes.push(n);
+    return this.push(Buffer.from(bytes));
+  }
+  string(s, flexible) {
+    const b = Buffer.from(s, "utf8");
+    if (flexible) this.uvarint(b.length + 1);
+    else this.int16(b.length);
+    return this.push(b);
+  }
+  arrayLength(n, flexible) {
+    return flexible ? this.uvarint(n + 1) : this.int32(n);
+  }
+  push(b) {
+    this.parts.push(b);
+    return this;
+  }
+  build() {
+    return Buffer.concat(this.parts);
+  }
+}
+
+class Reader {
+  constructor(buf) {
+    this.buf = buf;
+    this.pos = 0;
+  }
+  int16() {
+    const v = this.buf.readInt16BE(this.pos);
+    this.pos += 2;
+    return v;
+  }
+  int32() {
+    const v = this.buf.readInt32BE(this.pos);
+    this.pos += 4;
+    return v;
+  }
+  uvarint() {
+    let v = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = this.buf[this.pos++];
+      if (b === undefined) throw new Error("truncated varint");
+      v += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return v;
+    }
+  }
+  skip(n) {
+    this.pos += n;
+  }
+  /** Returns null for a null string. */
+  string(flexible) {
+    const len = flexible ? this.uvarint() - 1 : this.int16();
+    if (len < 0) return null;
+    const s = this.buf.toString("utf8", this.pos, this.pos + len);
+    this.pos += len;
+    return s;
+  }
+  arrayLength(flexible) {
+    return flexible ? this.uvarint() - 1 : this.int32();
+  }
+  skipTaggedFields() {
+    const n = this.uvarint();
+    for (let i = 0; i < n; i++) {
+      this.uvarint();
+      this.skip(this.uvarint());
+    }
+  }
+}
+
+/** Sends one request on a fresh connection and resolves with the response bytes after the header. */
+export function kafkaRequest(bootstrap, { apiKey, apiVersion, body, flexible, timeoutMs = 60_000 }) {
+  const [host, port] = bootstrap.split(":");
+  const correlationId = 1;
+  const header = new Writer().int16(apiKey).int16(apiVersion).int32(correlationId).string(CLIENT_ID, false);
+  if (flexible) header.uvarint(0);
+  const payload = Buffer.concat([header.build(), body]);
+  const frame = Buffer.concat([new Writer().int32(payload.length).build(), payload]);
+  return new Promise((resolve, reject) => {
+    const sock = createConnection({ host, port: Number(port) });
+    let acc = Buffer.alloc(0);
+    const fail = (err) => {
+      sock.destroy();
+      reject(err);
+    };
+    sock.setTimeout(timeoutMs, () => fail(new Error(`no response to api ${apiKey} within ${timeoutMs} ms`)));
+    sock.on("error", fail);
+    sock.on("close", () => reject(new Error(`connection closed before response to api ${apiKey}`)));
+    sock.on("data", (chunk) => {
+      acc = Buffer.concat([acc, chunk]);
+      if (acc.length < 4) return;
+      const size = acc.readInt32BE(0);
+      if (size < 4 || size > MAX_CAPTURE_BYTES) return fail(new Error(`bad response size ${size}`));
+      if (acc.length < 4 + size) return;
+      const r = new Reader(acc.subarray(4, 4 + size));
+      const got = r.int32();
+      if (got !== correlationId) return fail(new Error(`correlation id ${got}, expected ${correlationId}`));
+      // ApiVersions responses always use header v0, whatever the version.
+      if (flexible && apiKey !== API_VERSIONS) r.skipTaggedFields();
+      sock.end();
+      resolve(r);
+    });
+    sock.write(frame);
+  });
+}
+
+/** Map of api key -> [min, max] version, from ApiVersions v0. */
+export async function apiVersions(bootstrap) {
+  const r = await kafkaRequest(bootstrap, { apiKey: API_VERSIONS, apiVersion: 0, body: Buffer.alloc(0) });
+  const errorCode = r.int16();
+  if (errorCode !== 0) throw new Error(`ApiVersions error code ${errorCode}`);
+  const ranges = new Map();
+  for (let n = r.int32(); n > 0; n--) ranges.set(r.int16(), [r.int16(), r.int16()]);
+  return ranges;
+}
+
+/**
+ * Creates topics (replication factor 1) with CreateTopics v2..v7, the highest both sides support.
+ * Resolves with the per-topic error codes; throws if any is non-zero (unless in `allowErrors`).
+ */
+export async function createTopics(bootstrap, topics, { timeoutMs = 120_000, allowErrors = [] } = {}) {
+  const range = (await apiVersions(bootstrap)).get(CREATE_TOPICS);
+  if (!range) throw new Error("broker does not list CreateTopics in ApiVersions");
+  const version = Math.min(7, range[1]);
+  if (version < Math.max(2, range[0])) throw new Error(`no common CreateTopics version (broker ${range})`);
+  const flexible = version >= 5;
+  const w = new Writer().arrayLength(topics.length, flexible);
+  for (const { name, partitions, configs = {} } of topics) {
+    w.string(name, flexible).int32(partitions).int16(1).arrayLength(0, flexible);
+    const entries = Object.entries(configs);
+    w.arrayLength(entries.length, flexible);
+    for (const [k, v] of entries) {
+      w.string(k, flexible).string(v, flexible);
+      if (flexible) w.uvarint(0);
+    }
+    if (flexible) w.uvarint(0);
+  }
+  w.int32(timeoutMs).int8(0);
+  if (flexible) w.uvarint(0);
+  const r = await kafkaRequest(bootstrap, {
+    apiKey: CREATE_TOPICS,
+    apiVersion: version,
+    body: w.build(),
+    flexible,
+    timeoutMs: timeoutMs + 10_000,
+  });
+  r.int32(); // throttle time
+  const results = [];
+  for (let n = r.arrayLength(flexible); n > 0; n--) {
+    const name = r.string(flexible);
+    if (version >= 7) r.skip(16); // topic id
+    const errorCode = r.int16();
+    const message = r.string(flexible);
+    if (flexible) {
+      r.skip(4 + 2); // partitions, replication factor
+      for (let c = r.arrayLength(flexible); c > 0; c--) {
+        r.string(true);
+        r.string(true);
+        r.skip(1 + 1 + 1); // read-only, source, sensitive
+        r.skipTaggedFields();
+      }
+      r.skipTaggedFields();
+    }
+    results.push({ name, errorCode, message });
+  }
+  const bad = results.filter((t) => t.errorCode !== 0 && !allowErrors.includes(t.errorCode));
+  if (bad.length > 0) throw new Error(`CreateTopics v${version} failed: ${JSON.stringify(bad)}`);
+  return results;
+}
+
+// --- rdkafka_performance ---
+
+/**
+ * Runs rdkafka_performance. With `sigintAfterMs` it is stopped by SIGINT after that long (it then
+ * prints its final summary). `timeoutMs` is a hard limit (SIGKILL).
+ */
+export function runPerf(bin, args, { sigintAfterMs, timeoutMs = 120_000 } = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d) => {
+      stdout = (stdout + d).slice(-MAX_CAPTURE_BYTES);
+    });
+    child.stderr.setEncoding("utf8").on("data", (d) => {
+      stderr = (stderr + d).slice(-MAX_CAPTURE_BYTES);
+    });
+    const sigint = sigintAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGINT"), sigintAfterMs);
+    let killedByTimeout = false;
+    const hard = setTimeout(() => {
+      killedByTimeout = true;
+      child.kill("SIGKILL");
+    }, timeoutMs);
+    child.on("error", reject);
+    child.on("exit", (code, signal) => {
+      clearTimeout(sigint);
+      clearTimeout(hard);
+      resolve({ code, signal, stdout, stderr, killedByTimeout, wallMs: performance.now() - t0 });
+    });
+  });
+}
+
+const PRODUCE_SUMMARY =
+  /% (\d+) messages produced \((\d+) bytes\), (\d+) delivered \(offset -?\d+, (\d+) failed\) in (\d+)ms: (\d+) msgs\/s and ([\d.]+) MB\/s/g;
+const CONSUME_SUMMARY = /% (\d+) messages \((\d+) bytes\) consumed in (\d+)ms: (\d+) msgs\/s \(([\d.]+) MB\/s\)/g;
+
+/** The last producer summary line: delivered messages, failures, rate. */
+export function parseProduce(stdout) {
+  const m = [...stdout.matchAll(PRODUCE_SUMMARY)].pop();
+  if (!m) return undefined;
+  return {
+    produced: Number(m[1]),
+    delivered: Number(m[3]),
+    failed: Number(m[4]),
+    elapsedMs: Number(m[5]),
+    msgsPerSec: Number(m[6]),
+    mbPerSec: Number(m[7]),
+  };
+}
+
+/** The last consumer summary line. */
+export function parseConsume(stdout) {
+  const m = [...stdout.matchAll(CONSUME_SUMMARY)].pop();
+  if (!m) return undefined;
+  return {
+    consumed: Number(m[1]),
+    bytes: Number(m[2]),
+    elapsedMs: Number(m[3]),
+    msgsPerSec: Number(m[4]),
+    mbPerSec: Number(m[5]),
+  };
+}
+
+/** librdkafka errors/warnings from a run, for the report when a row fails. */
+export function perfErrors(run) {
+  return `${run.stdout}\n${run.stderr}`
+    .split("\n")
+    .filter((l) => /^%[0-3]\||ERROR|error|failed/.test(l))
+    .slice(-5)
+    .join("\n");
+}
+
+export function quote(args) {
+  return args.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(" ");
+}
+
+export function partitionFlags(count) {
+  return Array.from({ length: count }, (_, p) => ["-p", String(p)]).flat();
+}
+
+export function printTable(header, rows) {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
+  const line = (cells) => cells.map((c, i) => String(c).padStart(widths[i])).join("  ");
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+}
+
+// --- the throughput benchmark ---
+
+const SIZES = [100, 1024];
+const ACKS = [1, -1];
+const PARTITIONS = [1, 4];
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2), { seconds: 5, "consume-timeout": 60, keep: false });
+  const bin = buildPerf();
+  const dataDir = tempDataDir("throughput");
+  const broker = await startBroker({ dataDir, set: opts.set });
+  console.log(`# broker: ${broker.command}  (started in ${broker.startupMs.toFixed(0)} ms)`);
+  console.log(`# rdkafka_performance: ${shown(bin)} (librdkafka ${librdkafkaVersion(bin)})`);
+  const results = [];
+  try {
+    for (const size of SIZES) {
+      for (const partitions of PARTITIONS) {
+        for (const acks of ACKS) {
+          const topic = `bench-s${size}-p${partitions}-a${acks === -1 ? "all" : acks}`;
+          await createTopics(broker.bootstrap, [{ name: topic, partitions }]);
+          results.push(await produceRow(bin, broker, { topic, size, partitions, acks, seconds: opts.seconds }));
+          results.push(
+            await consumeRow(bin, broker, { topic, size, partitions, acks, timeoutS: opts["consume-timeout"] }),
+          );
+        }
+      }
+    }
+  } finally {
+    const stop = await broker.stop();
+    console.log(`# broker stopped (${stop.signal ?? `exit ${stop.code}`}) in ${stop.stopMs.toFixed(0)} ms`);
+    if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
+  }
+  console.log("");
+  printTable(
+    ["mode", "size", "partitions", "acks", "messages", "msgs/s", "MB/s", "note"],
+    results.map((r) => [r.mode, r.size, r.partitions, r.acks, r.messages, r.msgsPerSec, r.mbPerSec, r.note]),
+  );
+  console.log("\n# reproduce (broker as above; topics created with CreateTopics, replication factor 1):");
+  results.forEach((r, i) => {
+    console.log(`# ${i + 1}. ${r.mode} ${r.size} B, ${r.partitions} partition(s), acks=${r.acks}`);
+    console.log(r.command);
+  });
+  if (results.some((r) => r.note !== "")) process.exitCode = 1;
+}
+
+async function produceRow(bin, broker, { topic, size, partitions, acks, seconds }) {
+  // One partition: pin it. Several: no -p, so librdkafka's default partitioner spreads keyless
+  // messages (sticky batches) over all of them.
+  const args = ["-P", "-t", topic, "-b", broker.bootstrap, "-s", String(size), "-a", String(acks)];
+  if (partitions === 1) args.push("-p", "0");
+  const run = await runPerf(bin, args, { sigintAfterMs: seconds * 1000, timeoutMs: seconds * 1000 + 60_000 });
+  const s = parseProduce(run.stdout);
+  const row = {
+    mode: "produce",
+    size,
+    partitions,
+    acks,
+    command: `timeout -s INT ${seconds} ${shown(bin)} ${quote(args)}`,
+  };
+  if (!s) return { ...row, messages: 0, msgsPerSec: "-", mbPerSec: "-", note: `no summary: ${perfErrors(run)}` };
+  const note = s.failed > 0 || s.delivered === 0 ? `${s.failed} failed: ${perfErrors(run)}` : "";
+  return { ...row, messages: s.delivered, msgsPerSec: s.msgsPerSec, mbPerSec: s.mbPerSec.toFixed(2), note };
+}
+
+async function consumeRow(bin, broker, { topic, size, partitions, acks, timeoutS }) {
+  const args = ["-C", "-t", topic, "-b", broker.bootstrap, ...partitionFlags(partitions), "-o", "beginning", "-e"];
+  const run = await runPerf(bin, args, { timeoutMs: timeoutS * 1000 });
+  const s = parseConsume(run.stdout);
+  const row = { mode: "consume", size, partitions, acks, command: `${shown(bin)} ${quote(args)}` };
+  if (!s) return { ...row, messages: 0, msgsPerSec: "-", mbPerSec: "-", note: `no summary: ${perfErrors(run)}` };
+  const note = run.killedByTimeout ? `did not reach the end within ${timeoutS} s` : "";
+  return { ...row, messages: s.consumed, msgsPerSec: s.msgsPerSec, mbPerSec: s.mbPerSec.toFixed(2), note };
+}
+
+export function librdkafkaVersion(bin) {
+  const out = spawnSync(bin, ["-h"], { encoding: "utf8" });
+  return /librdkafka version (\S+)/.exec(`${out.stdout}${out.stderr}`)?.[1] ?? "unknown";
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((err) => {
+    console.error(err instanceof Error ? err.message : err);
+    process.exit(1);
+  });
+}
