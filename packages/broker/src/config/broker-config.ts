@@ -1,0 +1,143 @@
+import { BROKER_CONFIG_DEFS } from "./broker-defs.js";
+import { type ConfigDef, longValue, normalizeValue } from "./config-def.js";
+import { ConfigError } from "./config-error.js";
+import { type Listener, parseListeners } from "./listeners.js";
+
+export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDef> = new Map(
+  BROKER_CONFIG_DEFS.map((d) => [d.name, d]),
+);
+
+/** Where a broker config's value comes from (DescribeConfigs' config_source names). */
+export type BrokerConfigSource = "STATIC_BROKER_CONFIG" | "DEFAULT_CONFIG";
+
+export interface BrokerConfigEntry {
+  readonly def: ConfigDef;
+  readonly value: string | null;
+  readonly source: BrokerConfigSource;
+}
+
+/**
+ * The validated, immutable broker configuration: Kafka's names, values in canonical string form and
+ * typed getters. Built once at start-up; a bad value is a ConfigError.
+ */
+export class BrokerConfig {
+  readonly #set: ReadonlyMap<string, string>;
+  /** Keys that are not broker configs we know (kept for the warning, ignored otherwise). */
+  readonly unknownKeys: readonly string[];
+  readonly nodeId: number;
+  readonly dataDir: string;
+  readonly listeners: readonly Listener[];
+  /** Listeners published to clients; same names as `listeners`. Port 0 means "the bound port". */
+  readonly advertisedListeners: readonly Listener[];
+
+  private constructor(set: Map<string, string>, unknownKeys: string[]) {
+    this.#set = set;
+    this.unknownKeys = unknownKeys;
+    this.nodeId = this.#resolveNodeId();
+    this.dataDir = this.get("log.dirs") ?? this.get("log.dir") ?? "./samsa-data";
+    if (this.dataDir.includes(","))
+      throw new ConfigError(`log.dirs: samsa supports one data directory, got '${this.dataDir}'`);
+    const protocolMap = this.#securityProtocolMap();
+    this.listeners = parseListeners(this.get("listeners") ?? "", protocolMap, "listeners");
+    const advertised = this.get("advertised.listeners");
+    this.advertisedListeners =
+      advertised === null ? this.listeners : parseListeners(advertised, protocolMap, "advertised.listeners");
+    for (const a of this.advertisedListeners) {
+      if (!this.listeners.some((l) => l.name === a.name)) {
+        throw new ConfigError(`advertised.listeners: listener ${a.name} is not one of listeners`);
+      }
+    }
+  }
+
+  /** Validates raw key/values (file first, overrides later win). Unknown keys are kept aside, not fatal. */
+  static from(values: Iterable<[string, string]>): BrokerConfig {
+    const set = new Map<string, string>();
+    const unknown: string[] = [];
+    for (const [key, raw] of values) {
+      const def = BROKER_CONFIG_BY_NAME.get(key);
+      if (def === undefined) {
+        unknown.push(key);
+        continue;
+      }
+      const r = normalizeValue(def, raw);
+      if ("error" in r) throw new ConfigError(r.error);
+      set.set(key, r.value);
+    }
+    return new BrokerConfig(set, unknown);
+  }
+
+  #resolveNodeId(): number {
+    const nodeId = this.#set.has("node.id") ? this.int("node.id") : undefined;
+    const brokerId = this.int("broker.id");
+    if (nodeId !== undefined && brokerId !== -1 && brokerId !== nodeId) {
+      throw new ConfigError(`broker.id (${brokerId}) and node.id (${nodeId}) must match`);
+    }
+    if (nodeId !== undefined) return nodeId;
+    if (brokerId < -1)
+      throw new ConfigError(`Invalid value ${brokerId} for configuration broker.id: Value must be at least 0`);
+    return brokerId === -1 ? this.int("node.id") : brokerId;
+  }
+
+  #securityProtocolMap(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const pair of (this.get("listener.security.protocol.map") ?? "").split(",")) {
+      if (pair.trim() === "") continue;
+      const [name, protocol, ...rest] = pair.split(":").map((s) => s.trim());
+      if (protocol === undefined || rest.length > 0 || name === "") {
+        throw new ConfigError(`listener.security.protocol.map: malformed entry '${pair}'`);
+      }
+      out.set(name.toUpperCase(), protocol.toUpperCase());
+    }
+    return out;
+  }
+
+  /** The value (explicit or default) in canonical form, or null. */
+  get(name: string): string | null {
+    const v = this.#set.get(name);
+    if (v !== undefined) return v;
+    const def = BROKER_CONFIG_BY_NAME.get(name);
+    if (def === undefined) throw new ConfigError(`unknown broker config ${name}`);
+    return def.default;
+  }
+
+  isSet(name: string): boolean {
+    return this.#set.has(name);
+  }
+
+  #required(name: string): string {
+    const v = this.get(name);
+    if (v === null) throw new ConfigError(`${name} has no value`);
+    return v;
+  }
+
+  int(name: string): number {
+    return Number(this.#required(name));
+  }
+
+  /** LONG as a number; Long.MAX_VALUE reads as Number.MAX_SAFE_INTEGER. */
+  long(name: string): number {
+    return longValue(this.#required(name));
+  }
+
+  double(name: string): number {
+    return Number(this.#required(name));
+  }
+
+  bool(name: string): boolean {
+    return this.#required(name) === "true";
+  }
+
+  list(name: string): string[] {
+    const v = this.get(name);
+    return v === null || v === "" ? [] : v.split(",");
+  }
+
+  entries(): BrokerConfigEntry[] {
+    return BROKER_CONFIG_DEFS.map((def) => {
+      const v = this.#set.get(def.name);
+      return v === undefined
+        ? { def, value: def.default, source: "DEFAULT_CONFIG" }
+        : { def, value: v, source: "STATIC_BROKER_CONFIG" };
+    });
+  }
+}

@@ -1,0 +1,221 @@
+import type { Socket } from "node:net";
+import type { Logger } from "pino";
+import { FrameError, FrameReader } from "./frame-reader.js";
+
+/** Who is on the other end; handlers see this in their context. */
+export interface ConnectionInfo {
+  readonly id: number;
+  readonly listenerName: string;
+  readonly securityProtocol: string;
+  readonly remoteAddress: string;
+  readonly remotePort: number;
+}
+
+/**
+ * Turns one request frame (without its size prefix) into the response chunks to write (size prefix
+ * included), or null when the request gets no response (acks=0 Produce). Throwing closes the
+ * connection: that is how decode errors and unknown APIs end it.
+ */
+export type Dispatcher = (
+  frame: Buffer,
+  conn: ConnectionInfo,
+) => readonly Buffer[] | null | Promise<readonly Buffer[] | null>;
+
+export interface ConnectionLimits {
+  /** socket.request.max.bytes: a larger (or negative) frame size closes the connection. */
+  readonly maxFrameBytes: number;
+  /** Requests in flight before reading pauses. */
+  readonly maxInFlightRequests: number;
+  /** Request bytes in flight before reading pauses (one request is always admitted). */
+  readonly maxInFlightBytes: number;
+  /** connections.max.idle.ms; 0 disables. */
+  readonly idleTimeoutMs: number;
+}
+
+interface Slot {
+  done: boolean;
+  response: readonly Buffer[] | null;
+  bytes: number;
+}
+
+/**
+ * One client connection: frames requests, runs them concurrently (pipelining) and writes responses
+ * strictly in request order. Reading pauses while too much is in flight or the socket's write
+ * buffer is full, so memory per connection is bounded.
+ */
+export class Connection {
+  readonly info: ConnectionInfo;
+  readonly #socket: Socket;
+  readonly #reader: FrameReader;
+  readonly #limits: ConnectionLimits;
+  readonly #dispatch: Dispatcher;
+  readonly #log: Logger;
+  /** In request order; bounded by maxInFlightRequests. */
+  readonly #slots: Slot[] = [];
+  #inFlightBytes = 0;
+  #closing = false;
+  #closed = false;
+  #waitingForDrain = false;
+  /** Set while #pump runs, so a synchronously answered request doesn't recurse into it. */
+  #pumping = false;
+  readonly #closedPromise: Promise<void>;
+  #idleWaiters: (() => void)[] = [];
+
+  constructor(socket: Socket, info: ConnectionInfo, limits: ConnectionLimits, dispatch: Dispatcher, log: Logger) {
+    this.#socket = socket;
+    this.info = info;
+    this.#limits = limits;
+    this.#dispatch = dispatch;
+    this.#log = log;
+    this.#reader = new FrameReader(limits.maxFrameBytes);
+    socket.setNoDelay(true);
+    this.#closedPromise = new Promise((resolve) => socket.once("close", () => resolve()));
+    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
+    socket.on("drain", () => {
+      this.#waitingForDrain = false;
+      this.#pump();
+    });
+    socket.on("error", (err) => this.#log.debug({ conn: info.id, err: err.message }, "socket error"));
+    socket.on("close", () => this.#onClose());
+    if (limits.idleTimeoutMs > 0) {
+      socket.setTimeout(limits.idleTimeoutMs, () => {
+        if (this.#slots.length === 0) this.destroy("idle");
+      });
+    }
+  }
+
+  get inFlight(): number {
+    return this.#slots.length;
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closing) return;
+    this.#reader.push(chunk);
+    this.#pump();
+  }
+
+  #canAdmit(): boolean {
+    if (this.#closing || this.#closed || this.#waitingForDrain) return false;
+    if (this.#slots.length >= this.#limits.maxInFlightRequests) return false;
+    return this.#slots.length === 0 || this.#inFlightBytes < this.#limits.maxInFlightBytes;
+  }
+
+  /** Admits buffered frames while under the limits; pauses or resumes reading accordingly. */
+  #pump(): void {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      this.#admitBuffered();
+    } finally {
+      this.#pumping = false;
+    }
+    if (this.#closed) return;
+    if (this.#canAdmit()) this.#socket.resume();
+    else this.#socket.pause();
+  }
+
+  #admitBuffered(): void {
+    while (this.#canAdmit()) {
+      let frame: Buffer | undefined;
+      try {
+        frame = this.#reader.next();
+      } catch (e) {
+        if (e instanceof FrameError) {
+          this.destroy(e.message);
+          return;
+        }
+        throw e;
+      }
+      if (frame === undefined) break;
+      this.#admit(frame);
+    }
+  }
+
+  #admit(frame: Buffer): void {
+    const slot: Slot = { done: false, response: null, bytes: frame.length };
+    this.#slots.push(slot);
+    this.#inFlightBytes += frame.length;
+    let result: ReturnType<Dispatcher>;
+    try {
+      result = this.#dispatch(frame, this.info);
+    } catch (e) {
+      this.#fail(e);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (response) => this.#complete(slot, response),
+        (e: unknown) => this.#fail(e),
+      );
+    } else {
+      this.#complete(slot, result);
+    }
+  }
+
+  #fail(e: unknown): void {
+    const err = e instanceof Error ? e : new Error(String(e));
+    this.#log.warn(
+      { conn: this.info.id, remote: this.info.remoteAddress, err: err.message, code: (err as { code?: unknown }).code },
+      "closing connection after request failure",
+    );
+    this.destroy(err.message);
+  }
+
+  #complete(slot: Slot, response: readonly Buffer[] | null): void {
+    slot.done = true;
+    slot.response = response;
+    if (this.#closed) return;
+    this.#flush();
+    this.#pump();
+  }
+
+  /** Writes finished responses from the head of the queue; later ones wait for earlier ones. */
+  #flush(): void {
+    let wrote = false;
+    while (this.#slots.length > 0 && this.#slots[0].done) {
+      const slot = this.#slots.shift()!;
+      this.#inFlightBytes -= slot.bytes;
+      if (slot.response === null) continue;
+      if (!wrote) this.#socket.cork();
+      wrote = true;
+      for (const chunk of slot.response) {
+        if (!this.#socket.write(chunk)) this.#waitingForDrain = true;
+      }
+    }
+    if (wrote) this.#socket.uncork();
+    if (this.#slots.length === 0) {
+      const waiters = this.#idleWaiters;
+      this.#idleWaiters = [];
+      for (const w of waiters) w();
+    }
+  }
+
+  /** Stops reading new requests, lets in-flight ones answer, then ends the connection. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closing = true;
+    this.#socket.pause();
+    if (this.#slots.length > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
+    this.#socket.end();
+    await this.#closedPromise;
+  }
+
+  destroy(reason: string): void {
+    if (this.#closed) return;
+    this.#log.debug({ conn: this.info.id, reason }, "closing connection");
+    this.#socket.destroy();
+    this.#onClose();
+  }
+
+  #onClose(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const waiters = this.#idleWaiters;
+    this.#idleWaiters = [];
+    for (const w of waiters) w();
+  }
+
+  get closed(): Promise<void> {
+    return this.#closedPromise;
+  }
+}

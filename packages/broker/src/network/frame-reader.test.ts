@@ -1,0 +1,49 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import fc from "fast-check";
+import { FrameError, FrameReader } from "./frame-reader.js";
+
+function frame(payload: Buffer): Buffer {
+  const size = Buffer.alloc(4);
+  size.writeInt32BE(payload.length);
+  return Buffer.concat([size, payload]);
+}
+
+test("property: frames survive any split of the stream", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 10 }),
+      fc.array(fc.integer({ min: 1, max: 50 }), { minLength: 1 }),
+      (payloads, cuts) => {
+        const stream = Buffer.concat(payloads.map((p) => frame(Buffer.from(p))));
+        const r = new FrameReader(1000);
+        const out: Buffer[] = [];
+        let pos = 0;
+        for (let i = 0; pos < stream.length; i++) {
+          const n = cuts[i % cuts.length];
+          r.push(stream.subarray(pos, pos + n));
+          pos += n;
+          for (let f = r.next(); f !== undefined; f = r.next()) out.push(Buffer.from(f));
+        }
+        assert.deepEqual(
+          out,
+          payloads.map((p) => Buffer.from(p)),
+        );
+        assert.equal(r.bufferedBytes, 0);
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test("oversized and negative sizes are frame errors, detected from the size alone", () => {
+  const r = new FrameReader(10);
+  r.push(Buffer.from([0, 0, 0, 11]));
+  assert.throws(() => r.next(), FrameError);
+  const n = new FrameReader(10);
+  n.push(Buffer.from([0xff, 0xff, 0xff, 0xfe]));
+  assert.throws(() => n.next(), FrameError);
+  const ok = new FrameReader(10);
+  ok.push(Buffer.from([0, 0, 0, 10, 1]));
+  assert.equal(ok.next(), undefined);
+});
