@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// Broker start-up time on a data dir with 1,000 partitions and --gb of records: after kill -9
+// (recovery scans what was not checkpointed) and after a clean shutdown. Start-up is measured from
+// spawning the process to its "started" line.
+//
+//   node bench/startup.mjs [--gb 1] [--partitions 1000] [--size 1024] [--data-dir DIR] [--keep] [--set k=v]
+//
+// Order: empty start -> create topic -> produce --gb -> kill -9 -> start (recovery) -> SIGTERM
+// (clean shutdown) -> start (clean). With --data-dir an existing dir from an earlier --keep run is
+// reused: no produce, only the two restarts.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, rmSync } from "node:fs";
+import { setTimeout as sleep } from "node:timers/promises";
+import {
+  buildPerf,
+  createTopics,
+  parseArgs,
+  parseProduce,
+  perfErrors,
+  printTable,
+  quote,
+  rssMiB,
+  runPerf,
+  shown,
+  startBroker,
+  tempDataDir,
+} from "./throughput.mjs";
+
+const GIB = 1024 ** 3;
+const opts = parseArgs(process.argv.slice(2), {
+  gb: 1,
+  partitions: 1000,
+  size: 1024,
+  "data-dir": "",
+  "settle-ms": 2000,
+  keep: false,
+});
+const topic = "startup-bench";
+const reuse = opts["data-dir"] !== "" && existsSync(opts["data-dir"]);
+const dataDir = opts["data-dir"] || tempDataDir("startup");
+mkdirSync(dataDir, { recursive: true });
+const rows = [];
+const notes = [];
+const record = async (phase, broker, ms) => {
+  await sleep(opts["settle-ms"]);
+  const { rss } = rssMiB(broker.pid);
+  rows.push([phase, ms.toFixed(0), rss.toFixed(1), gib(dataDir)]);
+};
+
+let broker;
+try {
+  broker = await startBroker({ dataDir, set: opts.set });
+  console.log(`# broker: ${broker.command}`);
+  if (!reuse) {
+    await record("start, empty data dir", broker, broker.startupMs);
+    await createTopics(broker.bootstrap, [{ name: topic, partitions: opts.partitions }]);
+    const messages = Math.ceil((opts.gb * GIB) / opts.size);
+    // Keyless messages with librdkafka's sticky partitioner: full batches, moving to a random
+    // partition every few ms, so all partitions get data over a run of this length.
+    const args = ["-P", "-t", topic, "-b", broker.bootstrap, "-s", String(opts.size), "-c", String(messages), "-q"];
+    const bin = buildPerf();
+    const run = await runPerf(bin, args, { timeoutMs: 3_600_000 });
+    const p = parseProduce(run.stdout);
+    if (!p || p.delivered !== messages) throw new Error(`produce incomplete: ${perfErrors(run)}`);
+    notes.push(`produced ${messages} x ${opts.size} B in ${(p.elapsedMs / 1000).toFixed(1)} s (${p.mbPerSec} MB/s)`);
+    notes.push(`produce: ${shown(bin)} ${quote(args)}`);
+  }
+
+  const killed = await broker.stop("SIGKILL");
+  broker = undefined;
+  notes.push(`kill -9 ${killed.signal === "SIGKILL" ? "done" : `raced an exit (code ${killed.code})`}`);
+  broker = await startBroker({ dataDir, set: opts.set });
+  await record("start after kill -9 (recovery)", broker, broker.startupMs);
+
+  const clean = await broker.stop("SIGTERM");
+  broker = undefined;
+  rows.push(["clean shutdown (SIGTERM to exit)", clean.stopMs.toFixed(0), "-", gib(dataDir)]);
+  if (clean.code !== 0) notes.push(`clean shutdown ended with code ${clean.code}, signal ${clean.signal}`);
+  broker = await startBroker({ dataDir, set: opts.set });
+  await record("start after clean shutdown", broker, broker.startupMs);
+} catch (err) {
+  console.error(`startup bench stopped early: ${err instanceof Error ? err.message : err}`);
+  process.exitCode = 1;
+} finally {
+  if (broker) await broker.stop("SIGTERM");
+  if (!opts.keep && !opts["data-dir"]) rmSync(dataDir, { recursive: true, force: true });
+}
+
+console.log("");
+printTable(["phase", "ms", "RSS MiB", "data GiB"], rows);
+console.log("");
+for (const n of notes) console.log(`# ${n}`);
+if (opts.keep) console.log(`# data dir kept: ${dataDir} (rerun with --data-dir ${dataDir})`);
+
+function gib(dir) {
+  const bytes = Number(execFileSync("du", ["-sb", dir], { encoding: "utf8" }).split("\t")[0]);
+  return (bytes / GIB).toFixed(2);
+}
