@@ -1,0 +1,31 @@
+// kafkajs 2.2.4 wiring shared by the tests: quiet logs, short retries (a failing broker should fail a
+// test quickly, not after kafkajs' default minute of backoff), and topic creation for clients that
+// cannot create topics themselves (kcat, Sarama at its default protocol version).
+import { Kafka, logLevel } from "kafkajs";
+
+export function kafkajsClient(bootstrap, clientId = "samsa-compat") {
+  return new Kafka({
+    clientId,
+    brokers: [bootstrap],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 3000,
+    requestTimeout: 10_000,
+    retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1000 },
+  });
+}
+
+/** Creates `topic` (one partition by default) through the broker's CreateTopics API and waits for it. */
+export async function createTopic(bootstrap, topic, { partitions = 1 } = {}) {
+  const admin = kafkajsClient(bootstrap, "samsa-compat-admin").admin();
+  await admin.connect();
+  try {
+    const created = await admin.createTopics({
+      topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }],
+      waitForLeaders: true,
+      timeout: 10_000,
+    });
+    if (!created) throw new Error(`CreateTopics: ${topic} already exists`);
+  } finally {
+    await admin.disconnect();
+  }
+}
