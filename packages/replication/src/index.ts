@@ -41,3 +41,23 @@ export { decrementSequence, incrementSequence, inSequence, MAX_SEQUENCE } from "
 export type { CompletionReason, DelayedOperation } from "./purgatory/delayed-operation.js";
 export { Purgatory, type PurgatoryOptions, type WatchOutcome } from "./purgatory/purgatory.js";
 export { ManualScheduler, type Scheduler, systemScheduler, type TimerHandle } from "./scheduler.js";
+export {
+  FINAL_EPOCH,
+  type FetchPartitionRequest,
+  type FetchPartitionSummary,
+  type FetchSessionErrorName,
+  INITIAL_EPOCH,
+  INVALID_SESSION_ID,
+  isFullFetch,
+  nextEpoch,
+} from "./fetch-session/fetch-metadata.js";
+export { CachedPartition, FetchSession } from "./fetch-session/fetch-session.js";
+export {
+  DEFAULT_MAX_FETCH_SESSIONS,
+  FETCH_SESSION_EVICTION_MS,
+  type FetchCompletion,
+  type FetchContext,
+  type FetchRequestMetadata,
+  FetchSessionCache,
+  type FetchSessionCacheOptions,
+} from "./fetch-session/fetch-session-cache.js";
