@@ -1,1 +1,20 @@
-export {};
+export { BufferPool } from "./buffer-pool.js";
+export { type LogConfig, type StorageLimits, defaultLogConfig, defaultStorageLimits } from "./config.js";
+export { StorageError, StorageErrorCode, type StorageErrorName } from "./errors.js";
+export { FilePool } from "./file-pool.js";
+export { type OpenMode, type StorageFile, type StorageFs, nodeFs } from "./fs/storage-fs.js";
+export { IndexCache } from "./index/index-cache.js";
+export { type EpochEntry, LeaderEpochCache, UNDEFINED_EPOCH, UNDEFINED_EPOCH_OFFSET } from "./leader-epoch-cache.js";
+export {
+  type AppendOptions,
+  type AppendResult,
+  EARLIEST_TIMESTAMP,
+  LATEST_TIMESTAMP,
+  Log,
+  type LogOpenOptions,
+  type LogReadResult,
+  MAX_TIMESTAMP,
+  type ReadOptions,
+  type TimestampAndOffset,
+} from "./log.js";
+export { type TopicPartition, partitionDirName, parsePartitionDirName } from "./log-files.js";

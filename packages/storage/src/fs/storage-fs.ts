@@ -1,0 +1,95 @@
+import * as fsp from "node:fs/promises";
+
+/**
+ * The slice of a file handle storage uses. `node:fs/promises` FileHandle satisfies it as is, so
+ * production pays nothing for the seam the simulated disk needs.
+ */
+export interface StorageFile {
+  read(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<{ bytesRead: number; buffer: Buffer }>;
+  write(
+    buffer: Buffer,
+    offset: number,
+    length: number,
+    position: number,
+  ): Promise<{ bytesWritten: number; buffer: Buffer }>;
+  sync(): Promise<void>;
+  truncate(length: number): Promise<void>;
+  stat(): Promise<{ size: number }>;
+  close(): Promise<void>;
+}
+
+/** Open modes storage needs: read-only, read-write of an existing file, create-exclusive read-write. */
+export type OpenMode = "r" | "r+" | "wx+";
+
+export interface StorageFs {
+  open(path: string, mode: OpenMode): Promise<StorageFile>;
+  readdir(dir: string): Promise<string[]>;
+  mkdir(dir: string): Promise<void>;
+  rename(from: string, to: string): Promise<void>;
+  unlink(path: string): Promise<void>;
+  /** Removes a directory and everything under it; no error if it is absent. */
+  rmdir(dir: string): Promise<void>;
+  exists(path: string): Promise<boolean>;
+  readFile(path: string): Promise<Buffer>;
+  /** Makes creations, renames and unlinks of entries in `dir` durable. */
+  syncDir(dir: string): Promise<void>;
+}
+
+export const nodeFs: StorageFs = {
+  open: (path, mode) => fsp.open(path, mode),
+  readdir: (dir) => fsp.readdir(dir),
+  mkdir: async (dir) => {
+    await fsp.mkdir(dir, { recursive: true });
+  },
+  rename: (from, to) => fsp.rename(from, to),
+  unlink: (path) => fsp.unlink(path),
+  rmdir: (dir) => fsp.rm(dir, { recursive: true, force: true }),
+  exists: async (path) => {
+    try {
+      await fsp.access(path);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  readFile: (path) => fsp.readFile(path),
+  syncDir: async (dir) => {
+    const handle = await fsp.open(dir, "r");
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  },
+};
+
+/** Writes the whole buffer at `position`, looping over short writes. */
+export async function writeFully(file: StorageFile, buf: Buffer, position: number): Promise<void> {
+  let done = 0;
+  while (done < buf.length) {
+    const { bytesWritten } = await file.write(buf, done, buf.length - done, position + done);
+    done += bytesWritten;
+  }
+}
+
+/** Reads up to `length` bytes at `position` into `buf`, looping over short reads; returns bytes read (less only at EOF). */
+export async function readFully(
+  file: StorageFile,
+  buf: Buffer,
+  offset: number,
+  length: number,
+  position: number,
+): Promise<number> {
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await file.read(buf, offset + done, length - done, position + done);
+    if (bytesRead === 0) break;
+    done += bytesRead;
+  }
+  return done;
+}

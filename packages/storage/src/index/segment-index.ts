@@ -1,0 +1,180 @@
+import { assert } from "@samsa/common";
+import type { PooledFile } from "../file-pool.js";
+import { readFully, writeFully } from "../fs/storage-fs.js";
+import type { Evictable, IndexCache } from "./index-cache.js";
+
+/**
+ * A sorted array of fixed-size entries backed by a file, as Kafka's AbstractIndex. Entries are
+ * appended in memory and written out by `persist` (before the segment's fsync); inactive indexes
+ * are unloaded under the IndexCache's bound and reloaded on demand.
+ */
+export abstract class SegmentIndex implements Evictable {
+  private buf: Buffer | null = Buffer.alloc(0);
+  private count = 0;
+  private persisted = 0;
+  /** Active indexes stay loaded and out of the cache. */
+  private active = true;
+
+  constructor(
+    readonly file: PooledFile,
+    readonly baseOffset: number,
+    readonly entrySize: number,
+    readonly maxEntries: number,
+    private readonly cache: IndexCache,
+  ) {
+    assert(maxEntries >= 1, "index must hold at least one entry");
+  }
+
+  get entries(): number {
+    return this.count;
+  }
+
+  get isFull(): boolean {
+    return this.count >= this.maxEntries;
+  }
+
+  get memoryBytes(): number {
+    return this.buf?.length ?? 0;
+  }
+
+  unload(): void {
+    if (this.active || this.persisted !== this.count) return;
+    this.buf = null;
+  }
+
+  /** Marks the index inactive: no more appends, memory governed by the cache. */
+  async deactivate(): Promise<void> {
+    await this.persist();
+    this.active = false;
+    if (this.buf && this.buf.length > this.count * this.entrySize) {
+      this.buf = Buffer.from(this.buf.subarray(0, this.count * this.entrySize));
+    }
+    this.cache.touch(this);
+  }
+
+  /** Makes an inactive index the active one again (after a truncation removed later segments). */
+  async activate(): Promise<void> {
+    await this.entriesBuffer();
+    this.active = true;
+    this.cache.forget(this);
+  }
+
+  forget(): void {
+    this.cache.forget(this);
+  }
+
+  /** Loads entries from the file; returns false if the file is not a sane index (caller rebuilds). */
+  async load(active: boolean): Promise<boolean> {
+    const data = await this.file.use(async (h) => {
+      const { size } = await h.stat();
+      const out = Buffer.alloc(size);
+      await readFully(h, out, 0, size, 0);
+      return out;
+    });
+    this.active = active;
+    if (data.length % this.entrySize !== 0 || data.length / this.entrySize > this.maxEntries) return false;
+    this.buf = data;
+    this.count = data.length / this.entrySize;
+    this.persisted = this.count;
+    if (!this.sane()) {
+      this.clearMemory();
+      return false;
+    }
+    if (!active) this.cache.touch(this);
+    return true;
+  }
+
+  private clearMemory(): void {
+    this.buf = Buffer.alloc(0);
+    this.count = 0;
+    this.persisted = 0;
+  }
+
+  protected async entriesBuffer(): Promise<Buffer> {
+    if (this.buf) {
+      if (!this.active) this.cache.touch(this);
+      return this.buf;
+    }
+    const size = this.count * this.entrySize;
+    const data = Buffer.alloc(size);
+    await this.file.use((h) => readFully(h, data, 0, size, 0));
+    this.buf = data;
+    this.cache.touch(this);
+    return data;
+  }
+
+  /** Entries in memory must be checked by subclasses: monotonic and within the segment. */
+  protected abstract sane(): boolean;
+
+  protected loadedBuffer(): Buffer {
+    assert(this.buf !== null, "index not loaded");
+    return this.buf;
+  }
+
+  protected appendEntry(write: (buf: Buffer, pos: number) => void): void {
+    assert(this.active, "append to an inactive index");
+    assert(!this.isFull, "append to a full index");
+    let buf = this.loadedBuffer();
+    const needed = (this.count + 1) * this.entrySize;
+    if (buf.length < needed) {
+      const grown = Buffer.alloc(
+        Math.min(Math.max(needed, buf.length * 2, 64 * this.entrySize), this.maxEntries * this.entrySize),
+      );
+      buf.copy(grown, 0, 0, this.count * this.entrySize);
+      buf = grown;
+      this.buf = grown;
+    }
+    write(buf, this.count * this.entrySize);
+    this.count++;
+  }
+
+  /** Largest slot whose key is <= target, or -1. `key` reads the sort key of slot i. */
+  protected static floorSlot(count: number, key: (slot: number) => number, target: number): number {
+    let lo = 0;
+    let hi = count - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (key(mid) <= target) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  /** Writes entries not yet in the file. */
+  async persist(): Promise<void> {
+    if (this.persisted === this.count) return;
+    const buf = this.loadedBuffer();
+    const from = this.persisted * this.entrySize;
+    const to = this.count * this.entrySize;
+    await this.file.use((h) => writeFully(h, buf.subarray(from, to), from));
+    this.persisted = this.count;
+  }
+
+  async sync(): Promise<void> {
+    await this.persist();
+    await this.file.use((h) => h.sync());
+  }
+
+  /** Keeps the first `slots` entries, in memory and in the file. */
+  protected async truncateToSlots(slots: number): Promise<void> {
+    if (slots >= this.count) return;
+    await this.entriesBuffer();
+    this.count = slots;
+    if (this.persisted > slots) {
+      this.persisted = slots;
+      await this.file.use((h) => h.truncate(slots * this.entrySize));
+    }
+  }
+
+  async reset(): Promise<void> {
+    this.clearMemory();
+    this.active = true;
+    this.cache.forget(this);
+    await this.file.use((h) => h.truncate(0));
+  }
+}

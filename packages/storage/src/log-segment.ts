@@ -1,0 +1,337 @@
+import { assert } from "@samsa/common";
+import { type BatchInfo, type ScanStop, scanBatches } from "./batch-scanner.js";
+import type { BufferPool } from "./buffer-pool.js";
+import type { LogConfig } from "./config.js";
+import type { FilePool, PooledFile } from "./file-pool.js";
+import { readFully, writeFully } from "./fs/storage-fs.js";
+import type { IndexCache } from "./index/index-cache.js";
+import { OffsetIndex } from "./index/offset-index.js";
+import { TimeIndex } from "./index/time-index.js";
+import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentPath } from "./log-files.js";
+
+export interface SegmentContext {
+  pool: FilePool;
+  indexCache: IndexCache;
+  config: LogConfig;
+}
+
+/** Bytes read from one segment: whole batches starting at `position`. */
+export interface SegmentRead {
+  /** Base offset of the first batch returned (may be below the fetch offset). */
+  firstBatchOffset: number;
+  position: number;
+  records: Buffer;
+  /** The pooled buffer behind `records`, to give back with BufferPool.release. */
+  pooled: Buffer;
+}
+
+/**
+ * One segment: a .log file of record batches plus its sparse offset and time indexes, as Kafka's
+ * LogSegment. Appends are serialized by the owning Log.
+ */
+export class LogSegment {
+  size: number;
+  /** Offset after the last batch; known for the active segment and after a scan. */
+  nextOffset: number;
+  /** Largest batch max timestamp in the segment, and the last offset of that batch. */
+  maxTimestampSoFar = -1;
+  offsetOfMaxTimestampSoFar = -1;
+  /** Wall-clock time the segment was created or loaded, for segment.ms. */
+  createdMs: number;
+  private bytesSinceLastIndexEntry = 0;
+
+  private constructor(
+    readonly baseOffset: number,
+    readonly dir: string,
+    readonly log: PooledFile,
+    readonly offsetIndex: OffsetIndex,
+    readonly timeIndex: TimeIndex,
+    size: number,
+    nowMs: number,
+  ) {
+    this.size = size;
+    this.nextOffset = baseOffset;
+    this.createdMs = nowMs;
+  }
+
+  static async create(ctx: SegmentContext, dir: string, baseOffset: number, nowMs: number): Promise<LogSegment> {
+    for (const suffix of [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX]) {
+      const path = segmentPath(dir, baseOffset, suffix);
+      // A leftover from a crashed roll or a truncation of this segment would be stale.
+      if (await ctx.pool.fs.exists(path)) await ctx.pool.fs.unlink(path);
+      const handle = await ctx.pool.fs.open(path, "wx+");
+      await handle.close();
+    }
+    return LogSegment.open(ctx, dir, baseOffset, 0, nowMs);
+  }
+
+  static open(ctx: SegmentContext, dir: string, baseOffset: number, size: number, nowMs: number): LogSegment {
+    const { pool, indexCache, config } = ctx;
+    return new LogSegment(
+      baseOffset,
+      dir,
+      pool.file(segmentPath(dir, baseOffset, LOG_SUFFIX)),
+      new OffsetIndex(
+        pool.file(segmentPath(dir, baseOffset, INDEX_SUFFIX)),
+        baseOffset,
+        config.segmentIndexBytes,
+        indexCache,
+      ),
+      new TimeIndex(
+        pool.file(segmentPath(dir, baseOffset, TIME_INDEX_SUFFIX)),
+        baseOffset,
+        config.segmentIndexBytes,
+        indexCache,
+      ),
+      size,
+      nowMs,
+    );
+  }
+
+  /** Loads the index files; false if either is missing or not sane (the caller then recovers). */
+  async loadIndexes(active: boolean): Promise<boolean> {
+    const fs = this.log.fs();
+    if (!(await fs.exists(this.offsetIndex.file.path)) || !(await fs.exists(this.timeIndex.file.path))) return false;
+    if (!(await this.offsetIndex.load(active)) || !(await this.timeIndex.load(active))) return false;
+    const lastIndexed = await this.offsetIndex.lastEntry();
+    if (lastIndexed.position > this.size) return false;
+    const lastTime = this.timeIndex.lastEntry;
+    this.maxTimestampSoFar = lastTime.timestamp;
+    this.offsetOfMaxTimestampSoFar = lastTime.offset;
+    return true;
+  }
+
+  /** Recreates missing index files (empty) before a rebuild. */
+  async ensureIndexFiles(): Promise<void> {
+    const fs = this.log.fs();
+    for (const file of [this.offsetIndex.file, this.timeIndex.file]) {
+      if (!(await fs.exists(file.path))) {
+        const h = await fs.open(file.path, "wx+");
+        await h.close();
+      }
+    }
+  }
+
+  get isIndexFull(): boolean {
+    return this.offsetIndex.isFull || this.timeIndex.isFull;
+  }
+
+  /**
+   * Appends batches already laid out in `records` (file position = this.size). `batches` gives
+   * each batch's offsets and timestamp with positions relative to `records`.
+   */
+  async append(records: Buffer, batches: readonly BatchInfo[], indexIntervalBytes: number): Promise<number> {
+    const physicalPosition = this.size;
+    await this.log.use((h) => writeFully(h, records, physicalPosition));
+    for (const b of batches) {
+      if (b.maxTimestamp > this.maxTimestampSoFar) {
+        this.maxTimestampSoFar = b.maxTimestamp;
+        this.offsetOfMaxTimestampSoFar = b.lastOffset;
+      }
+      if (this.bytesSinceLastIndexEntry > indexIntervalBytes) {
+        this.offsetIndex.append(b.lastOffset, physicalPosition + b.position);
+        this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+        this.bytesSinceLastIndexEntry = 0;
+      }
+      this.bytesSinceLastIndexEntry += b.size;
+      this.nextOffset = b.lastOffset + 1;
+    }
+    this.size += records.length;
+    return physicalPosition;
+  }
+
+  /**
+   * The first batch whose last offset is >= `offset`, searching from the index entry at or below
+   * it, and not past `maxPosition`; undefined if there is none.
+   */
+  async translateOffset(offset: number, maxPosition = this.size): Promise<BatchInfo | undefined> {
+    const start = await this.offsetIndex.lookup(offset);
+    return this.log.use(async (h) => {
+      const scan = scanBatches(h, {
+        start: start.position,
+        end: maxPosition,
+        verify: false,
+        maxBatchBytes: 0x7fffffff,
+      });
+      for await (const b of scan) {
+        if (b.lastOffset >= offset) return b;
+      }
+      return undefined;
+    });
+  }
+
+  /**
+   * Reads whole batches from the one holding `startOffset`, up to `maxBytes` (at least one batch
+   * if `minOneMessage`) and not past `maxPosition`. Undefined if the segment has nothing at or
+   * after `startOffset` below `maxPosition`.
+   */
+  async read(
+    startOffset: number,
+    maxBytes: number,
+    maxPosition: number,
+    minOneMessage: boolean,
+    buffers: BufferPool,
+  ): Promise<SegmentRead | undefined> {
+    const first = await this.translateOffset(startOffset, maxPosition);
+    if (!first) return undefined;
+    const available = maxPosition - first.position;
+    let length = Math.min(maxBytes, available);
+    if (minOneMessage && first.size > length) length = first.size;
+    if (length < first.size) {
+      return {
+        firstBatchOffset: first.baseOffset,
+        position: first.position,
+        records: Buffer.alloc(0),
+        pooled: Buffer.alloc(0),
+      };
+    }
+    const pooled = buffers.acquire(length);
+    const got = await this.log.use((h) => readFully(h, pooled, 0, length, first.position));
+    // Trim to whole batches: walk sizes within what was read.
+    let end = 0;
+    while (end + 12 <= got) {
+      const size = 12 + pooled.readInt32BE(end + 8);
+      if (size < 12 || end + size > got) break;
+      end += size;
+    }
+    assert(end >= first.size, "first batch shorter on disk than its header says");
+    return { firstBatchOffset: first.baseOffset, position: first.position, records: pooled.subarray(0, end), pooled };
+  }
+
+  /**
+   * Rebuilds indexes and statistics by scanning every batch, verifying CRCs, and truncates the
+   * file at the first torn or corrupt batch. Returns the bytes truncated and why the scan stopped.
+   */
+  async recover(
+    maxBatchBytes: number,
+    indexIntervalBytes: number,
+    onBatch: (b: BatchInfo) => void,
+  ): Promise<{ truncatedBytes: number; stop: ScanStop }> {
+    await this.ensureIndexFiles();
+    await this.offsetIndex.reset();
+    await this.timeIndex.reset();
+    this.maxTimestampSoFar = -1;
+    this.offsetOfMaxTimestampSoFar = -1;
+    this.bytesSinceLastIndexEntry = 0;
+    this.nextOffset = this.baseOffset;
+    const fileSize = await this.log.use(async (h) => (await h.stat()).size);
+    let validBytes = 0;
+    const stop = await this.log.use(async (h) => {
+      const scan = scanBatches(h, { start: 0, end: fileSize, verify: true, maxBatchBytes });
+      for (;;) {
+        const r = await scan.next();
+        if (r.done) return r.value;
+        const b = r.value;
+        if (b.baseOffset < this.nextOffset || b.lastOffset - this.baseOffset > 0x7fffffff) return "corrupt";
+        if (b.maxTimestamp > this.maxTimestampSoFar) {
+          this.maxTimestampSoFar = b.maxTimestamp;
+          this.offsetOfMaxTimestampSoFar = b.lastOffset;
+        }
+        if (this.bytesSinceLastIndexEntry > indexIntervalBytes && !this.isIndexFull) {
+          this.offsetIndex.append(b.lastOffset, b.position);
+          this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+          this.bytesSinceLastIndexEntry = 0;
+        }
+        this.bytesSinceLastIndexEntry += b.size;
+        this.nextOffset = b.lastOffset + 1;
+        validBytes = b.position + b.size;
+        onBatch(b);
+      }
+    });
+    if (validBytes < fileSize) await this.log.use((h) => h.truncate(validBytes));
+    this.size = validBytes;
+    this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    return { truncatedBytes: fileSize - validBytes, stop };
+  }
+
+  /** Scans from the last index entry to the end to learn nextOffset (clean open of the active segment). */
+  async loadNextOffset(): Promise<void> {
+    const start = await this.offsetIndex.lastEntry();
+    let next = this.baseOffset;
+    let pos = start.position;
+    await this.log.use(async (h) => {
+      const scan = scanBatches(h, { start: start.position, end: this.size, verify: false, maxBatchBytes: 0x7fffffff });
+      for await (const b of scan) {
+        next = b.lastOffset + 1;
+        pos = b.position + b.size;
+        if (b.maxTimestamp > this.maxTimestampSoFar) {
+          this.maxTimestampSoFar = b.maxTimestamp;
+          this.offsetOfMaxTimestampSoFar = b.lastOffset;
+        }
+      }
+    });
+    this.nextOffset = next;
+    this.bytesSinceLastIndexEntry = this.size - start.position;
+    assert(pos === this.size, "segment tail is not whole batches after a clean shutdown");
+  }
+
+  /**
+   * Removes the batch holding `offset` and everything after it. Returns the bytes removed.
+   */
+  async truncateTo(offset: number): Promise<number> {
+    const from = await this.translateOffset(offset);
+    if (!from) return 0;
+    await this.offsetIndex.truncateTo(offset);
+    await this.timeIndex.truncateTo(offset);
+    const removed = this.size - from.position;
+    await this.log.use((h) => h.truncate(from.position));
+    this.size = from.position;
+    this.nextOffset = from.baseOffset;
+    const lastIndexed = await this.offsetIndex.lastEntry();
+    this.bytesSinceLastIndexEntry = this.size - lastIndexed.position;
+    // Recompute the max timestamp over what remains from the time index plus the unindexed tail.
+    this.maxTimestampSoFar = this.timeIndex.lastEntry.timestamp;
+    this.offsetOfMaxTimestampSoFar = this.timeIndex.lastEntry.offset;
+    await this.log.use(async (h) => {
+      for await (const b of scanBatches(h, {
+        start: lastIndexed.position,
+        end: this.size,
+        verify: false,
+        maxBatchBytes: 0x7fffffff,
+      })) {
+        if (b.maxTimestamp > this.maxTimestampSoFar) {
+          this.maxTimestampSoFar = b.maxTimestamp;
+          this.offsetOfMaxTimestampSoFar = b.lastOffset;
+        }
+      }
+    });
+    return removed;
+  }
+
+  /** Writes index entries and fsyncs the log and both indexes. */
+  async flush(): Promise<void> {
+    await this.log.use((h) => h.sync());
+    await this.offsetIndex.sync();
+    await this.timeIndex.sync();
+  }
+
+  /** Called when a newer segment becomes active: record the final max timestamp, persist indexes. */
+  async onBecomeInactive(): Promise<void> {
+    this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    await this.offsetIndex.deactivate();
+    await this.timeIndex.deactivate();
+  }
+
+  /** Persists indexes and closes handles (they reopen on demand). */
+  async close(): Promise<void> {
+    this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    await this.offsetIndex.persist();
+    await this.timeIndex.persist();
+    await this.log.close();
+    await this.offsetIndex.file.close();
+    await this.timeIndex.file.close();
+  }
+
+  /** Renames files to `.deleted` (so a crash mid-delete leaves nothing loadable), then removes them. */
+  async delete(): Promise<void> {
+    this.offsetIndex.forget();
+    this.timeIndex.forget();
+    const fs = this.log.fs();
+    for (const file of [this.log, this.offsetIndex.file, this.timeIndex.file]) {
+      if (!(await fs.exists(file.path))) continue;
+      const deleted = file.path + DELETED_SUFFIX;
+      await file.rename(deleted);
+      await fs.unlink(deleted);
+    }
+  }
+}

@@ -1,0 +1,609 @@
+import { type Clock, assert } from "@samsa/common";
+import {
+  ATTRIBUTES_OFFSET,
+  MAX_TIMESTAMP_OFFSET,
+  TimestampType,
+  setBaseOffset,
+  setPartitionLeaderEpoch,
+  timestampType,
+  writeBatchCrc,
+  writeInt64,
+} from "@samsa/protocol";
+import { type BatchInfo, batchInfoAt, scanBatches } from "./batch-scanner.js";
+import type { BufferPool } from "./buffer-pool.js";
+import type { LogConfig } from "./config.js";
+import { StorageError } from "./errors.js";
+import type { FilePool } from "./file-pool.js";
+import type { IndexCache } from "./index/index-cache.js";
+import { type EpochEntry, LeaderEpochCache } from "./leader-epoch-cache.js";
+import { loadLog } from "./log-loader.js";
+import { LogSegment, type SegmentContext } from "./log-segment.js";
+import { Mutex } from "./mutex.js";
+
+export interface LogOpenOptions {
+  dir: string;
+  config: LogConfig;
+  pool: FilePool;
+  indexCache: IndexCache;
+  buffers: BufferPool;
+  clock: Clock;
+  /** From recovery-point-offset-checkpoint; 0 if unknown (scan everything). */
+  recoveryPoint?: number;
+  /** From log-start-offset-checkpoint. */
+  logStartOffset?: number;
+  /** True if the data dir was shut down cleanly: skip the CRC scan. */
+  hadCleanShutdown?: boolean;
+}
+
+export interface AppendOptions {
+  /** Leader appends assign offsets from the log end offset; follower appends keep theirs. */
+  assignOffsets: boolean;
+  /** Stamped into each batch on leader appends. */
+  leaderEpoch: number;
+}
+
+export interface AppendResult {
+  baseOffset: number;
+  lastOffset: number;
+  /** Set when a batch uses LogAppendTime: the broker's time written into it. */
+  logAppendTimeMs?: number;
+  /** File position of the first batch in its segment. */
+  position: number;
+  segmentBaseOffset: number;
+}
+
+export interface ReadOptions {
+  /** Return the first batch even if it is larger than maxBytes (KIP-74). */
+  minOneMessage: boolean;
+  /** Exclusive upper bound on offsets returned (the high watermark for consumers); defaults to the log end offset. */
+  maxOffset?: number;
+}
+
+export interface LogReadResult {
+  /** Whole batches; empty when nothing is available below maxOffset. */
+  records: Buffer;
+  /** Base offset of the first batch (may be below the fetch offset), or -1 if empty. */
+  firstBatchOffset: number;
+  logStartOffset: number;
+  logEndOffset: number;
+  highWatermark: number;
+  /** Gives the read buffer back to the pool; call once, after the bytes are written out. */
+  release(): void;
+}
+
+export interface TimestampAndOffset {
+  timestamp: number;
+  offset: number;
+  leaderEpoch: number;
+}
+
+/** ListOffsets sentinels. */
+export const LATEST_TIMESTAMP = -1;
+export const EARLIEST_TIMESTAMP = -2;
+export const MAX_TIMESTAMP = -3;
+
+const MAX_RELATIVE_OFFSET = 0x7fffffff;
+
+/**
+ * A partition's log: an ordered list of segments, the last one active. Mutations run one at a
+ * time under a mutex; reads run concurrently and see only fully appended batches.
+ */
+export class Log {
+  private segments: LogSegment[];
+  private lock = new Mutex();
+  private leo: number;
+  private startOffset: number;
+  private flushedOffset: number;
+  private flushInFlight: Promise<void> | null = null;
+  private closed = false;
+  /** Set by the broker; single node: advanced only over flushed data. */
+  highWatermark: number;
+  /** Number of fsync rounds run (group commit shares one among concurrent flush callers). */
+  flushRounds = 0;
+  /** Figures from opening: segments CRC-scanned and bytes cut from torn tails. */
+  readonly recovery: { recoveredSegments: number; truncatedBytes: number };
+
+  private constructor(
+    readonly dir: string,
+    public config: LogConfig,
+    private readonly ctx: SegmentContext,
+    private readonly buffers: BufferPool,
+    private readonly clock: Clock,
+    readonly leaderEpochCache: LeaderEpochCache,
+    loaded: Awaited<ReturnType<typeof loadLog>>,
+  ) {
+    this.segments = loaded.segments;
+    this.leo = loaded.logEndOffset;
+    this.startOffset = loaded.logStartOffset;
+    this.flushedOffset = loaded.recoveryPoint;
+    this.highWatermark = Math.min(loaded.recoveryPoint, loaded.logEndOffset);
+    this.recovery = { recoveredSegments: loaded.recoveredSegments, truncatedBytes: loaded.truncatedBytes };
+  }
+
+  static async open(opts: LogOpenOptions): Promise<Log> {
+    const fs = opts.pool.fs;
+    await fs.mkdir(opts.dir);
+    const ctx: SegmentContext = { pool: opts.pool, indexCache: opts.indexCache, config: opts.config };
+    const loaded = await loadLog(ctx, {
+      dir: opts.dir,
+      recoveryPoint: opts.recoveryPoint ?? 0,
+      logStartOffset: opts.logStartOffset ?? 0,
+      hadCleanShutdown: opts.hadCleanShutdown ?? false,
+      nowMs: opts.clock.nowMs(),
+    });
+    const epochs = await LeaderEpochCache.load(fs, opts.dir);
+    let changed = false;
+    for (const e of loaded.scannedEpochs) changed = epochs.assignInMemory(e.epoch, e.startOffset) || changed;
+    if (changed) await epochs.persist();
+    await epochs.truncateFromEnd(loaded.logEndOffset);
+    await epochs.truncateFromStart(loaded.logStartOffset);
+    return new Log(opts.dir, opts.config, ctx, opts.buffers, opts.clock, epochs, loaded);
+  }
+
+  get logEndOffset(): number {
+    return this.leo;
+  }
+
+  get logStartOffset(): number {
+    return this.startOffset;
+  }
+
+  /** Offset below which everything is fsynced (Kafka's recovery point). */
+  get recoveryPoint(): number {
+    return this.flushedOffset;
+  }
+
+  get segmentCount(): number {
+    return this.segments.length;
+  }
+
+  get sizeInBytes(): number {
+    return this.segments.reduce((sum, s) => sum + s.size, 0);
+  }
+
+  get segmentBaseOffsets(): number[] {
+    return this.segments.map((s) => s.baseOffset);
+  }
+
+  private get active(): LogSegment {
+    return this.segments[this.segments.length - 1];
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new StorageError("KAFKA_STORAGE_ERROR", `log ${this.dir} is closed`);
+  }
+
+  /** The segment holding `offset`: the last with baseOffset <= offset. */
+  private floorSegmentIndex(offset: number): number {
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    let found = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.segments[mid].baseOffset <= offset) {
+        found = mid;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return found;
+  }
+
+  /** Parses and checks the batches of an append; positions are relative to `records`. */
+  private parseBatches(records: Buffer): BatchInfo[] {
+    const batches: BatchInfo[] = [];
+    let pos = 0;
+    while (pos < records.length) {
+      const info = batchInfoAt(records, pos, pos);
+      if (typeof info === "string") throw new StorageError("CORRUPT_MESSAGE", `batch at ${pos}: ${info}`);
+      if (info.size > this.config.maxMessageBytes) {
+        throw new StorageError(
+          "MESSAGE_TOO_LARGE",
+          `batch of ${info.size} bytes exceeds max.message.bytes ${this.config.maxMessageBytes}`,
+        );
+      }
+      if (pos + info.size > records.length) throw new StorageError("CORRUPT_MESSAGE", `batch at ${pos} is truncated`);
+      batches.push(info);
+      pos += info.size;
+    }
+    if (records.length > this.config.segmentBytes) {
+      throw new StorageError(
+        "RECORD_LIST_TOO_LARGE",
+        `${records.length} bytes exceed segment.bytes ${this.config.segmentBytes}`,
+      );
+    }
+    return batches;
+  }
+
+  /**
+   * Appends validated batches. Leader appends patch base offsets and the partition leader epoch in
+   * place (outside the CRC); LogAppendTime batches get the broker's time and a new CRC.
+   */
+  append(records: Buffer, opts: AppendOptions): Promise<AppendResult> {
+    return this.lock.run(async () => {
+      this.checkOpen();
+      const batches = this.parseBatches(records);
+      if (batches.length === 0) throw new StorageError("CORRUPT_MESSAGE", "append of no batches");
+      let logAppendTimeMs: number | undefined;
+      if (opts.assignOffsets) {
+        let next = this.leo;
+        for (const b of batches) {
+          const delta = b.lastOffset - b.baseOffset;
+          setBaseOffset(records, b.position, next);
+          setPartitionLeaderEpoch(records, b.position, opts.leaderEpoch);
+          if (timestampType(records.readInt16BE(b.position + ATTRIBUTES_OFFSET)) === TimestampType.LOG_APPEND_TIME) {
+            logAppendTimeMs ??= this.clock.nowMs();
+            writeInt64(records, b.position + MAX_TIMESTAMP_OFFSET, logAppendTimeMs);
+            writeBatchCrc(records, b.position);
+            b.maxTimestamp = logAppendTimeMs;
+          }
+          b.baseOffset = next;
+          b.lastOffset = next + delta;
+          b.partitionLeaderEpoch = opts.leaderEpoch;
+          next = b.lastOffset + 1;
+        }
+      } else {
+        let expected = this.leo;
+        for (const b of batches) {
+          if (b.baseOffset < expected) {
+            throw new StorageError(
+              "UNKNOWN_SERVER_ERROR",
+              `out of order offsets: batch at ${b.baseOffset}, expected >= ${expected}`,
+            );
+          }
+          expected = b.lastOffset + 1;
+        }
+      }
+      const first = batches[0];
+      const last = batches[batches.length - 1];
+      const segment = await this.maybeRoll(records.length, first.baseOffset, last.lastOffset);
+      const position = await segment.append(records, batches, this.config.indexIntervalBytes);
+      let epochChanged = false;
+      for (const b of batches) {
+        if (b.partitionLeaderEpoch >= 0) {
+          epochChanged = this.leaderEpochCache.assignInMemory(b.partitionLeaderEpoch, b.baseOffset) || epochChanged;
+        }
+      }
+      if (epochChanged) await this.leaderEpochCache.persist();
+      this.leo = last.lastOffset + 1;
+      return {
+        baseOffset: first.baseOffset,
+        lastOffset: last.lastOffset,
+        logAppendTimeMs,
+        position,
+        segmentBaseOffset: segment.baseOffset,
+      };
+    });
+  }
+
+  private async maybeRoll(bytes: number, firstOffset: number, lastOffset: number): Promise<LogSegment> {
+    const segment = this.active;
+    if (
+      segment.size === 0 &&
+      segment.baseOffset <= firstOffset &&
+      lastOffset - segment.baseOffset <= MAX_RELATIVE_OFFSET
+    ) {
+      return segment;
+    }
+    const nowMs = this.clock.nowMs();
+    const shouldRoll =
+      segment.size + bytes > this.config.segmentBytes ||
+      (segment.size > 0 && nowMs - segment.createdMs > this.config.segmentMs) ||
+      segment.isIndexFull ||
+      lastOffset - segment.baseOffset > MAX_RELATIVE_OFFSET;
+    if (!shouldRoll) return segment;
+    return this.roll(firstOffset);
+  }
+
+  /** Starts a new active segment at `baseOffset` (at least the log end offset). */
+  private async roll(baseOffset: number): Promise<LogSegment> {
+    const old = this.active;
+    const newBase = Math.max(baseOffset, this.leo);
+    if (old.size === 0) {
+      // An empty active segment is replaced rather than left behind.
+      this.segments.pop();
+      await old.delete();
+    } else {
+      await old.onBecomeInactive();
+    }
+    const segment = await LogSegment.create(this.ctx, this.dir, newBase, this.clock.nowMs());
+    this.segments.push(segment);
+    await this.ctx.pool.fs.syncDir(this.dir);
+    return segment;
+  }
+
+  /** Forces a new segment (tests, retention of the active segment). */
+  rollNow(): Promise<void> {
+    return this.lock.run(async () => {
+      this.checkOpen();
+      if (this.active.size > 0) await this.roll(this.leo);
+    });
+  }
+
+  /**
+   * Reads whole batches from the one holding `fetchOffset`, from a single segment. Throws
+   * OFFSET_OUT_OF_RANGE below the log start offset or above the log end offset.
+   */
+  async read(fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<LogReadResult> {
+    this.checkOpen();
+    const leo = this.leo;
+    const segments = this.segments;
+    const base = {
+      logStartOffset: this.startOffset,
+      logEndOffset: leo,
+      highWatermark: this.highWatermark,
+    };
+    if (fetchOffset < this.startOffset || fetchOffset > leo) {
+      throw new StorageError(
+        "OFFSET_OUT_OF_RANGE",
+        `fetch offset ${fetchOffset} outside [${this.startOffset}, ${leo}] of ${this.dir}`,
+      );
+    }
+    const maxOffset = Math.min(opts.maxOffset ?? leo, leo);
+    const empty = { ...base, records: Buffer.alloc(0), firstBatchOffset: -1, release: () => {} };
+    if (fetchOffset >= maxOffset) return empty;
+    const maxOffsetSegment = this.floorSegmentIndex(maxOffset);
+    for (let i = Math.max(0, this.floorSegmentIndex(fetchOffset)); i < segments.length; i++) {
+      const segment = segments[i];
+      let maxPosition = segment.size;
+      if (i === maxOffsetSegment && maxOffset < leo) {
+        const bound = await segment.translateOffset(maxOffset, maxPosition);
+        if (bound) maxPosition = bound.position;
+      } else if (i > maxOffsetSegment) {
+        break;
+      }
+      const read = await segment.read(fetchOffset, maxBytes, maxPosition, opts.minOneMessage, this.buffers);
+      if (!read) continue;
+      return {
+        ...base,
+        records: read.records,
+        firstBatchOffset: read.records.length > 0 ? read.firstBatchOffset : -1,
+        release: () => this.buffers.release(read.pooled),
+      };
+    }
+    return empty;
+  }
+
+  /**
+   * Fsyncs everything up to `upToOffset` (default: the log end offset) with group commit:
+   * callers arriving while a round runs wait for it, then share the next one. Returns the flushed
+   * offset (the new recovery point).
+   */
+  async flush(upToOffset?: number): Promise<number> {
+    const target = Math.min(upToOffset ?? this.leo, this.leo);
+    while (this.flushedOffset < target) {
+      this.flushInFlight ??= this.flushRound().finally(() => {
+        this.flushInFlight = null;
+      });
+      await this.flushInFlight;
+    }
+    return this.flushedOffset;
+  }
+
+  private async flushRound(): Promise<void> {
+    this.checkOpen();
+    const target = this.leo;
+    const from = Math.max(0, this.floorSegmentIndex(this.flushedOffset));
+    for (const segment of this.segments.slice(from)) await segment.flush();
+    this.flushRounds++;
+    this.flushedOffset = Math.max(this.flushedOffset, target);
+  }
+
+  /** ListOffsets: earliest/latest/max-timestamp sentinels, or the first batch with max timestamp >= ts. */
+  async offsetForTimestamp(timestamp: number): Promise<TimestampAndOffset | undefined> {
+    this.checkOpen();
+    const epochAt = (offset: number) => this.leaderEpochCache.all.findLast((e) => e.startOffset <= offset)?.epoch ?? -1;
+    if (timestamp === EARLIEST_TIMESTAMP)
+      return { timestamp: -1, offset: this.startOffset, leaderEpoch: epochAt(this.startOffset) };
+    if (timestamp === LATEST_TIMESTAMP)
+      return { timestamp: -1, offset: this.leo, leaderEpoch: this.leaderEpochCache.latest?.epoch ?? -1 };
+    if (timestamp === MAX_TIMESTAMP) return this.maxTimestampAndOffset();
+    for (const segment of this.segments) {
+      if (segment.maxTimestampSoFar < timestamp) continue;
+      const entry = await segment.timeIndex.lookup(timestamp);
+      const start = await segment.offsetIndex.lookup(entry.offset);
+      const found = await segment.log.use(async (h) => {
+        for await (const b of scanBatches(h, {
+          start: start.position,
+          end: segment.size,
+          verify: false,
+          maxBatchBytes: MAX_RELATIVE_OFFSET,
+        })) {
+          if (b.maxTimestamp >= timestamp && b.lastOffset >= this.startOffset) return b;
+        }
+        return undefined;
+      });
+      if (found) {
+        const offset = Math.max(found.baseOffset, this.startOffset);
+        return { timestamp: found.maxTimestamp, offset, leaderEpoch: found.partitionLeaderEpoch };
+      }
+    }
+    return undefined;
+  }
+
+  /** The largest batch max timestamp and the last offset of that batch, or undefined if empty. */
+  maxTimestampAndOffset(): TimestampAndOffset | undefined {
+    let best: LogSegment | undefined;
+    for (const s of this.segments)
+      if (s.maxTimestampSoFar >= 0 && (!best || s.maxTimestampSoFar > best.maxTimestampSoFar)) best = s;
+    if (!best) return undefined;
+    const offset = best.offsetOfMaxTimestampSoFar;
+    return {
+      timestamp: best.maxTimestampSoFar,
+      offset,
+      leaderEpoch: this.leaderEpochCache.all.findLast((e) => e.startOffset <= offset)?.epoch ?? -1,
+    };
+  }
+
+  /** OffsetForLeaderEpoch. */
+  endOffsetForEpoch(epoch: number): EpochEntry & { endOffset: number } {
+    return this.leaderEpochCache.endOffsetFor(epoch, this.leo);
+  }
+
+  /**
+   * Removes everything from `offset` on (follower truncation). The batch holding `offset` goes
+   * whole, so the new log end offset is a batch boundary <= offset. Returns true if anything went.
+   */
+  truncateTo(offset: number): Promise<boolean> {
+    return this.lock.run(async () => {
+      this.checkOpen();
+      assert(offset >= 0, "truncation offset must not be negative");
+      if (offset >= this.leo) return false;
+      if (offset <= this.segments[0].baseOffset) {
+        await this.truncateFullyAndStartAtLocked(offset);
+        return true;
+      }
+      const keep = this.floorSegmentIndex(offset);
+      const dropped = this.segments.splice(keep + 1);
+      for (const s of dropped.reverse()) await s.delete();
+      const active = this.active;
+      if (dropped.length > 0) {
+        await active.offsetIndex.activate();
+        await active.timeIndex.activate();
+      }
+      await active.truncateTo(offset);
+      await this.ctx.pool.fs.syncDir(this.dir);
+      this.leo = active.nextOffset;
+      this.afterTruncation();
+      await this.leaderEpochCache.truncateFromEnd(this.leo);
+      return true;
+    });
+  }
+
+  /** Deletes all segments and restarts the log empty at `offset` (also the new log start offset). */
+  truncateFullyAndStartAt(offset: number): Promise<void> {
+    return this.lock.run(() => this.truncateFullyAndStartAtLocked(offset));
+  }
+
+  private async truncateFullyAndStartAtLocked(offset: number): Promise<void> {
+    this.checkOpen();
+    const old = this.segments;
+    this.segments = [];
+    for (const s of old) await s.delete();
+    this.segments.push(await LogSegment.create(this.ctx, this.dir, offset, this.clock.nowMs()));
+    await this.ctx.pool.fs.syncDir(this.dir);
+    this.leo = offset;
+    this.startOffset = offset;
+    this.flushedOffset = offset;
+    this.highWatermark = offset;
+    await this.leaderEpochCache.clear();
+  }
+
+  private afterTruncation(): void {
+    this.flushedOffset = Math.min(this.flushedOffset, this.leo);
+    this.highWatermark = Math.min(this.highWatermark, this.leo);
+    this.startOffset = Math.min(this.startOffset, this.leo);
+  }
+
+  /**
+   * DeleteRecords: moves the log start offset to `offset` (at most the high watermark) and drops
+   * segments wholly below it. Returns the new log start offset.
+   */
+  deleteRecordsBefore(offset: number): Promise<number> {
+    return this.lock.run(async () => {
+      this.checkOpen();
+      if (offset > this.highWatermark || offset < 0) {
+        throw new StorageError(
+          "OFFSET_OUT_OF_RANGE",
+          `cannot move log start offset to ${offset}: high watermark is ${this.highWatermark}`,
+        );
+      }
+      if (offset > this.startOffset) {
+        this.startOffset = offset;
+        await this.leaderEpochCache.truncateFromStart(offset);
+        await this.deleteSegmentsLocked((_s, next) => next !== undefined && next.baseOffset <= this.startOffset);
+      }
+      return this.startOffset;
+    });
+  }
+
+  /**
+   * Retention at segment granularity: by time (retention.ms against each segment's largest
+   * timestamp), by size (retention.bytes), and segments below the log start offset. Only segments
+   * wholly below the high watermark go. Returns the number of segments deleted.
+   */
+  deleteOldSegments(): Promise<number> {
+    return this.lock.run(async () => {
+      this.checkOpen();
+      const nowMs = this.clock.nowMs();
+      const { retentionMs, retentionBytes, cleanupPolicy } = this.config;
+      let deleted = await this.deleteSegmentsLocked(
+        (_s, next) => next !== undefined && next.baseOffset <= this.startOffset,
+      );
+      if (!cleanupPolicy.includes("delete")) return deleted;
+      if (retentionMs >= 0) {
+        deleted += await this.deleteSegmentsLocked((s) => {
+          const largest = s.maxTimestampSoFar >= 0 ? s.maxTimestampSoFar : s.createdMs;
+          return nowMs - largest > retentionMs;
+        });
+      }
+      if (retentionBytes >= 0) {
+        let excess = this.sizeInBytes - retentionBytes;
+        deleted += await this.deleteSegmentsLocked((s) => {
+          if (excess - s.size < 0) return false;
+          excess -= s.size;
+          return true;
+        });
+      }
+      return deleted;
+    });
+  }
+
+  /**
+   * Deletes the longest prefix of segments matching `predicate` whose offsets are all below the
+   * high watermark. If that would take the active segment, a new one is rolled first.
+   */
+  private async deleteSegmentsLocked(
+    predicate: (s: LogSegment, next: LogSegment | undefined) => boolean,
+  ): Promise<number> {
+    let count = 0;
+    while (count < this.segments.length) {
+      const s = this.segments[count];
+      const next = this.segments[count + 1];
+      const upperBound = next ? next.baseOffset : this.leo;
+      if (upperBound > this.highWatermark || !predicate(s, next)) break;
+      if (!next && s.size === 0) break;
+      count++;
+    }
+    if (count === 0) return 0;
+    if (count === this.segments.length) await this.roll(this.leo);
+    const victims = this.segments.splice(0, count);
+    for (const s of victims) await s.delete();
+    await this.ctx.pool.fs.syncDir(this.dir);
+    if (this.segments[0].baseOffset > this.startOffset) {
+      this.startOffset = this.segments[0].baseOffset;
+      await this.leaderEpochCache.truncateFromStart(this.startOffset);
+    }
+    return count;
+  }
+
+  /** Flushes, persists indexes and closes file handles. */
+  close(): Promise<void> {
+    return this.lock.run(async () => {
+      if (this.closed) return;
+      await this.flush();
+      for (const s of this.segments) await s.close();
+      this.closed = true;
+    });
+  }
+
+  /** Closes without flushing and removes the directory (the manager renames it first). */
+  delete(): Promise<void> {
+    return this.lock.run(async () => {
+      this.closed = true;
+      for (const s of this.segments) {
+        s.offsetIndex.forget();
+        s.timeIndex.forget();
+        await s.log.close();
+        await s.offsetIndex.file.close();
+        await s.timeIndex.file.close();
+      }
+      this.segments = [];
+    });
+  }
+
+  get segmentsForTesting(): readonly LogSegment[] {
+    return this.segments;
+  }
+}
