@@ -1,12 +1,5 @@
 export type { PartitionErrorName, ProducerErrorName } from "./errors.js";
 export {
-  type EpochEndOffset,
-  type EpochEntry,
-  LeaderEpochCache,
-  UNDEFINED_EPOCH,
-  UNDEFINED_EPOCH_OFFSET,
-} from "./partition/leader-epoch-cache.js";
-export {
   type HighWatermarkPolicy,
   NO_LEADER_EPOCH,
   PartitionState,

@@ -1,6 +1,5 @@
 import { assert } from "@samsa/common";
 import type { PartitionErrorName } from "../errors.js";
-import { LeaderEpochCache } from "./leader-epoch-cache.js";
 
 /**
  * What the local replica contributes to the high watermark. `flushed` (the default) counts only
@@ -39,7 +38,6 @@ export class PartitionState {
   readonly partition: number;
   readonly localBrokerId: number;
   readonly highWatermarkPolicy: HighWatermarkPolicy;
-  readonly epochs = new LeaderEpochCache();
   private epoch: number;
   private startOffset: number;
   private endOffset: number;
@@ -64,7 +62,6 @@ export class PartitionState {
     assert(this.isrSet.has(init.localBrokerId), "the leader is in its own ISR");
     this.hw = Math.min(Math.max(init.highWatermark ?? 0, init.logStartOffset), this.candidateHighWatermark());
     this.maybeAdvanceHighWatermark();
-    if (init.leaderEpoch >= 0) this.epochs.assign(init.leaderEpoch, init.logEndOffset);
   }
 
   get leaderEpoch(): number {
@@ -107,14 +104,16 @@ export class PartitionState {
     return undefined;
   }
 
-  /** A new leader epoch starts at the current log end offset (Kafka's epoch start offset). */
+  /**
+   * A new leader epoch; the caller records its start offset (the log end offset) in the log's
+   * leader epoch cache, which storage owns and persists.
+   */
   becomeLeader(leaderEpoch: number, isr: readonly number[] = [this.localBrokerId]): boolean {
     assert(leaderEpoch >= this.epoch, "leader epochs only grow");
     assert(isr.includes(this.localBrokerId), "the leader is in its own ISR");
     this.epoch = leaderEpoch;
     this.isrSet = new Set(isr);
     for (const id of this.followerEndOffsets.keys()) if (!this.isrSet.has(id)) this.followerEndOffsets.delete(id);
-    this.epochs.assign(leaderEpoch, this.endOffset);
     return this.maybeAdvanceHighWatermark();
   }
 
@@ -145,10 +144,7 @@ export class PartitionState {
    */
   incrementLogStartOffset(newLogStartOffset: number): PartitionErrorName | undefined {
     if (newLogStartOffset < 0 || newLogStartOffset > this.hw) return "OFFSET_OUT_OF_RANGE";
-    if (newLogStartOffset > this.startOffset) {
-      this.startOffset = newLogStartOffset;
-      this.epochs.truncateFromStart(newLogStartOffset);
-    }
+    if (newLogStartOffset > this.startOffset) this.startOffset = newLogStartOffset;
     return undefined;
   }
 
@@ -159,7 +155,6 @@ export class PartitionState {
     this.endOffset = endOffset;
     this.flushed = Math.min(this.flushed, endOffset);
     this.hw = Math.min(this.hw, endOffset);
-    this.epochs.truncateFromEnd(endOffset);
   }
 
   private candidateHighWatermark(): number {
