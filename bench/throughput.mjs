@@ -432,7 +432,9 @@ export function partitionFlags(count) {
 
 export function printTable(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
-  const line = (cells) => cells.map((c, i) => String(c).padStart(widths[i])).join("  ");
+  // Text columns (the first) align left, figures right.
+  const line = (cells) =>
+    cells.map((c, i) => (i === 0 ? String(c).padEnd(widths[i]) : String(c).padStart(widths[i]))).join("  ");
   console.log(line(header));
   for (const r of rows) console.log(line(r));
 }
