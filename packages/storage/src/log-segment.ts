@@ -39,6 +39,8 @@ export class LogSegment {
   /** Wall-clock time the segment was created or loaded, for segment.ms. */
   createdMs: number;
   private bytesSinceLastIndexEntry = 0;
+  /** Written since the last fsync (data or indexes). */
+  dirty = false;
 
   private constructor(
     readonly baseOffset: number,
@@ -122,7 +124,10 @@ export class LogSegment {
    */
   async append(records: Buffer, batches: readonly BatchInfo[], indexIntervalBytes: number): Promise<number> {
     const physicalPosition = this.size;
+    this.dirty = true;
     await this.log.use((h) => writeFully(h, records, physicalPosition));
+    // Again after the write: a flush round that started meanwhile may have cleared the flag.
+    this.dirty = true;
     for (const b of batches) {
       if (b.maxTimestamp > this.maxTimestampSoFar) {
         this.maxTimestampSoFar = b.maxTimestamp;
@@ -238,6 +243,7 @@ export class LogSegment {
         onBatch(b);
       }
     });
+    this.dirty = true;
     if (validBytes < fileSize) await this.log.use((h) => h.truncate(validBytes));
     this.size = validBytes;
     this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
@@ -274,6 +280,7 @@ export class LogSegment {
     await this.offsetIndex.truncateTo(offset);
     await this.timeIndex.truncateTo(offset);
     const removed = this.size - from.position;
+    this.dirty = true;
     await this.log.use((h) => h.truncate(from.position));
     this.size = from.position;
     this.nextOffset = from.baseOffset;
@@ -300,6 +307,7 @@ export class LogSegment {
 
   /** Writes index entries and fsyncs the log and both indexes. */
   async flush(): Promise<void> {
+    this.dirty = false;
     await this.log.use((h) => h.sync());
     await this.offsetIndex.sync();
     await this.timeIndex.sync();
@@ -307,6 +315,7 @@ export class LogSegment {
 
   /** Called when a newer segment becomes active: record the final max timestamp, persist indexes. */
   async onBecomeInactive(): Promise<void> {
+    this.dirty = true;
     this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
     await this.offsetIndex.deactivate();
     await this.timeIndex.deactivate();

@@ -306,6 +306,8 @@ export class Log {
       await old.delete();
     } else {
       await old.onBecomeInactive();
+      // Synced before the next segment exists, so a power loss cannot leave a hole between them.
+      await old.flush();
     }
     const segment = await LogSegment.create(this.ctx, this.dir, newBase, this.clock.nowMs());
     this.segments.push(segment);
@@ -384,8 +386,7 @@ export class Log {
   private async flushRound(): Promise<void> {
     this.checkOpen();
     const target = this.leo;
-    const from = Math.max(0, this.floorSegmentIndex(this.flushedOffset));
-    for (const segment of this.segments.slice(from)) await segment.flush();
+    for (const segment of this.segments.filter((s) => s.dirty)) await segment.flush();
     this.flushRounds++;
     this.flushedOffset = Math.max(this.flushedOffset, target);
   }
