@@ -46,7 +46,8 @@ export class SimFs implements StorageFs {
   fileSyncs = 0;
   dirSyncs = 0;
 
-  constructor() {
+  /** @param syncDelayMs simulated fsync latency (lets group commit show in tests) */
+  constructor(private readonly syncDelayMs = 0) {
     this.dirs.set("/", { entries: new Map(), durableEntries: new Map() });
   }
 
@@ -96,6 +97,8 @@ export class SimFs implements StorageFs {
         return { bytesWritten: length, buffer };
       },
       async sync() {
+        check();
+        if (fs.syncDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, fs.syncDelayMs));
         check();
         inode.durable = Buffer.from(inode.data);
         inode.pending = [];
