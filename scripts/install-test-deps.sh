@@ -52,7 +52,10 @@ fi
 export CKJS_LINKING=dynamic
 export npm_config_build_from_source=true
 
-npm ci --no-fund --no-audit
+# Not `npm ci`: the registry reachable here serves only the Linux builds of optional platform packages
+# (e.g. @biomejs/cli-darwin-x64 is a 404), so the lockfile can never list them all and `npm ci` refuses
+# it as out of sync. `npm install` still installs the versions the lockfile pins.
+npm install --no-fund --no-audit
 
 if [ "${SAMSA_SLOW_COMPAT:-}" = "1" ]; then
   echo "install-test-deps: SAMSA_SLOW_COMPAT=1: building node-rdkafka from source (slow)"
