@@ -1,0 +1,121 @@
+import {
+  type ChangeResult,
+  type CreateTopicSpec,
+  createTopic,
+  deleteTopic,
+  type MetadataError,
+  MetadataErrorCode,
+  randomUuid,
+  type TopicImage,
+} from "@samsa/metadata";
+import { normalizeTopicConfig, validateTopicConfig } from "../config/topic-config.js";
+import type { BrokerServices } from "../handlers/handler.js";
+import { ErrorCode } from "@samsa/protocol";
+
+export type TopicOutcome =
+  | { readonly ok: true; readonly topic: TopicImage }
+  | { readonly ok: false; readonly error: MetadataError };
+
+/** Internal topics get Kafka's fixed settings when they are created on demand. */
+function internalTopicSpec(services: BrokerServices, name: string): CreateTopicSpec | undefined {
+  const c = services.config;
+  if (name === "__consumer_offsets") {
+    return {
+      name,
+      numPartitions: c.int("offsets.topic.num.partitions"),
+      replicationFactor: 1,
+      assignments: [],
+      configs: {
+        "cleanup.policy": "compact",
+        "compression.type": "producer",
+        "segment.bytes": c.get("offsets.topic.segment.bytes") ?? "104857600",
+      },
+    };
+  }
+  if (name === "__transaction_state") {
+    return {
+      name,
+      numPartitions: c.int("transaction.state.log.num.partitions"),
+      replicationFactor: 1,
+      assignments: [],
+      configs: { "cleanup.policy": "compact", "compression.type": "uncompressed", "min.insync.replicas": "1" },
+    };
+  }
+  return undefined;
+}
+
+function createOptions(services: BrokerServices) {
+  return {
+    defaultPartitions: services.config.int("num.partitions"),
+    defaultReplicationFactor: services.config.int("default.replication.factor"),
+    validateConfig: validateTopicConfig,
+    newTopicId: () => randomUuid(),
+  };
+}
+
+/** Canonical config values, so DescribeConfigs shows what the broker will use. */
+export function normalizeConfigs(configs: Readonly<Record<string, string>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(configs))
+    out[k] = validateTopicConfig(k, v) === undefined ? normalizeTopicConfig(k, v) : v;
+  return out;
+}
+
+/** Validates a topic creation against the current image without changing anything. */
+export function validateCreateTopic(services: BrokerServices, spec: CreateTopicSpec): ChangeResult<TopicImage> {
+  return createTopic(
+    services.metadata.image,
+    { ...spec, configs: normalizeConfigs(spec.configs) },
+    createOptions(services),
+  );
+}
+
+/** Creates a topic in the metadata, then its partition logs. */
+export async function createTopicWithLogs(services: BrokerServices, spec: CreateTopicSpec): Promise<TopicOutcome> {
+  const opts = createOptions(services);
+  const result = await services.metadata.apply((image) =>
+    createTopic(image, { ...spec, configs: normalizeConfigs(spec.configs) }, opts),
+  );
+  if (!result.ok) return result;
+  const topic = result.value;
+  try {
+    for (const p of topic.partitions)
+      await services.logs.createLog(topic.name, p.partitionIndex, topic.topicId, topic.configs);
+  } catch (e) {
+    services.log.error({ topic: topic.name, err: (e as Error).message }, "creating partition logs failed");
+    return {
+      ok: false,
+      error: {
+        errorCode: ErrorCode.KAFKA_STORAGE_ERROR as never,
+        errorMessage: `Creating the logs of ${topic.name} failed`,
+      },
+    };
+  }
+  return { ok: true, topic };
+}
+
+/** Auto-creation (Metadata, FindCoordinator): broker defaults, or Kafka's settings for internal topics. */
+export function autoCreateTopic(services: BrokerServices, name: string): Promise<TopicOutcome> {
+  const spec = internalTopicSpec(services, name) ?? {
+    name,
+    numPartitions: -1,
+    replicationFactor: -1,
+    assignments: [],
+    configs: {},
+  };
+  return createTopicWithLogs(services, spec);
+}
+
+/** Deletes a topic from the metadata, then its logs. */
+export async function deleteTopicWithLogs(services: BrokerServices, name: string): Promise<TopicOutcome> {
+  const result = await services.metadata.apply((image) => deleteTopic(image, name));
+  if (!result.ok) return result;
+  try {
+    await services.logs.deleteLogs(name, result.value.partitions.length);
+  } catch (e) {
+    services.log.error({ topic: name, err: (e as Error).message }, "deleting partition logs failed");
+  }
+  return { ok: true, topic: result.value };
+}
+
+export { MetadataErrorCode };

@@ -1,0 +1,150 @@
+import { type Clock, systemClock } from "@samsa/common";
+import { MetadataStore } from "@samsa/metadata";
+import type { BrokerConfig } from "./config/broker-config.js";
+import { formatListener } from "./config/listeners.js";
+import type { AnyHandler, BrokerIdentity, BrokerServices, Endpoint } from "./handlers/handler.js";
+import { HANDLERS } from "./handlers/index.js";
+import type { Logger } from "./logger.js";
+import { ensureMetaProperties } from "./meta-properties.js";
+import type { ConnectionInfo, Dispatcher } from "./network/connection.js";
+import { type BoundListener, NetworkServer } from "./network/server.js";
+import type { PartitionLogs } from "./partition-logs.js";
+import { advertisedVersions, createRouter } from "./router.js";
+import { hostname } from "node:os";
+
+/** Per-connection in-flight requests when queued.max.requests is left at Kafka's default. */
+const DEFAULT_MAX_IN_FLIGHT = 100;
+
+export interface BrokerOptions {
+  readonly config: BrokerConfig;
+  readonly log: Logger;
+  readonly clock?: Clock;
+  readonly handlers?: readonly AnyHandler[];
+  /** Opens the partition logs once the data dir's identity is checked. */
+  readonly openLogs: (config: BrokerConfig, log: Logger) => Promise<PartitionLogs & { close(): Promise<void> }>;
+  /** How long shutdown waits for in-flight requests. */
+  readonly shutdownTimeoutMs?: number;
+}
+
+function advertisedEndpoints(config: BrokerConfig, bound: readonly BoundListener[]): Endpoint[] {
+  return config.advertisedListeners.map((a) => {
+    const b = bound.find((l) => l.name === a.name)!;
+    const host = a.host === "" || a.host === "0.0.0.0" || a.host === "::" ? hostname() : a.host;
+    return {
+      listenerName: a.name,
+      securityProtocol: a.securityProtocol,
+      host,
+      port: a.port === 0 ? b.boundPort : a.port,
+    };
+  });
+}
+
+/** The composition root: data dir identity, metadata, logs, listeners, router. */
+export class Broker {
+  readonly #opts: BrokerOptions;
+  #server: NetworkServer | undefined;
+  #metadata: MetadataStore | undefined;
+  #logs: (PartitionLogs & { close(): Promise<void> }) | undefined;
+  #identity: BrokerIdentity | undefined;
+  #bound: BoundListener[] = [];
+
+  constructor(opts: BrokerOptions) {
+    this.#opts = opts;
+  }
+
+  get identity(): BrokerIdentity {
+    if (this.#identity === undefined) throw new Error("broker not started");
+    return this.#identity;
+  }
+
+  /** "PLAINTEXT://127.0.0.1:9092,..." with the ports actually bound. */
+  get boundListeners(): string {
+    return this.#bound.map((l) => formatListener({ ...l, port: l.boundPort })).join(",");
+  }
+
+  async start(): Promise<void> {
+    const { config, log } = this.#opts;
+    const meta = await ensureMetaProperties(config.dataDir, config.nodeId);
+    this.#logs = await this.#opts.openLogs(config, log);
+    let router: Dispatcher | undefined;
+    let markReady: () => void = () => {};
+    const ready = new Promise<void>((resolve) => {
+      markReady = resolve;
+    });
+    // Requests that arrive between bind and ready wait for the router instead of failing.
+    const dispatch: Dispatcher = (frame: Buffer, conn: ConnectionInfo) =>
+      router !== undefined ? router(frame, conn) : ready.then(() => router!(frame, conn));
+    const socketMax = config.int("socket.request.max.bytes");
+    const queuedBytes = config.long("queued.max.request.bytes");
+    this.#server = new NetworkServer({
+      listeners: config.listeners,
+      limits: {
+        maxFrameBytes: socketMax,
+        maxInFlightRequests: config.isSet("queued.max.requests")
+          ? config.int("queued.max.requests")
+          : DEFAULT_MAX_IN_FLIGHT,
+        maxInFlightBytes: queuedBytes > 0 ? queuedBytes : socketMax,
+        idleTimeoutMs: config.long("connections.max.idle.ms"),
+      },
+      maxConnections: config.int("max.connections"),
+      dispatch,
+      log,
+    });
+    this.#bound = await this.#server.start();
+    const endpoints = advertisedEndpoints(config, this.#bound);
+    this.#identity = {
+      nodeId: config.nodeId,
+      clusterId: meta.clusterId,
+      rack: config.get("broker.rack"),
+      endpoints,
+      dataDir: config.dataDir,
+    };
+    this.#metadata = await MetadataStore.open({
+      dataDir: config.dataDir,
+      clusterId: meta.clusterId,
+      nodeId: config.nodeId,
+      brokers: [
+        {
+          nodeId: config.nodeId,
+          rack: config.get("broker.rack"),
+          listeners: endpoints.map((e) => ({
+            name: e.listenerName,
+            host: e.host,
+            port: e.port,
+            securityProtocol: e.securityProtocol,
+          })),
+        },
+      ],
+    });
+    await this.#reconcileLogs(this.#metadata, this.#logs);
+    const handlers = this.#opts.handlers ?? HANDLERS;
+    const services: BrokerServices = {
+      config,
+      metadata: this.#metadata,
+      logs: this.#logs,
+      clock: this.#opts.clock ?? systemClock,
+      log,
+      identity: this.#identity,
+      apiVersions: advertisedVersions(handlers),
+    };
+    router = createRouter(handlers, services);
+    markReady();
+  }
+
+  /** Every partition in the metadata has a log (a crash may have come between the two writes). */
+  async #reconcileLogs(metadata: MetadataStore, logs: PartitionLogs): Promise<void> {
+    for (const t of metadata.image.topics.values()) {
+      for (const p of t.partitions) {
+        if (logs.sizeInBytes(t.name, p.partitionIndex) === undefined)
+          await logs.createLog(t.name, p.partitionIndex, t.topicId, t.configs);
+      }
+    }
+  }
+
+  /** Stops accepting, finishes in-flight requests, then closes metadata and logs (flushing them). */
+  async stop(): Promise<void> {
+    await this.#server?.stop(this.#opts.shutdownTimeoutMs ?? 10_000);
+    await this.#metadata?.close();
+    await this.#logs?.close();
+  }
+}

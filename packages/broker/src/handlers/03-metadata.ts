@@ -1,0 +1,107 @@
+import { invalidTopicNameReason, isInternalTopic, type TopicImage, topicById, ZERO_UUID } from "@samsa/metadata";
+import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
+import {
+  AUTHORIZED_OPERATIONS_OMITTED,
+  CLUSTER_AUTHORIZED_OPERATIONS,
+  TOPIC_AUTHORIZED_OPERATIONS,
+} from "../admin/acl-operations.js";
+import { endpointFor } from "../admin/endpoints.js";
+import { autoCreateTopic } from "../admin/topics.js";
+import { defineHandler, type RequestContext } from "./handler.js";
+
+type MetadataTopic = ResponseByApiKey[3]["topics"][number];
+
+function describeTopic(topic: TopicImage, includeOps: boolean): MetadataTopic {
+  return {
+    errorCode: ErrorCode.NONE,
+    name: topic.name,
+    topicId: topic.topicId,
+    isInternal: isInternalTopic(topic.name),
+    partitions: topic.partitions.map((p) => ({
+      errorCode: ErrorCode.NONE,
+      partitionIndex: p.partitionIndex,
+      leaderId: p.leaderId,
+      leaderEpoch: p.leaderEpoch,
+      replicaNodes: [...p.replicas],
+      isrNodes: [...p.isr],
+      offlineReplicas: [],
+    })),
+    topicAuthorizedOperations: includeOps ? TOPIC_AUTHORIZED_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}
+
+function errorTopic(errorCode: number, name: string | null, topicId = ZERO_UUID): MetadataTopic {
+  return {
+    errorCode,
+    name,
+    topicId,
+    isInternal: name !== null && isInternalTopic(name),
+    partitions: [],
+    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}
+
+/** Unknown topic by name: auto-create it when allowed (answering LEADER_NOT_AVAILABLE, like Kafka), else UNKNOWN_TOPIC_OR_PARTITION. */
+async function unknownTopic(ctx: RequestContext, name: string, allowAutoCreate: boolean): Promise<MetadataTopic> {
+  if (!allowAutoCreate || !ctx.config.bool("auto.create.topics.enable"))
+    return errorTopic(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name);
+  if (invalidTopicNameReason(name) !== undefined) return errorTopic(ErrorCode.INVALID_TOPIC_EXCEPTION, name);
+  const created = await autoCreateTopic(ctx, name);
+  if (created.ok || created.error.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS)
+    return errorTopic(ErrorCode.LEADER_NOT_AVAILABLE, name);
+  return errorTopic(created.error.errorCode, name);
+}
+
+/** Metadata: brokers (on the listener asked), cluster id, controller, topics with leaders and epochs. */
+export const metadataHandler = defineHandler({
+  apiKey: 3,
+  minVersion: 0,
+  maxVersion: 12,
+  async handle(ctx, request) {
+    const image = ctx.metadata.image;
+    const v = ctx.apiVersion;
+    const includeOps = v >= 8 && request.includeTopicAuthorizedOperations;
+    // v0 has no null: an empty list means all topics there, and no topics from v1 on.
+    const all = request.topics === null || (v === 0 && request.topics.length === 0);
+    const allowAutoCreate = v < 4 || request.allowAutoTopicCreation;
+    const topics: MetadataTopic[] = [];
+    if (all) {
+      for (const t of image.topics.values()) topics.push(describeTopic(t, includeOps));
+    } else {
+      const seen = new Set<string>();
+      for (const wanted of request.topics ?? []) {
+        if (wanted.name === null) {
+          const t = topicById(image, wanted.topicId);
+          topics.push(
+            t === undefined
+              ? errorTopic(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId)
+              : describeTopic(t, includeOps),
+          );
+          continue;
+        }
+        if (seen.has(wanted.name)) continue;
+        seen.add(wanted.name);
+        const t = image.topics.get(wanted.name);
+        topics.push(
+          t === undefined ? await unknownTopic(ctx, wanted.name, allowAutoCreate) : describeTopic(t, includeOps),
+        );
+      }
+    }
+    const endpoint = endpointFor(ctx.identity, ctx.connection.listenerName);
+    const brokers =
+      endpoint === undefined
+        ? []
+        : [{ nodeId: ctx.identity.nodeId, host: endpoint.host, port: endpoint.port, rack: ctx.identity.rack }];
+    return {
+      throttleTimeMs: 0,
+      brokers,
+      clusterId: ctx.identity.clusterId,
+      controllerId: ctx.identity.nodeId,
+      topics,
+      clusterAuthorizedOperations:
+        v >= 8 && v <= 10 && request.includeClusterAuthorizedOperations
+          ? CLUSTER_AUTHORIZED_OPERATIONS
+          : AUTHORIZED_OPERATIONS_OMITTED,
+    };
+  },
+});

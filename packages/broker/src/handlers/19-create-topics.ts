@@ -1,0 +1,103 @@
+import type { CreateTopicSpec, TopicImage } from "@samsa/metadata";
+import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
+import { ConfigSource } from "../admin/config-source.js";
+import { createTopicWithLogs, validateCreateTopic } from "../admin/topics.js";
+import { describeTopicConfigs } from "../config/topic-config.js";
+import { defineHandler, type RequestContext } from "./handler.js";
+
+type TopicResult = ResponseByApiKey[19]["topics"][number];
+
+function failed(name: string, errorCode: number, errorMessage: string | null): TopicResult {
+  return {
+    name,
+    topicId: "AAAAAAAAAAAAAAAAAAAAAA",
+    errorCode,
+    errorMessage,
+    topicConfigErrorCode: ErrorCode.NONE,
+    numPartitions: -1,
+    replicationFactor: -1,
+    configs: [],
+  };
+}
+
+function succeeded(ctx: RequestContext, topic: TopicImage): TopicResult {
+  return {
+    name: topic.name,
+    topicId: topic.topicId,
+    errorCode: ErrorCode.NONE,
+    errorMessage: null,
+    topicConfigErrorCode: ErrorCode.NONE,
+    numPartitions: topic.partitions.length,
+    replicationFactor: topic.partitions[0].replicas.length,
+    configs: describeTopicConfigs(ctx.config, topic.configs).map((e) => ({
+      name: e.def.name,
+      value: e.value,
+      readOnly: false,
+      configSource: ConfigSource[e.source],
+      isSensitive: false,
+    })),
+  };
+}
+
+/** CreateTopics: Kafka's validation (names, counts, replication factor on one node, configs), validate_only. */
+export const createTopicsHandler = defineHandler({
+  apiKey: 19,
+  minVersion: 0,
+  maxVersion: 7,
+  async handle(ctx, request) {
+    const counts = new Map<string, number>();
+    for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
+    const results: TopicResult[] = [];
+    for (const t of request.topics) {
+      if ((counts.get(t.name) ?? 0) > 1) {
+        results.push(
+          failed(
+            t.name,
+            ErrorCode.INVALID_REQUEST,
+            `Create topics request from client contains multiple entries for the topic ${t.name}.`,
+          ),
+        );
+        continue;
+      }
+      const configs: Record<string, string> = {};
+      const nullConfig = t.configs.find((c) => c.value === null);
+      if (nullConfig !== undefined) {
+        results.push(
+          failed(t.name, ErrorCode.INVALID_CONFIG, `Null value not supported for topic configs: ${nullConfig.name}`),
+        );
+        continue;
+      }
+      for (const c of t.configs) configs[c.name] = c.value as string;
+      const spec: CreateTopicSpec = {
+        name: t.name,
+        numPartitions: t.numPartitions,
+        replicationFactor: t.replicationFactor,
+        assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
+        configs,
+      };
+      const outcome = request.validateOnly
+        ? toOutcome(validateCreateTopic(ctx, spec))
+        : await createTopicWithLogs(ctx, spec);
+      results.push(
+        outcome.ok
+          ? succeeded(ctx, outcome.topic)
+          : failed(t.name, outcome.error.errorCode, outcome.error.errorMessage),
+      );
+    }
+    // v0 has no error messages; the codec rejects non-default values in fields a version lacks.
+    if (ctx.apiVersion < 1) for (const r of results) r.errorMessage = null;
+    if (ctx.apiVersion < 5) {
+      for (const r of results) {
+        r.numPartitions = -1;
+        r.replicationFactor = -1;
+        r.configs = [];
+      }
+    }
+    if (ctx.apiVersion < 7) for (const r of results) r.topicId = "AAAAAAAAAAAAAAAAAAAAAA";
+    return { throttleTimeMs: 0, topics: results };
+  },
+});
+
+function toOutcome(r: ReturnType<typeof validateCreateTopic>) {
+  return r.ok ? ({ ok: true, topic: r.value } as const) : ({ ok: false, error: r.error } as const);
+}

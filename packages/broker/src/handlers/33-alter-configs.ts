@@ -1,0 +1,33 @@
+import { ErrorCode } from "@samsa/protocol";
+import { alterResource } from "../admin/alter-configs.js";
+import { defineHandler } from "./handler.js";
+
+/** AlterConfigs (legacy): replaces all overrides of a topic with the given set. */
+export const alterConfigsHandler = defineHandler({
+  apiKey: 33,
+  minVersion: 0,
+  maxVersion: 2,
+  async handle(ctx, request) {
+    const responses = [];
+    for (const r of request.resources) {
+      const outcome = await alterResource(
+        ctx,
+        r.resourceType,
+        r.resourceName,
+        r.configs.length > 0,
+        () => {
+          const next: Record<string, string> = {};
+          for (const c of r.configs) {
+            if (c.value === null)
+              return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Null value not supported for : ${c.name}` };
+            next[c.name] = c.value;
+          }
+          return next;
+        },
+        request.validateOnly,
+      );
+      responses.push({ ...outcome, resourceType: r.resourceType, resourceName: r.resourceName });
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+});

@@ -1,0 +1,90 @@
+import { ErrorCode } from "@samsa/protocol";
+import { type AlterOutcome, alterResource } from "../admin/alter-configs.js";
+import { TOPIC_CONFIG_BY_NAME } from "../config/topic-defs.js";
+import { defineHandler } from "./handler.js";
+
+/** IncrementalAlterConfigs operations (Kafka's AlterConfigOp.OpType ids). */
+const Op = { SET: 0, DELETE: 1, APPEND: 2, SUBTRACT: 3 } as const;
+
+interface ConfigOp {
+  readonly name: string;
+  readonly configOperation: number;
+  readonly value: string | null;
+}
+
+function invalid(errorCode: number, errorMessage: string): AlterOutcome {
+  return { errorCode, errorMessage };
+}
+
+/** Applies SET/DELETE/APPEND/SUBTRACT to a topic's overrides; list ops only for LIST configs. */
+export function applyOps(
+  current: Readonly<Record<string, string>>,
+  ops: readonly ConfigOp[],
+): Record<string, string> | AlterOutcome {
+  const next: Record<string, string> = { ...current };
+  for (const op of ops) {
+    const def = TOPIC_CONFIG_BY_NAME.get(op.name);
+    if (def === undefined) return invalid(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${op.name}`);
+    switch (op.configOperation) {
+      case Op.SET:
+        if (op.value === null) return invalid(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${op.name}`);
+        next[op.name] = op.value;
+        break;
+      case Op.DELETE:
+        delete next[op.name];
+        break;
+      case Op.APPEND:
+      case Op.SUBTRACT: {
+        if (def.type !== "LIST") {
+          const verb = op.configOperation === Op.APPEND ? "append" : "subtract";
+          return invalid(ErrorCode.INVALID_CONFIG, `Config value ${verb} is not allowed for config key: ${op.name}`);
+        }
+        if (op.value === null) return invalid(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${op.name}`);
+        const base = (next[op.name] ?? def.default ?? "")
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s !== "");
+        const items = op.value
+          .split(",")
+          .map((s) => s.trim())
+          .filter((s) => s !== "");
+        const merged =
+          op.configOperation === Op.APPEND
+            ? [...base, ...items.filter((i) => !base.includes(i))]
+            : base.filter((b) => !items.includes(b));
+        next[op.name] = merged.join(",");
+        break;
+      }
+      default:
+        return invalid(ErrorCode.INVALID_REQUEST, `Unknown config operation ${op.configOperation} for ${op.name}`);
+    }
+  }
+  return next;
+}
+
+/** IncrementalAlterConfigs: per-key operations on topic overrides. */
+export const incrementalAlterConfigsHandler = defineHandler({
+  apiKey: 44,
+  minVersion: 0,
+  maxVersion: 1,
+  async handle(ctx, request) {
+    const responses = [];
+    for (const r of request.resources) {
+      const names = r.configs.map((c) => c.name);
+      const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+      const outcome =
+        duplicate !== undefined
+          ? invalid(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${duplicate}`)
+          : await alterResource(
+              ctx,
+              r.resourceType,
+              r.resourceName,
+              r.configs.length > 0,
+              (current) => applyOps(current, r.configs),
+              request.validateOnly,
+            );
+      responses.push({ ...outcome, resourceType: r.resourceType, resourceName: r.resourceName });
+    }
+    return { throttleTimeMs: 0, responses };
+  },
+});

@@ -1,0 +1,40 @@
+import { ErrorCode } from "@samsa/protocol";
+import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_AUTHORIZED_OPERATIONS } from "../admin/acl-operations.js";
+import { endpointFor } from "../admin/endpoints.js";
+import { defineHandler } from "./handler.js";
+
+const ENDPOINT_TYPE_BROKER = 1;
+
+/** DescribeCluster: this broker on the listener asked; controller endpoints are not served by brokers. */
+export const describeClusterHandler = defineHandler({
+  apiKey: 60,
+  minVersion: 0,
+  maxVersion: 1,
+  handle(ctx, request) {
+    const endpointType = ctx.apiVersion >= 1 ? request.endpointType : ENDPOINT_TYPE_BROKER;
+    const base = {
+      throttleTimeMs: 0,
+      errorCode: ErrorCode.NONE,
+      errorMessage: null as string | null,
+      endpointType,
+      clusterId: ctx.identity.clusterId,
+      controllerId: ctx.identity.nodeId,
+      brokers: [] as { brokerId: number; host: string; port: number; rack: string | null }[],
+      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
+        ? CLUSTER_AUTHORIZED_OPERATIONS
+        : AUTHORIZED_OPERATIONS_OMITTED,
+    };
+    if (endpointType !== ENDPOINT_TYPE_BROKER) {
+      return {
+        ...base,
+        errorCode: ErrorCode.UNSUPPORTED_ENDPOINT_TYPE,
+        errorMessage:
+          "The request was sent to an endpoint of type BROKER, but we wanted an endpoint of type CONTROLLER",
+      };
+    }
+    const e = endpointFor(ctx.identity, ctx.connection.listenerName);
+    if (e !== undefined)
+      base.brokers.push({ brokerId: ctx.identity.nodeId, host: e.host, port: e.port, rack: ctx.identity.rack });
+    return base;
+  },
+});

