@@ -216,7 +216,7 @@ class MessageEmitter {
   }
 
   /** Statements reading field `f` (within `ctx`) into `target`. */
-  private readField(s: StructSpec, f: FieldSpec, ctx: Versions, target: string, ind: string): string[] {
+  private readField(s: StructSpec, f: FieldSpec, ctx: Versions, target: string, ind: string, tagged = false): string[] {
     const flex = this.flexExpr(f, ctx);
     const nullCond = versionCond(f.nullableVersions, ctx);
     const t = f.type;
@@ -224,7 +224,9 @@ class MessageEmitter {
     if (t.kind === "struct") {
       const dec = `decode${t.struct.typeName}(r, v)`;
       if (nullCond === "false") return [`${ind}${target} = ${dec};`];
-      const test = nullCond === "true" ? "r.readInt8() < 0" : `${nullCond} && r.readInt8() < 0`;
+      // Kafka marks a nullable struct with an int8 (-1 null, 1 present), or a uvarint (0 null) when tagged.
+      const marker = tagged ? "r.readUnsignedVarint() === 0" : "r.readInt8() < 0";
+      const test = nullCond === "true" ? marker : `${nullCond} && ${marker}`;
       return [`${ind}${target} = ${test} ? null : ${dec};`];
     }
     const e = t.element;
@@ -306,7 +308,7 @@ class MessageEmitter {
         const vc = versionCond(f.taggedVersions, intersect(ctx, this.msg.flexibleVersions));
         const test = vc === "true" ? `tag === ${f.tag}` : `tag === ${f.tag} && ${vc}`;
         L.push(`${ind}  ${first ? "" : "} else "}if (${test}) {`);
-        L.push(...this.readField(s, f, tctx, `f_${f.name}`, `${ind}    `));
+        L.push(...this.readField(s, f, tctx, `f_${f.name}`, `${ind}    `, true));
         first = false;
       }
       const pushUnknown = `(unknown ??= []).push(${this.use("readUnknownTaggedField")}(r, tag, size));`;
@@ -361,7 +363,7 @@ class MessageEmitter {
   }
 
   /** Statements writing field `f` (value expression `x`, within `ctx`). */
-  private writeField(s: StructSpec, f: FieldSpec, ctx: Versions, x: string, ind: string): string[] {
+  private writeField(s: StructSpec, f: FieldSpec, ctx: Versions, x: string, ind: string, tagged = false): string[] {
     const flex = this.flexExpr(f, ctx);
     const nullCond = versionCond(f.nullableVersions, ctx);
     const t = f.type;
@@ -396,10 +398,13 @@ class MessageEmitter {
       if (nullCond === "false") {
         out.push(`${ind}${enc}`);
       } else {
-        const marker = nullCond === "true" ? "" : `if (${nullCond}) `;
-        out.push(`${ind}if (${x} === null) w.writeInt8(-1);`);
+        const when = nullCond === "true" ? "" : `if (${nullCond}) `;
+        const [absentMark, presentMark] = tagged
+          ? ["w.writeUnsignedVarint(0);", "w.writeUnsignedVarint(1);"]
+          : ["w.writeInt8(-1);", "w.writeInt8(1);"];
+        out.push(`${ind}if (${x} === null) ${absentMark}`);
         out.push(`${ind}else {`);
-        out.push(`${ind}  ${marker}w.writeInt8(1);`);
+        out.push(`${ind}  ${when}${presentMark}`);
         out.push(`${ind}  ${enc}`);
         out.push(`${ind}}`);
       }
@@ -496,13 +501,17 @@ class MessageEmitter {
           L.push(`${ind}  ui = ${writeUnknown}(w, u, ui, ${f.tag});`);
           L.push(`${ind}  w.writeUnsignedVarint(${f.tag});`);
           L.push(`${ind}  const mark = w.beginSized();`);
-          L.push(...this.writeField(s, f, intersect(f.taggedVersions, fctx), `m.${f.name}`, `${ind}  `));
+          L.push(...this.writeField(s, f, intersect(f.taggedVersions, fctx), `m.${f.name}`, `${ind}  `, true));
           L.push(`${ind}  w.endSized(mark);`);
           L.push(`${ind}}`);
         }
         L.push(`${ind}${writeUnknown}(w, u, ui, Number.POSITIVE_INFINITY);`);
       }
-      if (flexCond !== "true") L.push("  }");
+      if (flexCond !== "true") {
+        L.push("  } else if (m._unknownTaggedFields !== undefined && m._unknownTaggedFields.length > 0) {");
+        L.push(`    throw ${this.use("taggedFieldsNotInVersion")}(${JSON.stringify(s.typeName)}, v);`);
+        L.push("  }");
+      }
     }
     L.push("}");
     L.push("");

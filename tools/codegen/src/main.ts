@@ -7,18 +7,16 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { fileURLToPath } from "node:url";
 import { generate } from "./generate.js";
+import { DEFAULT_SPEC_DIR, GENERATED_DIR } from "./paths.js";
 import { loadSpecs } from "./spec.js";
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 
 const { values, positionals } = parseArgs({
   options: { specs: { type: "string" }, out: { type: "string" } },
   allowPositionals: true,
 });
-const specDir = resolve(values.specs ?? positionals[0] ?? join(repoRoot, "../shared/kafka-protocol"));
-const outDir = resolve(values.out ?? join(repoRoot, "packages/protocol/src/generated"));
+const specDir = resolve(values.specs ?? positionals[0] ?? DEFAULT_SPEC_DIR);
+const outDir = resolve(values.out ?? GENERATED_DIR);
 
 const files = generate(loadSpecs(specDir));
 rmSync(outDir, { recursive: true, force: true });

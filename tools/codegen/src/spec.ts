@@ -127,7 +127,7 @@ interface RawField {
   versions?: string;
   nullableVersions?: string;
   taggedVersions?: string;
-  tag?: number;
+  tag?: number | string;
   flexibleVersions?: string;
   ignorable?: boolean;
   default?: string | number | boolean;
@@ -232,7 +232,7 @@ export function parseMessage(raw: RawMessage, dir: string, fileName: string): Me
       versions,
       nullableVersions: parseVersions(f.nullableVersions),
       taggedVersions,
-      tag: f.tag,
+      tag: f.tag === undefined ? undefined : parseTag(f.tag, `${owner}.${f.name}`),
       flexibleVersions: f.flexibleVersions === undefined ? flexibleVersions : parseVersions(f.flexibleVersions),
       ignorable: f.ignorable === true,
       defaultValue: f.default,
@@ -257,6 +257,12 @@ export function parseMessage(raw: RawMessage, dir: string, fileName: string): Me
     root,
     structs,
   };
+}
+
+function parseTag(tag: number | string, label: string): number {
+  const n = typeof tag === "number" ? tag : Number(tag);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`${label}: bad tag ${JSON.stringify(tag)}`);
+  return n;
 }
 
 export function loadSpecFile(path: string, dir: string, fileName: string): MessageSpec {

@@ -43,6 +43,10 @@ export function fieldNotInVersion(field: string, version: number): ProtocolError
   return new ProtocolError("UNSUPPORTED_VERSION", `${field} has a non-default value but version ${version} lacks it`);
 }
 
+export function taggedFieldsNotInVersion(struct: string, version: number): ProtocolError {
+  return new ProtocolError("UNSUPPORTED_VERSION", `${struct} has tagged fields but version ${version} is not flexible`);
+}
+
 export function nullNotAllowed(field: string, version: number): ProtocolError {
   return new ProtocolError("MALFORMED", `${field} is null but not nullable in version ${version}`);
 }

@@ -199,10 +199,16 @@ export class Writer {
     this.ensure(prefix);
     const s = this.segmentStart + (mark - this.segmentOffset);
     this.buf.copyWithin(s + prefix, s, this.pos);
-    const end = this.pos + prefix;
-    this.pos = s;
-    this.writeUnsignedVarint(size);
-    this.pos = end;
+    // The room was ensured above: write the prefix in place (a grow here would drop the moved bytes).
+    const b = this.buf;
+    let p = s;
+    let x = size;
+    while (x >= 0x80) {
+      b[p++] = (x & 0x7f) | 0x80;
+      x >>>= 7;
+    }
+    b[p] = x;
+    this.pos += prefix;
   }
 
   /** Overwrites an int32 written earlier at logical offset `mark` (e.g. a frame size prefix). */

@@ -96,9 +96,9 @@ export function encodeConsumerGroupMemberMetadataValue(w: Writer, m: ConsumerGro
     ui = writeUnknownTaggedFields(w, u, ui, 0);
     w.writeUnsignedVarint(0);
     const mark = w.beginSized();
-    if (m.classicMemberMetadata === null) w.writeInt8(-1);
+    if (m.classicMemberMetadata === null) w.writeUnsignedVarint(0);
     else {
-      w.writeInt8(1);
+      w.writeUnsignedVarint(1);
       encodeConsumerGroupMemberMetadataValueClassicMemberMetadata(w, m.classicMemberMetadata, v);
     }
     w.endSized(mark);
@@ -133,7 +133,7 @@ export function decodeConsumerGroupMemberMetadataValue(r: Reader, v: number): Co
     const size = r.readUnsignedVarint();
     const end = r.pushLimit(size);
     if (tag === 0) {
-      f_classicMemberMetadata = r.readInt8() < 0 ? null : decodeConsumerGroupMemberMetadataValueClassicMemberMetadata(r, v);
+      f_classicMemberMetadata = r.readUnsignedVarint() === 0 ? null : decodeConsumerGroupMemberMetadataValueClassicMemberMetadata(r, v);
     } else {
       (unknown ??= []).push(readUnknownTaggedField(r, tag, size));
     }
