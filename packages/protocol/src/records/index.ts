@@ -1,6 +1,16 @@
 export * from "./attributes.js";
 export * from "./batch-header.js";
+export * from "./batches.js";
+export * from "./compression/index.js";
+export * from "./control-record.js";
+export * from "./convert.js";
 export { crc32 } from "./crc32.js";
 export { crc32c } from "./crc32c.js";
 export { readInt64, writeInt64 } from "./int64.js";
-export * from "./compression/index.js";
+export * from "./legacy/message.js";
+export * from "./legacy/message-set.js";
+export * from "./record.js";
+export * from "./record-batch.js";
+export * from "./timestamps.js";
+export * from "./validate.js";
+export * from "./validation-error.js";

@@ -1,0 +1,117 @@
+/**
+ * Conversion between legacy message sets and v2 batches: up on produce (a client speaking
+ * magic 0/1 to a v2 log) and down on fetch (a client whose Fetch version predates v2: Fetch v0-1
+ * reads magic 0, v2-3 magic 1). Down-conversion drops headers, producer state and control
+ * batches, which the old formats cannot express; zstd has no legacy form.
+ */
+import { CompressionType, compressionType, isControl, TimestampType, timestampType } from "./attributes.js";
+import { batchSpans } from "./batches.js";
+import { readBatchHeader } from "./batch-header.js";
+import type { LegacyMagic } from "./legacy/message.js";
+import { buildMessageSet, type LegacyRecordInput, readMessageSet } from "./legacy/message-set.js";
+import { buildRecordBatch } from "./record-batch.js";
+import { readRecordBatch } from "./record-batch.js";
+import { RecordValidationError } from "./validation-error.js";
+import { ProtocolError } from "../primitives/protocol-error.js";
+
+export interface UpConvertOptions {
+  maxUncompressedBytes: number;
+  /** Codec of the new batch; defaults to the codec of the first message (Kafka's compression.type=producer). */
+  compression?: CompressionType;
+}
+
+/**
+ * Converts a produced v0/v1 message set to one v2 batch with offset deltas 0..n-1 (offsets are
+ * assigned later). Refuses bad input with RecordValidationError, as the produce path needs.
+ */
+export function upConvert(messageSet: Buffer, options: UpConvertOptions): Buffer {
+  let records: ReturnType<typeof readMessageSet>;
+  let sourceCompression: number = CompressionType.NONE;
+  try {
+    const first = batchSpans(messageSet).next();
+    if (!first.done) sourceCompression = messageSet.readInt8(first.value.pos + 17) & 0x07;
+    records = readMessageSet(messageSet, {
+      maxUncompressedBytes: options.maxUncompressedBytes,
+      strictInnerOffsets: true,
+    });
+  } catch (error) {
+    if (error instanceof ProtocolError && error.code === "TOO_LARGE") {
+      throw new RecordValidationError("INVALID_RECORD", "compressed messages inflate beyond the limit", [], {
+        cause: error,
+      });
+    }
+    throw new RecordValidationError("CORRUPT_MESSAGE", "legacy message set is corrupt", [], { cause: error });
+  }
+  if (records.length === 0) throw new RecordValidationError("INVALID_RECORD", "empty message set");
+  const compression = (options.compression ?? sourceCompression) as CompressionType;
+  return buildRecordBatch(
+    records.map((r) => ({ key: r.key, value: r.value, timestamp: r.timestamp })),
+    { compression, timestampType: TimestampType.CREATE_TIME },
+  );
+}
+
+export interface DownConvertOptions {
+  maxUncompressedBytes: number;
+}
+
+/** Fetch v0-1 read magic 0, v2-3 magic 1, v4+ the log as it is. */
+export function magicForFetchVersion(fetchVersion: number): 0 | 1 | 2 {
+  return fetchVersion <= 1 ? 0 : fetchVersion <= 3 ? 1 : 2;
+}
+
+/**
+ * Rewrites fetched records (any mix of magics) for a client that reads `toMagic`. Batches
+ * already at or below that magic pass unchanged; a partial batch at the end is dropped.
+ * Throws RecordValidationError UNSUPPORTED_COMPRESSION_TYPE for zstd batches.
+ */
+export function downConvert(records: Buffer, toMagic: LegacyMagic, options: DownConvertOptions): Buffer {
+  const parts: Buffer[] = [];
+  for (const span of batchSpans(records, true)) {
+    const batch = records.subarray(span.pos, span.pos + span.size);
+    if (span.magic <= toMagic) {
+      parts.push(batch);
+      continue;
+    }
+    if (span.magic === 1) {
+      const legacy = readMessageSet(batch, { maxUncompressedBytes: options.maxUncompressedBytes });
+      const compression = (batch.readInt8(17) & 0x07) as CompressionType;
+      parts.push(
+        buildMessageSet(
+          legacy.map((r) => ({ key: r.key, value: r.value, offset: r.offset })),
+          { magic: 0, compression },
+        ),
+      );
+      continue;
+    }
+    const header = readBatchHeader(batch);
+    if (isControl(header.attributes)) continue;
+    const compression = compressionType(header.attributes) as CompressionType;
+    if (compression === CompressionType.ZSTD) {
+      throw new RecordValidationError(
+        "UNSUPPORTED_COMPRESSION_TYPE",
+        "zstd records cannot be read as message format v0/v1",
+      );
+    }
+    const type = timestampType(header.attributes);
+    const converted: LegacyRecordInput[] = [];
+    for (const record of readRecordBatch(batch, 0, options.maxUncompressedBytes)) {
+      converted.push({
+        key: record.key,
+        value: record.value,
+        offset: header.baseOffset + record.offsetDelta,
+        timestamp:
+          type === TimestampType.LOG_APPEND_TIME ? header.maxTimestamp : header.baseTimestamp + record.timestampDelta,
+      });
+    }
+    if (converted.length === 0) continue;
+    parts.push(
+      buildMessageSet(converted, {
+        magic: toMagic,
+        compression,
+        timestampType: type,
+        logAppendTime: header.maxTimestamp,
+      }),
+    );
+  }
+  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+}
