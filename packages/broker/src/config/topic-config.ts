@@ -1,4 +1,4 @@
-import type { BrokerConfig } from "./broker-config.js";
+import { BROKER_CONFIG_BY_NAME, type BrokerConfig } from "./broker-config.js";
 import { longValue, normalizeValue } from "./config-def.js";
 import { TOPIC_CONFIG_BY_NAME, TOPIC_CONFIG_DEFS, type TopicConfigDef } from "./topic-defs.js";
 
@@ -63,8 +63,13 @@ export function describeTopicConfig(
   for (const s of def.brokerSynonyms) {
     if (broker.isSet(s)) synonyms.push({ name: s, value: broker.get(s), source: "STATIC_BROKER_CONFIG" });
   }
-  const fallback = def.brokerSynonyms.find((s) => broker.get(s) !== null);
-  if (fallback !== undefined) synonyms.push({ name: fallback, value: broker.get(fallback), source: "DEFAULT_CONFIG" });
+  const fallback = def.brokerSynonyms.find((s) => BROKER_CONFIG_BY_NAME.get(s)?.default != null);
+  if (fallback !== undefined)
+    synonyms.push({
+      name: fallback,
+      value: BROKER_CONFIG_BY_NAME.get(fallback)?.default ?? null,
+      source: "DEFAULT_CONFIG",
+    });
   else synonyms.push({ name: def.name, value: def.default, source: "DEFAULT_CONFIG" });
   const first = synonyms[0];
   let value = first.value;

@@ -1,0 +1,33 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Broker } from "../broker.js";
+import { BrokerConfig } from "../config/broker-config.js";
+import { silentLogger } from "../logger.js";
+import { InMemoryPartitionLogs } from "../partition-logs.js";
+
+export interface RunningBroker {
+  readonly broker: Broker;
+  readonly port: number;
+  readonly dataDir: string;
+  stop(): Promise<void>;
+}
+
+/** Starts an in-process broker on an ephemeral port (in-memory partition logs unless given). */
+export async function startTestBroker(settings: [string, string][] = [], dataDir?: string): Promise<RunningBroker> {
+  const dir = dataDir ?? (await mkdtemp(join(tmpdir(), "samsa-broker-")));
+  const config = BrokerConfig.from([["log.dirs", dir], ["listeners", "PLAINTEXT://127.0.0.1:0"], ...settings]);
+  const logs = Object.assign(new InMemoryPartitionLogs(), { close: async () => {} });
+  const broker = new Broker({ config, log: silentLogger(), openLogs: async () => logs });
+  await broker.start();
+  return {
+    broker,
+    port: broker.identity.endpoints[0].port,
+    dataDir: dir,
+    stop: () => broker.stop(),
+  };
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
