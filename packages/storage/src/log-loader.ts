@@ -121,8 +121,8 @@ export async function loadLog(ctx: SegmentContext, input: LoadInput): Promise<Lo
   for (let i = 0; i < segments.length - 1; i++) {
     const s = segments[i];
     // Loaded without a scan, a segment's end is bounded by the next one's base offset.
-    if (!recovered.has(s)) s.nextOffset = segments[i + 1].baseOffset;
-    await s.onBecomeInactive();
+    if (recovered.has(s)) await s.onBecomeInactive();
+    else s.nextOffset = segments[i + 1].baseOffset;
   }
   if (!recovered.has(last)) await last.loadNextOffset();
   result.logEndOffset = Math.max(last.nextOffset, last.baseOffset);

@@ -96,12 +96,26 @@ describe("Log recovery", () => {
       await log.append(testBatch({ payload: 39, maxTimestamp: 10 * i }), { assignOffsets: true, leaderEpoch: 0 });
     await log.close();
     await fs.unlink(`${seg0}.index`);
-    fs.corrupt(`${DIR}/00000000000000000010.timeindex`, 0, Buffer.from([1, 2, 3]));
+    const torn = await fs.open(`${DIR}/00000000000000000010.timeindex`, "r+");
+    await torn.truncate(5);
+    await torn.close();
     const reopened = await openTestLog(fs, DIR, { config, hadCleanShutdown: true });
     assert.equal(reopened.recovery.recoveredSegments, 2);
     assert.equal((await readAll(reopened)).size, 40);
     assert.equal((await reopened.offsetForTimestamp(125))?.offset, 13);
     assert.ok(await fs.exists(`${seg0}.index`));
+  });
+
+  it("refuses to serve through an index whose entries are corrupt (typed error)", async () => {
+    const fs = new SimFs();
+    const config = { segmentBytes: 1000, indexIntervalBytes: 100 };
+    const log = await openTestLog(fs, DIR, { config });
+    for (let i = 0; i < 40; i++) await log.append(testBatch({ payload: 39 }), { assignOffsets: true, leaderEpoch: 0 });
+    await log.close();
+    fs.corrupt(`${DIR}/00000000000000000010.index`, 0, Buffer.from([0xff, 0xff, 0xff, 0xff]));
+    const reopened = await openTestLog(fs, DIR, { config, hadCleanShutdown: true });
+    await assert.rejects(reopened.read(15, 1000, { minOneMessage: true }), { code: "KAFKA_STORAGE_ERROR" });
+    assert.equal((await reopened.read(5, 100, { minOneMessage: true })).firstBatchOffset, 5);
   });
 
   it("every fsynced batch survives power loss at its offset (seeded)", async () => {

@@ -94,9 +94,13 @@ export class LogSegment {
   async loadIndexes(active: boolean): Promise<boolean> {
     const fs = this.log.fs();
     if (!(await fs.exists(this.offsetIndex.file.path)) || !(await fs.exists(this.timeIndex.file.path))) return false;
-    if (!(await this.offsetIndex.load(active)) || !(await this.timeIndex.load(active))) return false;
-    const lastIndexed = await this.offsetIndex.lastEntry();
-    if (lastIndexed.position > this.size) return false;
+    if (active) {
+      if (!(await this.offsetIndex.load(true)) || !(await this.timeIndex.load(true))) return false;
+      if ((await this.offsetIndex.lastEntry()).position > this.size) return false;
+    } else {
+      if (!(await this.offsetIndex.loadLazily()) || !(await this.timeIndex.loadLazily())) return false;
+      if (this.offsetIndex.lastPosition > this.size) return false;
+    }
     const lastTime = this.timeIndex.lastEntry;
     this.maxTimestampSoFar = lastTime.timestamp;
     this.offsetOfMaxTimestampSoFar = lastTime.offset;

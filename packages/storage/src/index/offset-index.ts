@@ -61,6 +61,16 @@ export class OffsetIndex extends SegmentIndex {
     this.lastOffset = -1;
   }
 
+  /** Position of the last entry, known without loading entries. */
+  lastPosition = 0;
+
+  protected onLastEntry(entry: Buffer): boolean {
+    const rel = entry.readInt32BE(0);
+    this.lastPosition = entry.readInt32BE(4);
+    this.lastOffset = rel + this.baseOffset;
+    return rel >= 0 && this.lastPosition >= 0;
+  }
+
   protected sane(): boolean {
     const buf = this.loadedBuffer();
     let prevOffset = -1;

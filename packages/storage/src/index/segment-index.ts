@@ -1,6 +1,7 @@
 import { assert } from "@samsa/common";
 import type { PooledFile } from "../file-pool.js";
 import { readFully, writeFully } from "../fs/storage-fs.js";
+import { StorageError } from "../errors.js";
 import type { Evictable, IndexCache } from "./index-cache.js";
 
 /**
@@ -84,6 +85,28 @@ export abstract class SegmentIndex implements Evictable {
     return true;
   }
 
+  /**
+   * Opens an inactive index without reading its entries: checks the file size and reads only the
+   * last entry. Entries load (and are sanity-checked) on first lookup. False if the size is wrong.
+   */
+  async loadLazily(): Promise<boolean> {
+    const last = Buffer.alloc(this.entrySize);
+    const size = await this.file.use(async (h) => {
+      const { size } = await h.stat();
+      if (size >= this.entrySize) await readFully(h, last, 0, this.entrySize, size - this.entrySize);
+      return size;
+    });
+    if (size % this.entrySize !== 0 || size / this.entrySize > this.maxEntries) return false;
+    this.active = false;
+    this.count = size / this.entrySize;
+    this.persisted = this.count;
+    this.buf = this.count === 0 ? Buffer.alloc(0) : null;
+    return this.count === 0 || this.onLastEntry(last);
+  }
+
+  /** Takes note of the last entry of a lazily loaded index; false if it is not plausible. */
+  protected abstract onLastEntry(entry: Buffer): boolean;
+
   private clearMemory(): void {
     this.buf = Buffer.alloc(0);
     this.count = 0;
@@ -97,8 +120,12 @@ export abstract class SegmentIndex implements Evictable {
     }
     const size = this.count * this.entrySize;
     const data = Buffer.alloc(size);
-    await this.file.use((h) => readFully(h, data, 0, size, 0));
+    const got = await this.file.use((h) => readFully(h, data, 0, size, 0));
     this.buf = data;
+    if (got !== size || !this.sane()) {
+      this.buf = null;
+      throw new StorageError("KAFKA_STORAGE_ERROR", `index ${this.file.path} is corrupt`);
+    }
     this.cache.touch(this);
     return data;
   }

@@ -64,6 +64,18 @@ export class TimeIndex extends SegmentIndex {
     this.last = { timestamp: -1, offset: -1 };
   }
 
+  protected onLastEntry(entry: Buffer): boolean {
+    let timestamp: number;
+    try {
+      timestamp = readInt64(entry, 0);
+    } catch {
+      return false;
+    }
+    const rel = entry.readInt32BE(8);
+    this.last = { timestamp, offset: rel + this.baseOffset };
+    return rel >= 0;
+  }
+
   protected sane(): boolean {
     const buf = this.loadedBuffer();
     let prevTs = -1;
