@@ -20,8 +20,8 @@ export interface BrokerOptions {
   readonly log: Logger;
   readonly clock?: Clock;
   readonly handlers?: readonly AnyHandler[];
-  /** Opens the partition logs once the data dir's identity is checked. */
-  readonly openLogs: (config: BrokerConfig, log: Logger) => Promise<PartitionLogs & { close(): Promise<void> }>;
+  /** Opens the partition logs once the data dir's identity is checked and the metadata is loaded. */
+  readonly openLogs: (config: BrokerConfig, log: Logger, metadata: MetadataStore) => Promise<PartitionLogs>;
   /** How long shutdown waits for in-flight requests. */
   readonly shutdownTimeoutMs?: number;
 }
@@ -44,7 +44,7 @@ export class Broker {
   readonly #opts: BrokerOptions;
   #server: NetworkServer | undefined;
   #metadata: MetadataStore | undefined;
-  #logs: (PartitionLogs & { close(): Promise<void> }) | undefined;
+  #logs: PartitionLogs | undefined;
   #identity: BrokerIdentity | undefined;
   #bound: BoundListener[] = [];
 
@@ -65,7 +65,6 @@ export class Broker {
   async start(): Promise<void> {
     const { config, log } = this.#opts;
     const meta = await ensureMetaProperties(config.dataDir, config.nodeId);
-    this.#logs = await this.#opts.openLogs(config, log);
     let router: Dispatcher | undefined;
     let markReady: () => void = () => {};
     const ready = new Promise<void>((resolve) => {
@@ -116,6 +115,7 @@ export class Broker {
         },
       ],
     });
+    this.#logs = await this.#opts.openLogs(config, log, this.#metadata);
     await this.#reconcileLogs(this.#metadata, this.#logs);
     const handlers = this.#opts.handlers ?? HANDLERS;
     const services: BrokerServices = {
@@ -131,8 +131,21 @@ export class Broker {
     markReady();
   }
 
-  /** Every partition in the metadata has a log (a crash may have come between the two writes). */
+  /**
+   * Metadata is written before logs are created or deleted, so a crash in between leaves missing or
+   * orphaned logs: create the missing, delete the orphans.
+   */
   async #reconcileLogs(metadata: MetadataStore, logs: PartitionLogs): Promise<void> {
+    const orphans = new Map<string, number[]>();
+    for (const { topic, partition } of logs.partitions()) {
+      const t = metadata.image.topics.get(topic);
+      if (t === undefined || partition >= t.partitions.length)
+        orphans.set(topic, [...(orphans.get(topic) ?? []), partition]);
+    }
+    for (const [topic, partitions] of orphans) {
+      this.#opts.log.warn({ topic, partitions }, "deleting partition logs the metadata doesn't have");
+      await logs.deleteLogs(topic, partitions);
+    }
     for (const t of metadata.image.topics.values()) {
       for (const p of t.partitions) {
         if (logs.sizeInBytes(t.name, p.partitionIndex) === undefined)

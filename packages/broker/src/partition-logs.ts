@@ -11,17 +11,21 @@ export interface PartitionLogs {
     topicId: string,
     configs: Readonly<Record<string, string>>,
   ): Promise<void>;
-  /** Deletes every partition log of a topic (missing ones are fine). */
-  deleteLogs(topic: string, partitions: number): Promise<void>;
+  /** Deletes these partition logs of a topic (missing ones are fine). */
+  deleteLogs(topic: string, partitions: readonly number[]): Promise<void>;
   /** Applies changed topic overrides to open logs. */
   updateConfigs(topic: string, configs: Readonly<Record<string, string>>): Promise<void>;
   /** Bytes on disk of a partition's log, or undefined when it has none. */
   sizeInBytes(topic: string, partition: number): number | undefined;
+  /** Every partition that has a log. */
+  partitions(): Iterable<{ readonly topic: string; readonly partition: number }>;
+  /** Flushes and closes everything (shutdown). */
+  close(): Promise<void>;
 }
 
-/** Keeps only sizes (always 0) in memory: for tests and for running without storage. */
+/** Keeps only sizes (always 0) in memory: for tests. */
 export class InMemoryPartitionLogs implements PartitionLogs {
-  readonly #logs = new Map<string, number>();
+  readonly #logs = new Map<string, { topic: string; partition: number; size: number }>();
   readonly #limit: number;
 
   constructor(limit = 100_000) {
@@ -30,16 +34,22 @@ export class InMemoryPartitionLogs implements PartitionLogs {
 
   async createLog(topic: string, partition: number): Promise<void> {
     if (this.#logs.size >= this.#limit) throw new Error(`more than ${this.#limit} partition logs`);
-    this.#logs.set(`${topic}-${partition}`, 0);
+    this.#logs.set(`${topic}-${partition}`, { topic, partition, size: 0 });
   }
 
-  async deleteLogs(topic: string, partitions: number): Promise<void> {
-    for (let p = 0; p < partitions; p++) this.#logs.delete(`${topic}-${p}`);
+  async deleteLogs(topic: string, partitions: readonly number[]): Promise<void> {
+    for (const p of partitions) this.#logs.delete(`${topic}-${p}`);
   }
 
   async updateConfigs(): Promise<void> {}
 
   sizeInBytes(topic: string, partition: number): number | undefined {
-    return this.#logs.get(`${topic}-${partition}`);
+    return this.#logs.get(`${topic}-${partition}`)?.size;
   }
+
+  *partitions(): Iterable<{ topic: string; partition: number }> {
+    for (const { topic, partition } of this.#logs.values()) yield { topic, partition };
+  }
+
+  async close(): Promise<void> {}
 }

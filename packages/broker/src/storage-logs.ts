@@ -1,3 +1,4 @@
+import type { MetadataStore } from "@samsa/metadata";
 import type { BrokerConfig } from "./config/broker-config.js";
 import type { Logger } from "./logger.js";
 import { InMemoryPartitionLogs, type PartitionLogs } from "./partition-logs.js";
@@ -6,7 +7,7 @@ import { InMemoryPartitionLogs, type PartitionLogs } from "./partition-logs.js";
 export async function openPartitionLogs(
   _config: BrokerConfig,
   _log: Logger,
-): Promise<PartitionLogs & { close(): Promise<void> }> {
-  const logs = new InMemoryPartitionLogs();
-  return Object.assign(logs, { close: async () => {} });
+  _metadata: MetadataStore,
+): Promise<PartitionLogs> {
+  return new InMemoryPartitionLogs();
 }

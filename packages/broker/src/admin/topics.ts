@@ -111,7 +111,10 @@ export async function deleteTopicWithLogs(services: BrokerServices, name: string
   const result = await services.metadata.apply((image) => deleteTopic(image, name));
   if (!result.ok) return result;
   try {
-    await services.logs.deleteLogs(name, result.value.partitions.length);
+    await services.logs.deleteLogs(
+      name,
+      result.value.partitions.map((p) => p.partitionIndex),
+    );
   } catch (e) {
     services.log.error({ topic: name, err: (e as Error).message }, "deleting partition logs failed");
   }

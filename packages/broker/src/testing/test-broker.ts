@@ -10,20 +10,25 @@ export interface RunningBroker {
   readonly broker: Broker;
   readonly port: number;
   readonly dataDir: string;
+  readonly logs: InMemoryPartitionLogs;
   stop(): Promise<void>;
 }
 
-/** Starts an in-process broker on an ephemeral port (in-memory partition logs unless given). */
-export async function startTestBroker(settings: [string, string][] = [], dataDir?: string): Promise<RunningBroker> {
+/** Starts an in-process broker on an ephemeral port with in-memory partition logs. */
+export async function startTestBroker(
+  settings: [string, string][] = [],
+  dataDir?: string,
+  logs = new InMemoryPartitionLogs(),
+): Promise<RunningBroker> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), "samsa-broker-")));
   const config = BrokerConfig.from([["log.dirs", dir], ["listeners", "PLAINTEXT://127.0.0.1:0"], ...settings]);
-  const logs = Object.assign(new InMemoryPartitionLogs(), { close: async () => {} });
   const broker = new Broker({ config, log: silentLogger(), openLogs: async () => logs });
   await broker.start();
   return {
     broker,
     port: broker.identity.endpoints[0].port,
     dataDir: dir,
+    logs,
     stop: () => broker.stop(),
   };
 }

@@ -1,0 +1,25 @@
+import type { LogConfig } from "@samsa/storage";
+import type { BrokerConfig } from "./broker-config.js";
+import { effectiveTopicConfig } from "./topic-config.js";
+
+function cleanupPolicy(value: string): LogConfig["cleanupPolicy"] {
+  const parts = new Set(value.split(",").map((s) => s.trim()));
+  if (parts.has("compact") && parts.has("delete")) return "compact,delete";
+  return parts.has("compact") ? "compact" : "delete";
+}
+
+/** Storage's per-log settings from the topic's overrides over the broker's defaults. */
+export function logConfigFor(broker: BrokerConfig, overrides: Readonly<Record<string, string>>): LogConfig {
+  const t = effectiveTopicConfig(broker, overrides);
+  return {
+    segmentBytes: t.long("segment.bytes"),
+    segmentMs: t.long("segment.ms"),
+    segmentIndexBytes: t.long("segment.index.bytes"),
+    indexIntervalBytes: t.long("index.interval.bytes"),
+    maxMessageBytes: t.long("max.message.bytes"),
+    retentionMs: t.long("retention.ms"),
+    retentionBytes: t.long("retention.bytes"),
+    cleanupPolicy: cleanupPolicy(t.get("cleanup.policy")),
+    deleteRetentionMs: t.long("delete.retention.ms"),
+  };
+}
