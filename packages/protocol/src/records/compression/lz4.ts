@@ -5,7 +5,14 @@
  * so that magic-0 messages, written by Kafka 0.8/0.9 with a header checksum wrongly taken over
  * the magic bytes too (KAFKA-3160), can be read; blocks are inflated by lz4-napi (lz4_flex).
  */
-import { compressFrame, compressFrameSync, uncompress, uncompressSync } from "lz4-napi";
+import {
+  compressFrame,
+  compressFrameSync,
+  decompressFrame,
+  decompressFrameSync,
+  uncompress,
+  uncompressSync,
+} from "lz4-napi";
 import { ProtocolError } from "../../primitives/protocol-error.js";
 import type { CompressionCodec } from "./codec.js";
 import { asMalformed, tooLarge } from "./errors.js";
@@ -32,6 +39,8 @@ interface Block {
 
 interface ParsedFrames {
   blocks: Block[];
+  /** One plain frame and nothing else: lz4-napi can inflate it in one call. */
+  singleFrame: boolean;
   /** xxh32 of each frame's content, where the frame carries one, with the frame's block range. */
   contentChecksums: { firstBlock: number; endBlock: number; checksum: number }[];
 }
@@ -54,6 +63,8 @@ function headerChecksum(data: Buffer, frameStart: number, descriptorEnd: number,
 function parseFrames(data: Buffer, ignoreHeaderChecksum: boolean): ParsedFrames {
   const blocks: Block[] = [];
   const contentChecksums: ParsedFrames["contentChecksums"] = [];
+  let frames = 0;
+  let skipped = false;
   let pos = 0;
   const need = (n: number) => {
     if (data.length - pos < n) throw malformed("frame is truncated");
@@ -67,10 +78,12 @@ function parseFrames(data: Buffer, ignoreHeaderChecksum: boolean): ParsedFrames 
       pos += 8;
       need(size);
       pos += size;
+      skipped = true;
       continue;
     }
     if (magic !== LZ4_FRAME_MAGIC) throw malformed(`bad frame magic 0x${magic.toString(16)}`);
     const frameStart = pos;
+    frames++;
     pos += 4;
     need(2);
     const flg = data[pos];
@@ -109,7 +122,20 @@ function parseFrames(data: Buffer, ignoreHeaderChecksum: boolean): ParsedFrames 
       pos += 4;
     }
   }
-  return { blocks, contentChecksums };
+  return { blocks, singleFrame: frames === 1 && !skipped, contentChecksums };
+}
+
+/**
+ * True when the frame cannot inflate past `maxBytes` whatever its blocks hold, so it can go to
+ * lz4-napi whole (one call, one allocation) instead of block by block.
+ */
+function wholeFrameFits(parsed: ParsedFrames, maxBytes: number, ignoreHeaderChecksum: boolean): boolean {
+  if (!parsed.singleFrame || ignoreHeaderChecksum) return false;
+  let bound = 0;
+  for (const block of parsed.blocks) {
+    bound += block.compressed ? blockLimit(block, Number.MAX_SAFE_INTEGER) : block.data.length;
+  }
+  return bound <= maxBytes;
 }
 
 /** A block's output limit: its frame's block size, the remaining budget, and LZ4's ratio. */
@@ -137,6 +163,7 @@ function checkContent(parsed: ParsedFrames, outputs: Buffer[]): void {
 
 function decompressSync(data: Buffer, maxBytes: number, ignoreHeaderChecksum: boolean): Buffer {
   const parsed = parseFrames(data, ignoreHeaderChecksum);
+  if (wholeFrameFits(parsed, maxBytes, ignoreHeaderChecksum)) return decompressFrameSync(data);
   const outputs: Buffer[] = [];
   let total = 0;
   for (const block of parsed.blocks) {
@@ -161,6 +188,7 @@ function decompressSync(data: Buffer, maxBytes: number, ignoreHeaderChecksum: bo
 
 async function decompressAsync(data: Buffer, maxBytes: number, ignoreHeaderChecksum: boolean): Promise<Buffer> {
   const parsed = parseFrames(data, ignoreHeaderChecksum);
+  if (wholeFrameFits(parsed, maxBytes, ignoreHeaderChecksum)) return decompressFrame(data);
   const outputs: Buffer[] = [];
   let total = 0;
   // One block at a time: each in-flight block reserves up to its maximum size.
