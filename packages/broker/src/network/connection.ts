@@ -196,7 +196,8 @@ export class Connection {
     this.#closing = true;
     this.#socket.pause();
     if (this.#slots.length > 0) await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
-    this.#socket.end();
+    // Once our last bytes are flushed, don't wait for the client to close its side.
+    this.#socket.end(() => this.#socket.destroy());
     await this.#closedPromise;
   }
 

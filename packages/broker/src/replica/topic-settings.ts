@@ -1,0 +1,56 @@
+import type { BrokerConfig } from "../config/broker-config.js";
+import { effectiveTopicConfig } from "../config/topic-config.js";
+
+/** The topic configs the data path consults on every produce, typed once per config change. */
+export interface TopicSettings {
+  readonly compact: boolean;
+  readonly delete: boolean;
+  readonly logAppendTime: boolean;
+  readonly timestampBeforeMaxMs: number;
+  readonly timestampAfterMaxMs: number;
+  readonly maxMessageBytes: number;
+  readonly minInsyncReplicas: number;
+  /** flush.messages; Infinity when left at Long.MAX_VALUE (no forced flush). */
+  readonly flushMessages: number;
+}
+
+/** Reads at or above this are Kafka's Long.MAX_VALUE default ("never"). */
+const EFFECTIVELY_UNBOUNDED = 2 ** 52;
+
+export function topicSettings(broker: BrokerConfig, overrides: Readonly<Record<string, string>>): TopicSettings {
+  const c = effectiveTopicConfig(broker, overrides);
+  const policy = c.get("cleanup.policy").split(",");
+  const flushMessages = c.long("flush.messages");
+  return {
+    compact: policy.includes("compact"),
+    delete: policy.includes("delete"),
+    logAppendTime: c.get("message.timestamp.type") === "LogAppendTime",
+    timestampBeforeMaxMs: c.long("message.timestamp.before.max.ms"),
+    timestampAfterMaxMs: c.long("message.timestamp.after.max.ms"),
+    maxMessageBytes: c.long("max.message.bytes"),
+    minInsyncReplicas: c.long("min.insync.replicas"),
+    flushMessages: flushMessages >= EFFECTIVELY_UNBOUNDED ? Number.POSITIVE_INFINITY : flushMessages,
+  };
+}
+
+/**
+ * Caches settings per topic. Metadata images are immutable, so a changed overrides object means
+ * changed configs; the cache is bounded by the number of topics it is asked about.
+ */
+export class TopicSettingsCache {
+  readonly #entries = new Map<string, { overrides: Readonly<Record<string, string>>; settings: TopicSettings }>();
+
+  constructor(
+    private readonly broker: BrokerConfig,
+    private readonly maxEntries = 100_000,
+  ) {}
+
+  get(topic: string, overrides: Readonly<Record<string, string>>): TopicSettings {
+    const hit = this.#entries.get(topic);
+    if (hit !== undefined && hit.overrides === overrides) return hit.settings;
+    const settings = topicSettings(this.broker, overrides);
+    if (this.#entries.size >= this.maxEntries) this.#entries.clear();
+    this.#entries.set(topic, { overrides, settings });
+    return settings;
+  }
+}
