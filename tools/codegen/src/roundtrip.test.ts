@@ -8,7 +8,7 @@ import { loadSpecs } from "./spec.js";
 
 const specs = loadSpecs(DEFAULT_SPEC_DIR);
 const pairs = messageVersions(specs);
-const RUNS = Number(process.env.ROUNDTRIP_RUNS ?? 12);
+const RUNS = Number(process.env.ROUNDTRIP_RUNS ?? 20);
 
 test("the specs hold 186 client files and 32 coordinator records, 716 (message, version) pairs", () => {
   assert.equal(specs.filter((m) => m.dir === "clients").length, 186);

@@ -4,8 +4,10 @@ import { ApiKey } from "../generated/api-table.js";
 import { defaultApiVersionsResponse } from "../generated/clients/ApiVersionsResponse.js";
 import { defaultMetadataRequest } from "../generated/clients/MetadataRequest.js";
 import { defaultMetadataResponse } from "../generated/clients/MetadataResponse.js";
+import { RequestHeaderCodec } from "../generated/clients/RequestHeader.js";
 import { ProtocolError } from "../primitives/protocol-error.js";
 import { Reader } from "../primitives/reader.js";
+import { Writer } from "../primitives/writer.js";
 import {
   decodeRequestBody,
   decodeRequestHeader,
@@ -110,4 +112,24 @@ test("short or unknown frames give ProtocolError", () => {
   assert.throws(() => decodeRequestHeader(Buffer.from([0, 3, 0, 1, 0, 0])), ProtocolError);
   assert.throws(() => decodeRequestBody(9999 as 0, 0, new Reader(Buffer.alloc(0))), ProtocolError);
   assert.throws(() => decodeRequestBody(ApiKey.Produce, 99, new Reader(Buffer.alloc(64))), ProtocolError);
+});
+
+test("header sizes match Kafka's: ControlledShutdown v0 = 8, v1 header = 10, v2 header = 11 (empty client id)", () => {
+  const size = (apiKey: number, apiVersion: number) => {
+    const w = new Writer();
+    const headerVersion = requestHeaderVersion(apiKey, apiVersion);
+    RequestHeaderCodec.encode(
+      w,
+      { requestApiKey: apiKey, requestApiVersion: apiVersion, correlationId: 10, clientId: "" },
+      headerVersion,
+    );
+    return w.length;
+  };
+  assert.equal(size(ApiKey.ControlledShutdown, 0), 8);
+  assert.equal(size(ApiKey.FindCoordinator, 1), 10);
+  assert.equal(size(ApiKey.CreateDelegationToken, 2), 11);
+  const v0 = decodeRequestHeader(Buffer.from([0, 7, 0, 0, 0, 0, 0x09, 0x26]));
+  assert.equal(v0.headerVersion, 0);
+  assert.equal(v0.header.correlationId, 2342);
+  assert.equal(v0.header.clientId, "");
 });
