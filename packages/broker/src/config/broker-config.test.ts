@@ -165,3 +165,23 @@ test("topic config validation", () => {
   assert.match(validateTopicConfig("no.such.config", "1") ?? "", /Unknown topic config/);
   assert.match(validateTopicConfig("min.insync.replicas", "0") ?? "", /at least 1/);
 });
+
+test("advertised listeners must name bound listeners", () => {
+  const c = BrokerConfig.from([["advertised.listeners", "PLAINTEXT://example.com:9999"]]);
+  assert.deepEqual(
+    c.advertisedListeners.map((l) => [l.host, l.port]),
+    [["example.com", 9999]],
+  );
+  assert.deepEqual(
+    c.listeners.map((l) => [l.host, l.port]),
+    [["127.0.0.1", 9092]],
+  );
+  assert.throws(
+    () =>
+      BrokerConfig.from([
+        ["advertised.listeners", "OTHER://h:1"],
+        ["listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,OTHER:PLAINTEXT"],
+      ]),
+    /not one of listeners/,
+  );
+});

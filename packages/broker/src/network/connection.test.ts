@@ -186,3 +186,30 @@ test("stop lets in-flight requests answer before closing", async () => {
   assert.deepEqual(frames.map(String), ["last"]);
   assert.equal(closed, true);
 });
+
+test("a client that doesn't read stops the broker from reading its requests", async () => {
+  let dispatched = 0;
+  const big = Buffer.alloc(1 << 20, 7);
+  const heavy: Dispatcher = (payload) => {
+    dispatched++;
+    return [frame(Buffer.concat([payload, big]))];
+  };
+  await withServer(heavy, async (port) => {
+    const s = await open(port);
+    s.pause();
+    const n = 50;
+    s.write(Buffer.concat(Array.from({ length: n }, (_, i) => frame(Buffer.from([i])))));
+    await sleep(300);
+    assert.ok(dispatched < 20, `dispatched ${dispatched} of ${n} while the client read nothing`);
+    const got = readFrames(s, n);
+    s.resume();
+    const { frames } = await got;
+    assert.equal(frames.length, n);
+    assert.deepEqual(
+      frames.map((f) => f[0]),
+      Array.from({ length: n }, (_, i) => i),
+    );
+    assert.equal(dispatched, n);
+    s.destroy();
+  });
+});
