@@ -1,0 +1,140 @@
+/**
+ * Bytes written by kafka-python (fixtures/make-kafka-python-fixtures.py), an implementation
+ * independent of ours: we must read every codec and format, and write the same uncompressed bytes.
+ */
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { type CompressionType, compressionType } from "./attributes.js";
+import { verifyBatchCrc } from "./batch-header.js";
+import { buildMessageSet, readMessageSet } from "./legacy/message-set.js";
+import { buildRecordBatch, readRecordBatch } from "./record-batch.js";
+import { validateRecordBatch } from "./validate.js";
+
+interface Fixtures {
+  records: {
+    offsetDelta: number;
+    timestamp: number;
+    key: string | null;
+    value: string | null;
+    headers: [string, string | null][];
+  }[];
+  v2: Record<string, string>;
+  v1: Record<string, string>;
+  v0: Record<string, string>;
+}
+
+const fixtures: Fixtures = JSON.parse(
+  readFileSync(new URL("../../src/records/fixtures/kafka-python.json", import.meta.url), "utf8"),
+);
+const codecIds: Record<string, number> = { none: 0, gzip: 1, snappy: 2, lz4: 3, zstd: 4 };
+const str = (b: Buffer | null) => (b === null ? null : b.toString());
+const limit = { maxUncompressedBytes: 1 << 20 };
+
+test("reads and validates kafka-python's v2 batches for every codec", async () => {
+  for (const [name, hex] of Object.entries(fixtures.v2)) {
+    const batch = Buffer.from(hex, "hex");
+    assert.ok(verifyBatchCrc(batch, 0), name);
+    const result = validateRecordBatch(batch, 0, limit);
+    assert.deepEqual(result.keylessRecords, [1], name);
+    assert.equal(result.maxTimestamp, 1700000000250, name);
+    const view = readRecordBatch(batch);
+    assert.equal(compressionType(view.header.attributes), codecIds[name], name);
+    assert.equal(view.header.producerId, 4321);
+    assert.equal(view.header.baseSequence, 17);
+    const decoded = [...view].map((r) => ({
+      offsetDelta: r.offsetDelta,
+      timestamp: view.header.baseTimestamp + r.timestampDelta,
+      key: str(r.key),
+      value: str(r.value),
+      headers: r.headers.map((h) => [h.key.toString(), str(h.value)]),
+    }));
+    assert.deepEqual(decoded, fixtures.records, name);
+  }
+});
+
+test("writes the same uncompressed v2 bytes as kafka-python", () => {
+  const ours = buildRecordBatch(
+    fixtures.records.map((r) => ({
+      key: r.key,
+      value: r.value,
+      timestamp: r.timestamp,
+      headers: r.headers.map(([key, value]) => ({ key, value })),
+    })),
+    { partitionLeaderEpoch: 0, producerId: 4321, producerEpoch: 2, baseSequence: 17 },
+  );
+  assert.equal(ours.toString("hex"), fixtures.v2.none);
+});
+
+test("reads kafka-python's v0/v1 message sets (v0 lz4 with the legacy header checksum) and writes the same plain bytes", () => {
+  for (const magic of [0, 1] as const) {
+    const sets = magic === 0 ? fixtures.v0 : fixtures.v1;
+    for (const [name, hex] of Object.entries(sets)) {
+      const read = readMessageSet(Buffer.from(hex, "hex"), limit);
+      // A producer's wrapper offset is a placeholder (kafka-python writes 0) that the broker
+      // replaces, so only offsets relative to the first one are compared.
+      assert.deepEqual(
+        read.map((r) => [r.offset - read[0].offset, r.timestamp, str(r.key), str(r.value)]),
+        fixtures.records.map((r) => [r.offsetDelta, magic === 0 ? -1 : r.timestamp, r.key, r.value]),
+        `v${magic} ${name}`,
+      );
+    }
+    const ours = buildMessageSet(
+      fixtures.records.map((r) => ({
+        key: r.key === null ? null : Buffer.from(r.key),
+        value: r.value === null ? null : Buffer.from(r.value),
+        timestamp: r.timestamp,
+      })),
+      { magic },
+    );
+    assert.equal(ours.toString("hex"), sets.none, `v${magic}`);
+  }
+});
+
+const PYTHON = "/usr/bin/python3";
+const hasKafkaPython = spawnSync(PYTHON, ["-c", "import kafka, snappy, lz4, zstandard, xxhash"]).status === 0;
+
+test("kafka-python reads what we write, every codec and format", {
+  skip: hasKafkaPython
+    ? false
+    : "needs Debian's python3-kafka python3-snappy python3-lz4 python3-zstandard python3-xxhash",
+}, () => {
+  const input = fixtures.records.map((r) => ({
+    key: r.key === null ? null : Buffer.from(r.key),
+    value: r.value === null ? null : Buffer.from(r.value),
+    timestamp: r.timestamp,
+    headers: r.headers.map(([key, value]) => ({ key, value })),
+  }));
+  const written = {
+    v2: ([0, 1, 2, 3, 4] as CompressionType[]).map((compression) =>
+      buildRecordBatch(input, { compression }).toString("hex"),
+    ),
+    v1: ([0, 1, 2, 3] as CompressionType[]).map((compression) =>
+      buildMessageSet(input, { magic: 1, compression }).toString("hex"),
+    ),
+    v0: ([0, 1, 2, 3] as CompressionType[]).map((compression) =>
+      buildMessageSet(input, { magic: 0, compression }).toString("hex"),
+    ),
+  };
+  const script = fileURLToPath(new URL("../../src/records/fixtures/read-with-kafka-python.py", import.meta.url));
+  const res = spawnSync(PYTHON, [script], { input: JSON.stringify(written), encoding: "utf8" });
+  assert.equal(res.status, 0, res.stderr);
+  const read = JSON.parse(res.stdout) as Record<string, unknown[][]>;
+  for (const [format, batches] of Object.entries(read)) {
+    for (const decoded of batches) {
+      assert.deepEqual(
+        decoded,
+        fixtures.records.map((r, i) => [
+          i,
+          format === "v0" ? null : r.timestamp,
+          r.key,
+          r.value,
+          format === "v2" ? r.headers : [],
+        ]),
+        format,
+      );
+    }
+  }
+});
