@@ -6,9 +6,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
 import { join } from "node:path";
-import { decodeRequestHeader, encodeResponseHeader, Reader, Writer } from "@samsa/protocol";
-import { FrameSplitter, frame } from "./frames.js";
-import { apiDescriptor, requestHeaderVersion, responseHeaderVersion } from "./headers.js";
+import { ApiKey, apiByKey, decodeRequestHeader, encodeResponse, type ResponseByApiKey } from "@samsa/protocol";
+import { FrameSplitter } from "./frames.js";
 import { Responder } from "./responder.js";
 
 /** Open connections at once (clients open a few each). */
@@ -19,8 +18,8 @@ export function fixtureApiName(apiName: string): string {
   return apiName.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase();
 }
 
-export function fixtureFileName(apiName: string, version: number): string {
-  return `${fixtureApiName(apiName)}-v${version}.bin`;
+export function fixtureFileName(apiName: string, version: number, variant?: string): string {
+  return `${fixtureApiName(apiName)}-v${version}${variant ? `-${variant}` : ""}.bin`;
 }
 
 export interface CapturedFrame {
@@ -36,6 +35,8 @@ export class CaptureServer {
   private outDir = "";
   private readonly saved = new Map<string, CapturedFrame>();
   private readonly sockets = new Set<Socket>();
+  /** Bound on the fixture files one recording writes. */
+  private static readonly MAX_SAVED = 256;
   /** Errors seen while answering (a codec that cannot decode what a client sent is worth knowing). */
   readonly errors: string[] = [];
 
@@ -100,43 +101,35 @@ export class CaptureServer {
     socket.on("close", () => this.sockets.delete(socket));
   }
 
+  private save(file: string, payload: Buffer, apiName: string, apiKey: number, version: number): void {
+    if (this.saved.has(file) || this.saved.size >= CaptureServer.MAX_SAVED) return;
+    writeFileSync(join(this.outDir, file), payload);
+    this.saved.set(file, { apiKey, apiName, version, file });
+  }
+
   /** Saves the frame if it is the first of its kind, then builds the framed response. */
   private handle(payload: Buffer): Buffer | undefined {
     const responder = this.responder;
     if (responder === undefined) throw new Error("request before record()");
     const apiKey = payload.readInt16BE(0);
     const version = payload.readInt16BE(2);
-    const d = apiDescriptor(apiKey);
+    const d = apiByKey(apiKey);
     if (d === undefined) throw new Error(`unknown API key ${apiKey}`);
-    const name = fixtureFileName(d.name, version);
-    if (!this.saved.has(name)) {
-      writeFileSync(join(this.outDir, name), payload);
-      this.saved.set(name, { apiKey, apiName: d.name, version, file: name });
-    }
-    if (apiKey === 18 && version > d.maxVersion) {
+    this.save(fixtureFileName(d.name, version), payload, d.name, apiKey, version);
+    if (apiKey === ApiKey.ApiVersions && version > d.maxVersion) {
       // A client's ApiVersions newer than ours: answer v0 with UNSUPPORTED_VERSION so it retries lower.
       const correlationId = payload.readInt32BE(4);
-      return this.encode(d.response.encode, 0, 0, correlationId, responder.unsupportedApiVersions());
+      return Buffer.concat(encodeResponse(ApiKey.ApiVersions, 0, correlationId, responder.unsupportedApiVersions()));
     }
-    const r = new Reader(payload);
-    const header = decodeRequestHeader(r, requestHeaderVersion(d, version));
-    const request = d.request.decode(r, version);
-    if (r.remaining() !== 0) throw new Error(`${d.name} v${version}: ${r.remaining()} bytes left after decoding`);
-    if (d.apiKey === 0 && (request as { acks: number }).acks === 0) return undefined;
-    const body = responder.respond(apiKey, version, request);
-    return this.encode(d.response.encode, version, responseHeaderVersion(d, version), header.correlationId, body);
-  }
-
-  private encode(
-    encodeBody: (w: Writer, m: unknown, v: number) => void,
-    version: number,
-    headerVersion: number,
-    correlationId: number,
-    body: unknown,
-  ): Buffer {
-    const w = new Writer();
-    encodeResponseHeader(w, { correlationId }, headerVersion);
-    encodeBody(w, body, version);
-    return frame(w.toBuffer());
+    const { header, body } = decodeRequestHeader(payload);
+    const request = d.request.decode(body, version);
+    if (body.remaining() !== 0) {
+      // Kafka ignores bytes after a request body (librdkafka 2.15 sends some after Metadata v12);
+      // keep one such frame per API and version as its own fixture.
+      this.save(fixtureFileName(d.name, version, "trailing-bytes"), payload, d.name, apiKey, version);
+    }
+    if (apiKey === ApiKey.Produce && (request as { acks: number }).acks === 0) return undefined;
+    const response = responder.respond(apiKey, version, request) as ResponseByApiKey[keyof ResponseByApiKey];
+    return Buffer.concat(encodeResponse(apiKey as keyof ResponseByApiKey, version, header.correlationId, response));
   }
 }

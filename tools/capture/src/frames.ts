@@ -27,10 +27,3 @@ export class FrameSplitter {
     return frames;
   }
 }
-
-/** Prefixes `payload` with its int32 size. */
-export function frame(payload: Buffer): Buffer {
-  const size = Buffer.alloc(4);
-  size.writeInt32BE(payload.length, 0);
-  return Buffer.concat([size, payload]);
-}

@@ -7,7 +7,13 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { CaptureServer } from "./capture-server.js";
-import { COMPRESSION_CODECS, captureKafkajs, captureKcat, captureKcatCompressed } from "./scenarios.js";
+import {
+  COMPRESSION_CODECS,
+  captureConfluentJavascript,
+  captureKafkajs,
+  captureKcat,
+  captureKcatCompressed,
+} from "./scenarios.js";
 
 const { values } = parseArgs({
   options: {
@@ -26,6 +32,7 @@ const scenarios: [string, (dir: string) => Promise<void>][] = [
     (dir) => captureKcatCompressed(server, bootstrap, dir, codec),
   ]),
   ["kafkajs", (dir) => captureKafkajs(server, bootstrap, dir)],
+  ["confluent-javascript", (dir) => captureConfluentJavascript(server, bootstrap, dir)],
 ];
 const only = values.only?.split(",");
 let failed = false;

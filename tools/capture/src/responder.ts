@@ -7,8 +7,10 @@
  */
 import { createHash } from "node:crypto";
 import {
-  API_DESCRIPTORS,
+  API_KEYS,
   ApiKey,
+  advertisedMaxVersion,
+  apiByKey,
   BATCH_LENGTH_OFFSET,
   LOG_OVERHEAD,
   MAGIC_OFFSET,
@@ -32,6 +34,7 @@ import {
   type ProduceResponse,
   type SyncGroupRequest,
   type SyncGroupResponse,
+  ErrorCode,
   defaultFetchResponsePartitionData,
   defaultFindCoordinatorResponseCoordinator,
   defaultListOffsetsResponseListOffsetsPartitionResponse,
@@ -39,10 +42,7 @@ import {
   defaultMetadataResponseMetadataResponseTopic,
   defaultProduceResponsePartitionProduceResponse,
 } from "@samsa/protocol";
-import { apiDescriptor } from "./headers.js";
 
-const UNSUPPORTED_VERSION = 35;
-const MEMBER_ID_REQUIRED = 79;
 /** Bound on the partitions whose produce offsets are counted (captures use a handful). */
 const MAX_TRACKED_PARTITIONS = 10_000;
 
@@ -90,7 +90,7 @@ export class Responder {
       case ApiKey.SyncGroup:
         return this.syncGroup(request as SyncGroupRequest);
       default: {
-        const d = apiDescriptor(apiKey);
+        const d = apiByKey(apiKey);
         if (d === undefined) throw new Error(`no codec for API key ${apiKey}`);
         return d.response.defaults();
       }
@@ -99,7 +99,7 @@ export class Responder {
 
   /** ApiVersions for a version this server lacks: the error, in version 0's shape. */
   unsupportedApiVersions(): ApiVersionsResponse {
-    return { ...this.apiVersions({} as ApiVersionsRequest, 0), errorCode: UNSUPPORTED_VERSION };
+    return { ...this.apiVersions({} as ApiVersionsRequest, 0), errorCode: ErrorCode.UNSUPPORTED_VERSION };
   }
 
   private remember(topic: string): string {
@@ -109,20 +109,18 @@ export class Responder {
   }
 
   private apiVersions(_request: ApiVersionsRequest, version: number): ApiVersionsResponse {
-    const d = apiDescriptor(ApiKey.ApiVersions)!;
+    const d = apiByKey(ApiKey.ApiVersions)!;
     const response = d.response.defaults() as ApiVersionsResponse;
-    response.apiKeys = API_DESCRIPTORS.filter((a) => a.listeners.includes("broker")).map((a) => ({
-      apiKey: a.apiKey,
-      minVersion: a.minVersion,
-      maxVersion: a.latestVersionUnstable ? Math.max(a.minVersion, a.maxVersion - 1) : a.maxVersion,
-    }));
+    response.apiKeys = API_KEYS.filter(
+      (a) => a.listeners.includes("broker") && advertisedMaxVersion(a) >= a.minVersion,
+    ).map((a) => ({ apiKey: a.apiKey, minVersion: a.minVersion, maxVersion: advertisedMaxVersion(a) }));
     if (version < 3) response.supportedFeatures = [];
     return response;
   }
 
   private metadata(request: MetadataRequest): MetadataResponse {
     const { nodeId, host, port, defaultTopic } = this.options;
-    const response = apiDescriptor(ApiKey.Metadata)!.response.defaults() as MetadataResponse;
+    const response = apiByKey(ApiKey.Metadata)!.response.defaults() as MetadataResponse;
     response.brokers = [{ nodeId, host, port, rack: null }];
     response.clusterId = "samsa-capture";
     response.controllerId = nodeId;
@@ -149,7 +147,7 @@ export class Responder {
 
   private findCoordinator(request: FindCoordinatorRequest): FindCoordinatorResponse {
     const { nodeId, host, port } = this.options;
-    const response = apiDescriptor(ApiKey.FindCoordinator)!.response.defaults() as FindCoordinatorResponse;
+    const response = apiByKey(ApiKey.FindCoordinator)!.response.defaults() as FindCoordinatorResponse;
     Object.assign(response, { nodeId, host, port });
     response.coordinators = request.coordinatorKeys.map((key) => ({
       ...defaultFindCoordinatorResponseCoordinator(),
@@ -162,7 +160,7 @@ export class Responder {
   }
 
   private produce(request: ProduceRequest): ProduceResponse {
-    const response = apiDescriptor(ApiKey.Produce)!.response.defaults() as ProduceResponse;
+    const response = apiByKey(ApiKey.Produce)!.response.defaults() as ProduceResponse;
     response.responses = request.topicData.map((t) => ({
       name: t.name,
       partitionResponses: t.partitionData.map((p) => ({
@@ -185,7 +183,7 @@ export class Responder {
   }
 
   private fetch(request: FetchRequest): FetchResponse {
-    const response = apiDescriptor(ApiKey.Fetch)!.response.defaults() as FetchResponse;
+    const response = apiByKey(ApiKey.Fetch)!.response.defaults() as FetchResponse;
     response.responses = request.topics.map((t) => ({
       topic: t.topic,
       topicId: t.topicId,
@@ -204,7 +202,7 @@ export class Responder {
 
   /** No committed offsets: every asked partition answers -1, so the consumer resets to its policy. */
   private offsetFetch(request: OffsetFetchRequest): OffsetFetchResponse {
-    const response = apiDescriptor(ApiKey.OffsetFetch)!.response.defaults() as OffsetFetchResponse;
+    const response = apiByKey(ApiKey.OffsetFetch)!.response.defaults() as OffsetFetchResponse;
     const partitions = (indexes: number[]) =>
       indexes.map((partitionIndex) => ({
         partitionIndex,
@@ -223,7 +221,7 @@ export class Responder {
   }
 
   private listOffsets(request: ListOffsetsRequest, version: number): ListOffsetsResponse {
-    const response = apiDescriptor(ApiKey.ListOffsets)!.response.defaults() as ListOffsetsResponse;
+    const response = apiByKey(ApiKey.ListOffsets)!.response.defaults() as ListOffsetsResponse;
     response.topics = request.topics.map((t) => ({
       name: t.name,
       partitions: t.partitions.map((p) => ({
@@ -238,10 +236,10 @@ export class Responder {
   }
 
   private joinGroup(request: JoinGroupRequest, version: number): JoinGroupResponse {
-    const response = apiDescriptor(ApiKey.JoinGroup)!.response.defaults() as JoinGroupResponse;
+    const response = apiByKey(ApiKey.JoinGroup)!.response.defaults() as JoinGroupResponse;
     // From v4 a first join without a member id is told its id and rejoins, as Kafka does.
     if (request.memberId === "" && version >= 4) {
-      response.errorCode = MEMBER_ID_REQUIRED;
+      response.errorCode = ErrorCode.MEMBER_ID_REQUIRED;
       response.memberId = `${request.groupId}-member-${++this.memberCount}`;
       return response;
     }
@@ -261,7 +259,7 @@ export class Responder {
   }
 
   private syncGroup(request: SyncGroupRequest): SyncGroupResponse {
-    const response = apiDescriptor(ApiKey.SyncGroup)!.response.defaults() as SyncGroupResponse;
+    const response = apiByKey(ApiKey.SyncGroup)!.response.defaults() as SyncGroupResponse;
     const own = request.assignments.find((a) => a.memberId === request.memberId);
     response.protocolType = request.protocolType;
     response.protocolName = request.protocolName;

@@ -4,6 +4,7 @@
  * Each scenario records into its own directory, named after the client (and codec).
  */
 import { spawn } from "node:child_process";
+import { createRequire } from "node:module";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Kafka, logLevel } from "kafkajs";
@@ -138,4 +139,98 @@ export async function captureKafkajs(server: CaptureServer, bootstrap: string, d
     await consumer.disconnect();
     server.disconnectAll();
   }
+}
+
+interface RdkafkaModule {
+  Producer: new (
+    conf: Record<string, unknown>,
+  ) => {
+    connect(o: object, cb: (err: Error | null) => void): void;
+    produce(
+      topic: string,
+      partition: number,
+      value: Buffer,
+      key: Buffer,
+      timestamp: number,
+      opaque: null,
+      headers: Record<string, Buffer>[],
+    ): void;
+    flush(timeoutMs: number, cb: (err: Error | null) => void): void;
+    disconnect(cb: () => void): void;
+  };
+  KafkaConsumer: new (
+    conf: Record<string, unknown>,
+    topicConf: object,
+  ) => {
+    connect(o: object, cb: (err: Error | null) => void): void;
+    assign(assignments: { topic: string; partition: number; offset: number }[]): void;
+    subscribe(topics: string[]): void;
+    consume(n: number, cb: (err: Error | null, msgs: unknown[]) => void): void;
+    disconnect(cb: () => void): void;
+  };
+}
+
+function connected(client: { connect(o: object, cb: (err: Error | null) => void): void }): Promise<void> {
+  return new Promise((resolve, reject) => client.connect({}, (err) => (err ? reject(err) : resolve())));
+}
+
+async function consumeUntil(
+  consumer: InstanceType<RdkafkaModule["KafkaConsumer"]>,
+  done: () => boolean,
+): Promise<void> {
+  const deadline = Date.now() + CLIENT_TIMEOUT_MS;
+  while (!done() && Date.now() < deadline) {
+    await new Promise<void>((resolve) => consumer.consume(10, () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+/**
+ * librdkafka 2.15 (@confluentinc/kafka-javascript) speaks the flexible versions the Debian clients
+ * predate: produce, consume by assign, then join a group.
+ */
+export async function captureConfluentJavascript(server: CaptureServer, bootstrap: string, dir: string): Promise<void> {
+  server.record(dir, CAPTURE_TOPIC);
+  const Kafka = createRequire(import.meta.url)("@confluentinc/kafka-javascript") as RdkafkaModule;
+  const records = captureRecords("ckjs");
+  const producer = new Kafka.Producer({ "bootstrap.servers": bootstrap, "linger.ms": 5 });
+  try {
+    await connected(producer);
+    for (const r of records) {
+      producer.produce(
+        CAPTURE_TOPIC,
+        0,
+        Buffer.from(r.value),
+        Buffer.from(r.key),
+        Date.now(),
+        null,
+        r.headers.map(([k, v]) => ({ [k]: Buffer.from(v) })),
+      );
+    }
+    await new Promise<void>((resolve, reject) =>
+      producer.flush(CLIENT_TIMEOUT_MS, (err) => (err ? reject(err) : resolve())),
+    );
+    writeRecords(dir, records);
+  } finally {
+    await new Promise<void>((resolve) => producer.disconnect(resolve));
+  }
+  const conf = { "bootstrap.servers": bootstrap, "group.id": "capture-group", "enable.auto.commit": false };
+  const assigned = new Kafka.KafkaConsumer(conf, {});
+  try {
+    await connected(assigned);
+    assigned.assign([{ topic: CAPTURE_TOPIC, partition: 0, offset: 0 }]);
+    await consumeUntil(assigned, () => has(server, "Fetch"));
+  } finally {
+    await new Promise<void>((resolve) => assigned.disconnect(resolve));
+  }
+  const member = new Kafka.KafkaConsumer(conf, { "auto.offset.reset": "earliest" });
+  try {
+    await connected(member);
+    member.subscribe([CAPTURE_TOPIC]);
+    await consumeUntil(member, () => has(server, "JoinGroup"));
+  } finally {
+    await new Promise<void>((resolve) => member.disconnect(resolve));
+    server.disconnectAll();
+  }
+  if (!has(server, "Fetch") || !has(server, "JoinGroup")) throw new Error("no Fetch or JoinGroup captured");
 }
