@@ -7,7 +7,7 @@
 import { CompressionType, compressionType, isControl, TimestampType, timestampType } from "./attributes.js";
 import { batchSpans } from "./batches.js";
 import { readBatchHeader } from "./batch-header.js";
-import type { LegacyMagic } from "./legacy/message.js";
+import { type LegacyMagic, legacyCompressionAt } from "./legacy/message.js";
 import { buildMessageSet, type LegacyRecordInput, readMessageSet } from "./legacy/message-set.js";
 import { buildRecordBatch } from "./record-batch.js";
 import { readRecordBatch } from "./record-batch.js";
@@ -29,7 +29,7 @@ export function upConvert(messageSet: Buffer, options: UpConvertOptions): Buffer
   let sourceCompression: number = CompressionType.NONE;
   try {
     const first = batchSpans(messageSet).next();
-    if (!first.done) sourceCompression = messageSet.readInt8(first.value.pos + 17) & 0x07;
+    if (!first.done) sourceCompression = legacyCompressionAt(messageSet, first.value.pos);
     records = readMessageSet(messageSet, {
       maxUncompressedBytes: options.maxUncompressedBytes,
       strictInnerOffsets: true,
@@ -74,7 +74,7 @@ export function downConvert(records: Buffer, toMagic: LegacyMagic, options: Down
     }
     if (span.magic === 1) {
       const legacy = readMessageSet(batch, { maxUncompressedBytes: options.maxUncompressedBytes });
-      const compression = (batch.readInt8(17) & 0x07) as CompressionType;
+      const compression = legacyCompressionAt(batch, 0) as CompressionType;
       parts.push(
         buildMessageSet(
           legacy.map((r) => ({ key: r.key, value: r.value, offset: r.offset })),

@@ -114,6 +114,15 @@ test("timestamps outside the bounds are INVALID_TIMESTAMP per record", () => {
   );
 });
 
+test("zstd is refused for old produce versions", () => {
+  const zstd = buildRecordBatch(records, { compression: CompressionType.ZSTD });
+  assert.throws(
+    () => validateRecordBatch(zstd, 0, { ...options, allowZstd: false }),
+    rejects("UNSUPPORTED_COMPRESSION_TYPE"),
+  );
+  assert.equal(validateRecordBatch(zstd, 0, options).header.recordCount, 3);
+});
+
 test("inflating past the bound is refused", () => {
   const big = buildRecordBatch([{ value: Buffer.alloc(100_000) }], { compression: CompressionType.ZSTD });
   assert.throws(() => validateRecordBatch(big, 0, { maxUncompressedBytes: 50_000 }), rejects("INVALID_RECORD"));

@@ -26,6 +26,8 @@ export interface ValidateBatchOptions {
    * base sequence with a producer id; the group and transaction coordinators are not checked for either.
    */
   origin?: "client" | "coordinator";
+  /** False for Produce before v7, which may not carry zstd (UNSUPPORTED_COMPRESSION_TYPE). */
+  allowZstd?: boolean;
   /** For CreateTime topics: each record's timestamp must lie in [minMs, maxMs]. */
   timestampBounds?: { minMs: number; maxMs: number };
 }
@@ -73,6 +75,9 @@ function checkEnvelope(
   if (!verifyBatchCrc(buf, pos)) fail("CORRUPT_MESSAGE", "record batch CRC-32C does not match its contents");
   if (compressionType(header.attributes) > CompressionType.ZSTD) {
     fail("CORRUPT_MESSAGE", `unknown compression codec id ${compressionType(header.attributes)}`);
+  }
+  if (compressionType(header.attributes) === CompressionType.ZSTD && options.allowZstd === false) {
+    throw new RecordValidationError("UNSUPPORTED_COMPRESSION_TYPE", "zstd needs Produce v7 or later");
   }
   const fromClient = (options.origin ?? "client") === "client";
   if (fromClient && isControl(header.attributes)) fail("INVALID_RECORD", "clients may not write control records");

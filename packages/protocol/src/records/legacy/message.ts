@@ -18,6 +18,11 @@ const CRC_POS = 12;
 const MAGIC_POS = 16;
 const ATTRIBUTES_POS = 17;
 
+/** Codec id (attributes bits 0-2) of the entry at `pos`; the caller has checked the entry is present. */
+export function legacyCompressionAt(buf: Buffer, pos: number): number {
+  return buf[pos + ATTRIBUTES_POS] & 0x07;
+}
+
 export interface LegacyMessage {
   offset: number;
   magic: LegacyMagic;
