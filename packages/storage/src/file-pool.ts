@@ -31,6 +31,7 @@ export class FilePool {
     if (handle) {
       this.open.delete(file);
     } else {
+      if (file.retired) throw new RetiredFileError(file.path);
       handle = await file.fs().open(file.path, file.mode);
       const raced = this.open.get(file);
       if (raced) {
@@ -66,8 +67,18 @@ export class FilePool {
   }
 }
 
+/** The file was replaced or deleted under a reader holding an old segment: retry with the current ones. */
+export class RetiredFileError extends Error {
+  override readonly name = "RetiredFileError";
+  constructor(path: string) {
+    super(`${path} was replaced or deleted`);
+  }
+}
+
 export class PooledFile {
   pins = 0;
+  /** Replaced or deleted: operations already holding the handle finish, new ones fail. */
+  retired = false;
   closeWhenUnpinned = false;
 
   constructor(
@@ -99,6 +110,12 @@ export class PooledFile {
   /** Closes the handle if open; the next `use` reopens it. */
   async close(): Promise<void> {
     await this.pool.release(this);
+  }
+
+  /** Stops new uses (RetiredFileError) and closes the handle once in-flight uses finish. */
+  async retire(): Promise<void> {
+    this.retired = true;
+    await this.close();
   }
 
   /** Renames the file, closing the handle first so the next `use` opens the new path. */

@@ -11,6 +11,7 @@ export const PARTITION_METADATA = "partition.metadata";
 export const CLEAN_SHUTDOWN_MARKER = ".kafka_cleanshutdown";
 export const RECOVERY_POINT_CHECKPOINT = "recovery-point-offset-checkpoint";
 export const LOG_START_OFFSET_CHECKPOINT = "log-start-offset-checkpoint";
+export const CLEANER_OFFSET_CHECKPOINT = "cleaner-offset-checkpoint";
 export const REPLICATION_OFFSET_CHECKPOINT = "replication-offset-checkpoint";
 export const DELETE_DIR_SUFFIX = "-delete";
 

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { seededRandom } from "@samsa/common";
+import { buildRecordBatch } from "@samsa/protocol";
 import { defaultLogConfig } from "./config.js";
 import { LogManager } from "./log-manager.js";
 import { testBatch } from "./testing/batches.js";
@@ -100,6 +101,41 @@ describe("LogManager", () => {
     }
     assert.ok(m.pool.openCount <= 10);
     await m.flushAll();
+    await m.shutdown();
+  });
+
+  it("compacts the dirtiest compacted log and checkpoints the cleaner offset", async () => {
+    const fs = new SimFs();
+    const m = await LogManager.start({
+      dataDir: "/data",
+      fs,
+      clock: new ManualClock(),
+      configFor: (topic) => ({
+        ...defaultLogConfig,
+        segmentBytes: 500,
+        cleanupPolicy: topic === "compacted" ? "compact" : "delete",
+      }),
+    });
+    const plain = await m.getOrCreateLog({ topic: "plain", partition: 0 });
+    const compacted = await m.getOrCreateLog({ topic: "compacted", partition: 0 });
+    for (const log of [plain, compacted]) {
+      for (let i = 0; i < 40; i++) {
+        await log.append(buildRecordBatch([{ key: `k${i % 3}`, value: `v${i}` }]), {
+          assignOffsets: true,
+          leaderEpoch: 0,
+        });
+      }
+      await log.rollNow();
+      log.highWatermark = log.logEndOffset;
+    }
+    const plainSize = plain.sizeInBytes;
+    const result = await m.runCleaner();
+    assert.equal(result?.topicPartition.topic, "compacted");
+    assert.equal(result?.firstDirtyOffset, 40);
+    assert.equal(plain.sizeInBytes, plainSize);
+    assert.ok(compacted.sizeInBytes < plainSize / 5);
+    assert.equal(fs.peek("/data/cleaner-offset-checkpoint")?.toString(), "0\n1\ncompacted 0 40\n");
+    assert.equal(await m.runCleaner(), undefined, "nothing dirty any more");
     await m.shutdown();
   });
 });

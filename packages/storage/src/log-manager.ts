@@ -1,6 +1,7 @@
 import { posix } from "node:path";
 import { type Clock, assert } from "@samsa/common";
 import { BufferPool } from "./buffer-pool.js";
+import { type CleanResult, type CleanerLimits, cleanLog, defaultCleanerLimits } from "./cleaner/log-cleaner.js";
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from "./checkpoint-file.js";
 import { type LogConfig, type StorageLimits, defaultLogConfig, defaultStorageLimits } from "./config.js";
 import { StorageError } from "./errors.js";
@@ -13,6 +14,7 @@ import {
   DELETE_DIR_SUFFIX,
   LOG_START_OFFSET_CHECKPOINT,
   PARTITION_METADATA,
+  CLEANER_OFFSET_CHECKPOINT,
   RECOVERY_POINT_CHECKPOINT,
   REPLICATION_OFFSET_CHECKPOINT,
   type TopicPartition,
@@ -28,6 +30,9 @@ export interface LogManagerOptions {
   limits?: Partial<StorageLimits>;
   /** Config of a topic's logs (topic overrides merged over broker defaults by the caller). */
   configFor?: (topic: string) => LogConfig;
+  cleanerLimits?: CleanerLimits;
+  /** min.cleanable.dirty.ratio: compact a log once this share of its bytes is dirty. */
+  minCleanableDirtyRatio?: number;
   /** Logs opened in parallel at start-up. */
   startupConcurrency?: number;
 }
@@ -48,6 +53,8 @@ export interface BackgroundIntervals {
   checkpointMs: number;
   /** replica.high.watermark.checkpoint.interval.ms */
   highWatermarkCheckpointMs: number;
+  /** log.cleaner.backoff.ms: pause between compaction passes. */
+  cleanerBackoffMs: number;
   /** Flush of all logs with unflushed data (log.flush.interval.ms); undefined: the caller flushes. */
   flushMs?: number;
 }
@@ -56,6 +63,7 @@ export const defaultBackgroundIntervals: BackgroundIntervals = {
   retentionCheckMs: 300_000,
   checkpointMs: 60_000,
   highWatermarkCheckpointMs: 5_000,
+  cleanerBackoffMs: 15_000,
 };
 
 const key = (tp: TopicPartition) => partitionDirName(tp);
@@ -68,6 +76,8 @@ const key = (tp: TopicPartition) => partitionDirName(tp);
 export class LogManager {
   private readonly logs = new Map<string, { tp: TopicPartition; log: Log }>();
   private readonly creating = new Map<string, Promise<Log>>();
+  /** Cleaner checkpoint: first dirty offset per compacted log. */
+  private readonly firstDirty = new Map<string, number>();
   private cancelTasks: (() => void)[] = [];
   private closed = false;
   readonly pool: FilePool;
@@ -107,6 +117,9 @@ export class LogManager {
     const recoveryPoints = await readOffsetCheckpoint(fs, this.path(RECOVERY_POINT_CHECKPOINT));
     const startOffsets = await readOffsetCheckpoint(fs, this.path(LOG_START_OFFSET_CHECKPOINT));
     const highWatermarks = await readOffsetCheckpoint(fs, this.path(REPLICATION_OFFSET_CHECKPOINT));
+    for (const [k, offset] of await readOffsetCheckpoint(fs, this.path(CLEANER_OFFSET_CHECKPOINT))) {
+      this.firstDirty.set(k, offset);
+    }
     const todo: TopicPartition[] = [];
     for (const name of await fs.readdir(this.opts.dataDir)) {
       if (name.endsWith(DELETE_DIR_SUFFIX)) {
@@ -212,6 +225,7 @@ export class LogManager {
     const entry = this.logs.get(key(tp));
     if (!entry) throw new StorageError("UNKNOWN_TOPIC_OR_PARTITION", `no log for ${key(tp)}`);
     this.logs.delete(key(tp));
+    this.firstDirty.delete(key(tp));
     await entry.log.delete();
     const dir = this.path(key(tp));
     const doomed = `${dir}.${this.opts.clock.nowMs()}${DELETE_DIR_SUFFIX}`;
@@ -261,6 +275,46 @@ export class LogManager {
     for (const { log } of [...this.logs.values()]) deleted += await log.deleteOldSegments();
     if (deleted > 0) await this.checkpointLogStartOffsets();
     return deleted;
+  }
+
+  /**
+   * One compaction pass over the compacted log with the largest dirty share above
+   * min.cleanable.dirty.ratio (Kafka's cleaner picks the dirtiest log too). Returns its result.
+   */
+  async runCleaner(): Promise<(CleanResult & { topicPartition: TopicPartition }) | undefined> {
+    const ratio = this.opts.minCleanableDirtyRatio ?? 0.5;
+    let best: { k: string; tp: TopicPartition; log: Log; dirtyRatio: number } | undefined;
+    for (const [k, { tp, log }] of this.logs) {
+      if (!log.config.cleanupPolicy.includes("compact")) continue;
+      if (log.truncatedSinceCleaning !== undefined) {
+        this.firstDirty.set(k, Math.min(this.firstDirty.get(k) ?? 0, log.truncatedSinceCleaning));
+        log.truncatedSinceCleaning = undefined;
+      }
+      const first = this.firstDirty.get(k) ?? 0;
+      const total = log.sizeInBytes;
+      const dirty = log
+        .cleanableSegments()
+        .filter((s) => s.nextOffset > first)
+        .reduce((sum, s) => sum + s.size, 0);
+      const dirtyRatio = total === 0 ? 0 : dirty / total;
+      if (dirtyRatio >= ratio && (!best || dirtyRatio > best.dirtyRatio)) best = { k, tp, log, dirtyRatio };
+    }
+    if (!best) return undefined;
+    const result = await cleanLog(
+      best.log,
+      this.firstDirty.get(best.k) ?? 0,
+      this.opts.clock.nowMs(),
+      this.opts.cleanerLimits ?? defaultCleanerLimits,
+    );
+    if (!result) return undefined;
+    this.firstDirty.set(best.k, result.firstDirtyOffset);
+    await this.checkpointCleanerOffsets();
+    return { ...result, topicPartition: best.tp };
+  }
+
+  async checkpointCleanerOffsets(): Promise<void> {
+    const live = new Map([...this.firstDirty].filter(([k]) => this.logs.has(k)));
+    await writeOffsetCheckpoint(this.fs, this.path(CLEANER_OFFSET_CHECKPOINT), live);
   }
 
   /** Flushes every log with unflushed data. */

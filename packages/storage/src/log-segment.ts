@@ -325,6 +325,15 @@ export class LogSegment {
     await this.timeIndex.deactivate();
   }
 
+  /** Stops all new file uses of this segment object (it was replaced by a cleaned copy). */
+  async retire(): Promise<void> {
+    this.offsetIndex.forget();
+    this.timeIndex.forget();
+    await this.log.retire();
+    await this.offsetIndex.file.retire();
+    await this.timeIndex.file.retire();
+  }
+
   /** Persists indexes and closes handles (they reopen on demand). */
   async close(): Promise<void> {
     this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
@@ -341,9 +350,10 @@ export class LogSegment {
     this.timeIndex.forget();
     const fs = this.log.fs();
     for (const file of [this.log, this.offsetIndex.file, this.timeIndex.file]) {
+      await file.retire();
       if (!(await fs.exists(file.path))) continue;
       const deleted = file.path + DELETED_SUFFIX;
-      await file.rename(deleted);
+      await fs.rename(file.path, deleted);
       await fs.unlink(deleted);
     }
   }

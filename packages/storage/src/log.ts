@@ -13,7 +13,8 @@ import { type BatchInfo, batchInfoAt, scanBatches } from "./batch-scanner.js";
 import type { BufferPool } from "./buffer-pool.js";
 import type { LogConfig } from "./config.js";
 import { StorageError } from "./errors.js";
-import type { FilePool } from "./file-pool.js";
+import { type FilePool, RetiredFileError } from "./file-pool.js";
+import { CLEANED_SUFFIX } from "./log-files.js";
 import type { IndexCache } from "./index/index-cache.js";
 import { type EpochEntry, LeaderEpochCache } from "./leader-epoch-cache.js";
 import { loadLog } from "./log-loader.js";
@@ -98,6 +99,8 @@ export class Log {
   private closed = false;
   /** Set by the broker; single node: advanced only over flushed data. */
   highWatermark: number;
+  /** Lowest offset truncated to since the cleaner last looked (its checkpoint must not exceed it). */
+  truncatedSinceCleaning: number | undefined;
   /** Number of fsync rounds run (group commit shares one among concurrent flush callers). */
   flushRounds = 0;
   /** Figures from opening: segments CRC-scanned and bytes cut from torn tails. */
@@ -328,6 +331,21 @@ export class Log {
    * OFFSET_OUT_OF_RANGE below the log start offset or above the log end offset.
    */
   async read(fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<LogReadResult> {
+    return this.retryingOnRetired(() => this.readOnce(fetchOffset, maxBytes, opts));
+  }
+
+  /** Runs a read again if a segment it held was replaced or deleted meanwhile (bounded retries). */
+  private async retryingOnRetired<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (!(err instanceof RetiredFileError) || attempt >= 5) throw err;
+      }
+    }
+  }
+
+  private async readOnce(fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<LogReadResult> {
     this.checkOpen();
     const leo = this.leo;
     const segments = this.segments;
@@ -392,7 +410,11 @@ export class Log {
   }
 
   /** ListOffsets: earliest/latest/max-timestamp sentinels, or the first batch with max timestamp >= ts. */
-  async offsetForTimestamp(timestamp: number): Promise<TimestampAndOffset | undefined> {
+  offsetForTimestamp(timestamp: number): Promise<TimestampAndOffset | undefined> {
+    return this.retryingOnRetired(() => this.offsetForTimestampOnce(timestamp));
+  }
+
+  private async offsetForTimestampOnce(timestamp: number): Promise<TimestampAndOffset | undefined> {
     this.checkOpen();
     const epochAt = (offset: number) => this.leaderEpochCache.all.findLast((e) => e.startOffset <= offset)?.epoch ?? -1;
     if (timestamp === EARLIEST_TIMESTAMP)
@@ -455,6 +477,7 @@ export class Log {
         await this.truncateFullyAndStartAtLocked(offset);
         return true;
       }
+      this.truncatedSinceCleaning = Math.min(this.truncatedSinceCleaning ?? offset, offset);
       const keep = this.floorSegmentIndex(offset);
       const dropped = this.segments.splice(keep + 1);
       for (const s of dropped.reverse()) await s.delete();
@@ -479,6 +502,7 @@ export class Log {
 
   private async truncateFullyAndStartAtLocked(offset: number): Promise<void> {
     this.checkOpen();
+    this.truncatedSinceCleaning = 0;
     const old = this.segments;
     this.segments = [];
     for (const s of old) await s.delete();
@@ -601,6 +625,48 @@ export class Log {
         await s.timeIndex.file.close();
       }
       this.segments = [];
+    });
+  }
+
+  /** Segments the cleaner may rewrite: all but the active one. */
+  cleanableSegments(): LogSegment[] {
+    return this.segments.slice(0, -1);
+  }
+
+  get filePool(): FilePool {
+    return this.ctx.pool;
+  }
+
+  /**
+   * Replaces `old` with its cleaned copy (`<base>.log.cleaned` and index `.cleaned` files, all
+   * fsynced). Crash-safe order: old indexes removed, the log renamed over the old one, then the
+   * indexes renamed; a crash in between leaves indexes missing, which loading rebuilds. Returns
+   * false (and removes the copy) if `old` is no longer in the log (truncated or deleted meanwhile).
+   */
+  swapCleanedSegment(old: LogSegment, cleanedSize: number): Promise<boolean> {
+    return this.lock.run(async () => {
+      const fs = this.ctx.pool.fs;
+      const paths = [old.log.path, old.offsetIndex.file.path, old.timeIndex.file.path];
+      const at = this.segments.indexOf(old);
+      if (at < 0 || at === this.segments.length - 1 || this.closed) {
+        for (const p of paths) if (await fs.exists(`${p}${CLEANED_SUFFIX}`)) await fs.unlink(`${p}${CLEANED_SUFFIX}`);
+        return false;
+      }
+      await old.retire();
+      await fs.unlink(paths[1]);
+      await fs.unlink(paths[2]);
+      await fs.syncDir(this.dir);
+      await fs.rename(`${paths[0]}${CLEANED_SUFFIX}`, paths[0]);
+      await fs.syncDir(this.dir);
+      await fs.rename(`${paths[1]}${CLEANED_SUFFIX}`, paths[1]);
+      await fs.rename(`${paths[2]}${CLEANED_SUFFIX}`, paths[2]);
+      await fs.syncDir(this.dir);
+      const cleaned = LogSegment.open(this.ctx, this.dir, old.baseOffset, cleanedSize, old.createdMs);
+      const ok = await cleaned.loadIndexes(false);
+      assert(ok, "cleaned segment indexes must load");
+      cleaned.nextOffset = old.nextOffset;
+      this.segments[at] = cleaned;
+      return true;
     });
   }
 
