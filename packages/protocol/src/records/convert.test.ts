@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import fc from "fast-check";
+import { ProtocolError } from "../primitives/protocol-error.js";
 import { CompressionType, isControl, TimestampType } from "./attributes.js";
 import { readBatchHeader } from "./batch-header.js";
 import { batchSpans } from "./batches.js";
@@ -137,4 +139,31 @@ test("down-conversion to v0 and v1 keeps offsets, drops control batches, refuses
   assert.equal(magicForFetchVersion(0), 0);
   assert.equal(magicForFetchVersion(3), 1);
   assert.equal(magicForFetchVersion(4), 2);
+});
+
+test("fuzz: damaged legacy sets give ProtocolError on read and RecordValidationError on up-conversion", () => {
+  const seeds = [0, 1].flatMap((magic) =>
+    legacyCodecs.map((compression) => buildMessageSet(input, { magic: magic as 0 | 1, compression })),
+  );
+  fc.assert(
+    fc.property(
+      fc.nat(seeds.length - 1),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }),
+      (i, flips) => {
+        const bad = Buffer.from(seeds[i]);
+        for (const [at, x] of flips) bad[at % bad.length] ^= x;
+        try {
+          readMessageSet(bad, limit);
+        } catch (e) {
+          assert.ok(e instanceof ProtocolError, String(e));
+        }
+        try {
+          upConvert(bad, limit);
+        } catch (e) {
+          assert.ok(e instanceof RecordValidationError, String(e));
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
 });

@@ -9,8 +9,7 @@ import { batchSpans } from "./batches.js";
 import { readBatchHeader } from "./batch-header.js";
 import { type LegacyMagic, legacyCompressionAt } from "./legacy/message.js";
 import { buildMessageSet, type LegacyRecordInput, readMessageSet } from "./legacy/message-set.js";
-import { buildRecordBatch } from "./record-batch.js";
-import { readRecordBatch } from "./record-batch.js";
+import { buildRecordBatch, readRecordBatch } from "./record-batch.js";
 import { RecordValidationError } from "./validation-error.js";
 import { ProtocolError } from "../primitives/protocol-error.js";
 

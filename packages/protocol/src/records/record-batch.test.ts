@@ -142,3 +142,27 @@ test("transaction markers build and decode", () => {
   assert.deepEqual(marker.value, Buffer.from("000000000009", "hex"));
   assert.throws(() => decodeEndTransactionMarker(Buffer.from("0000", "hex"), marker.value), ProtocolError);
 });
+
+test("fuzz: reading a damaged batch throws only ProtocolError", () => {
+  const seeds = codecs.map((compression) =>
+    buildRecordBatch([{ key: "k", value: "v".repeat(50), headers: [{ key: "h", value: "x" }] }, { value: null }], {
+      compression,
+    }),
+  );
+  fc.assert(
+    fc.property(
+      fc.nat(seeds.length - 1),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }),
+      (i, flips) => {
+        const bad = Buffer.from(seeds[i]);
+        for (const [at, x] of flips) bad[at % bad.length] ^= x;
+        try {
+          for (const r of readRecordBatch(bad, 0, 1 << 16)) assert.ok(r.offsetDelta !== undefined);
+        } catch (e) {
+          assert.ok(e instanceof ProtocolError, String(e));
+        }
+      },
+    ),
+    { numRuns: 400 },
+  );
+});

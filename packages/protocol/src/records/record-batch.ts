@@ -136,6 +136,9 @@ export async function buildRecordBatchAsync(records: RecordInput[], options: Bui
   return finish(header, codec ? await codec.compress(body) : body);
 }
 
+/** Default bound on a compressed batch's inflated records when the caller gives none. */
+export const DEFAULT_MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024;
+
 /** A batch whose records are decoded lazily, one per iteration step. */
 export interface RecordBatchView {
   header: RecordBatchHeader;
@@ -174,7 +177,11 @@ function view(header: RecordBatchHeader, records: Buffer): RecordBatchView {
  * Reads the batch at `pos`. Compressed records are inflated (at most `maxUncompressedBytes`)
  * on the calling thread; the CRC is not checked here (see verifyBatchCrc / validateRecordBatch).
  */
-export function readRecordBatch(buf: Buffer, pos = 0, maxUncompressedBytes = 64 * 1024 * 1024): RecordBatchView {
+export function readRecordBatch(
+  buf: Buffer,
+  pos = 0,
+  maxUncompressedBytes = DEFAULT_MAX_UNCOMPRESSED_BYTES,
+): RecordBatchView {
   const { header, end } = batchBounds(buf, pos);
   const stored = buf.subarray(pos + RECORD_BATCH_OVERHEAD, end);
   const compression = compressionType(header.attributes);
@@ -187,7 +194,7 @@ export function readRecordBatch(buf: Buffer, pos = 0, maxUncompressedBytes = 64 
 export async function readRecordBatchAsync(
   buf: Buffer,
   pos = 0,
-  maxUncompressedBytes = 64 * 1024 * 1024,
+  maxUncompressedBytes = DEFAULT_MAX_UNCOMPRESSED_BYTES,
 ): Promise<RecordBatchView> {
   const { header, end } = batchBounds(buf, pos);
   const stored = buf.subarray(pos + RECORD_BATCH_OVERHEAD, end);
