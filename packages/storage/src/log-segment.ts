@@ -1,5 +1,7 @@
 import { assert } from "@samsa/common";
-import { type BatchInfo, type ScanStop, scanBatches } from "./batch-scanner.js";
+import { LOG_OVERHEAD, RECORD_BATCH_OVERHEAD } from "@samsa/protocol";
+import { type BatchInfo, batchInfoAt, type ScanStop, scanBatches } from "./batch-scanner.js";
+import { StorageError } from "./errors.js";
 import type { BufferPool } from "./buffer-pool.js";
 import type { LogConfig } from "./config.js";
 import type { FilePool, PooledFile } from "./file-pool.js";
@@ -172,9 +174,60 @@ export class LogSegment {
   /**
    * Reads whole batches from the one holding `startOffset`, up to `maxBytes` (at least one batch
    * if `minOneMessage`) and not past `maxPosition`. Undefined if the segment has nothing at or
-   * after `startOffset` below `maxPosition`.
+   * after `startOffset` below `maxPosition`. The common case is one positional read: from the
+   * index entry, `maxBytes` plus the index interval, then the first batch is found in memory.
    */
   async read(
+    startOffset: number,
+    maxBytes: number,
+    maxPosition: number,
+    minOneMessage: boolean,
+    buffers: BufferPool,
+    indexIntervalBytes: number,
+  ): Promise<SegmentRead | undefined> {
+    const entry = await this.offsetIndex.lookup(startOffset);
+    if (entry.position >= maxPosition)
+      return this.readAfterTranslate(startOffset, maxBytes, maxPosition, minOneMessage, buffers);
+    const length = Math.min(maxPosition - entry.position, maxBytes + indexIntervalBytes + RECORD_BATCH_OVERHEAD);
+    const pooled = buffers.acquire(length);
+    const got = await this.log.use((h) => readFully(h, pooled, 0, length, entry.position));
+    const data = pooled.subarray(0, got);
+    let pos = 0;
+    let first: BatchInfo | undefined;
+    while (pos + RECORD_BATCH_OVERHEAD <= got) {
+      const info = batchInfoAt(data, pos, entry.position + pos);
+      if (typeof info === "string") {
+        buffers.release(pooled);
+        throw new StorageError(
+          "KAFKA_STORAGE_ERROR",
+          `corrupt batch at ${entry.position + pos} of ${this.log.path}: ${info}`,
+        );
+      }
+      if (info.lastOffset >= startOffset) {
+        first = info;
+        break;
+      }
+      pos += info.size;
+    }
+    const readToEnd = entry.position + got >= maxPosition;
+    if (!first) {
+      buffers.release(pooled);
+      // Nothing at or after startOffset below maxPosition, or the scan left the buffer.
+      return readToEnd
+        ? undefined
+        : this.readAfterTranslate(startOffset, maxBytes, maxPosition, minOneMessage, buffers);
+    }
+    const limit = minOneMessage ? Math.max(maxBytes, first.size) : maxBytes;
+    if (pos + first.size > got && first.size <= limit) {
+      buffers.release(pooled);
+      return this.readAfterTranslate(startOffset, maxBytes, maxPosition, minOneMessage, buffers);
+    }
+    const end = pos + wholeBatchesWithin(data.subarray(pos), limit);
+    return { firstBatchOffset: first.baseOffset, position: first.position, records: data.subarray(pos, end), pooled };
+  }
+
+  /** The two-step read: find the first batch by scanning headers, then read from it. */
+  private async readAfterTranslate(
     startOffset: number,
     maxBytes: number,
     maxPosition: number,
@@ -183,9 +236,7 @@ export class LogSegment {
   ): Promise<SegmentRead | undefined> {
     const first = await this.translateOffset(startOffset, maxPosition);
     if (!first) return undefined;
-    const available = maxPosition - first.position;
-    let length = Math.min(maxBytes, available);
-    if (minOneMessage && first.size > length) length = first.size;
+    const length = Math.min(minOneMessage ? Math.max(maxBytes, first.size) : maxBytes, maxPosition - first.position);
     if (length < first.size) {
       return {
         firstBatchOffset: first.baseOffset,
@@ -196,15 +247,10 @@ export class LogSegment {
     }
     const pooled = buffers.acquire(length);
     const got = await this.log.use((h) => readFully(h, pooled, 0, length, first.position));
-    // Trim to whole batches: walk sizes within what was read.
-    let end = 0;
-    while (end + 12 <= got) {
-      const size = 12 + pooled.readInt32BE(end + 8);
-      if (size < 12 || end + size > got) break;
-      end += size;
-    }
+    const data = pooled.subarray(0, got);
+    const end = wholeBatchesWithin(data, length);
     assert(end >= first.size, "first batch shorter on disk than its header says");
-    return { firstBatchOffset: first.baseOffset, position: first.position, records: pooled.subarray(0, end), pooled };
+    return { firstBatchOffset: first.baseOffset, position: first.position, records: data.subarray(0, end), pooled };
   }
 
   /**
@@ -357,4 +403,15 @@ export class LogSegment {
       await fs.unlink(deleted);
     }
   }
+}
+
+/** Length of the longest run of whole batches at the start of `data` that fits in `limit` bytes. */
+function wholeBatchesWithin(data: Buffer, limit: number): number {
+  let end = 0;
+  while (end + LOG_OVERHEAD <= data.length) {
+    const size = LOG_OVERHEAD + data.readInt32BE(end + 8);
+    if (size < RECORD_BATCH_OVERHEAD || end + size > data.length || end + size > limit) break;
+    end += size;
+  }
+  return end;
 }

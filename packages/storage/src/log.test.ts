@@ -89,6 +89,27 @@ describe("Log append and read", () => {
     );
   });
 
+  it("reads batches much larger than the index interval and fetch size", async () => {
+    const log = await openTestLog(new SimFs(), "/d/t-0", { config: { indexIntervalBytes: 100 } });
+    for (let i = 0; i < 6; i++) {
+      await log.append(testBatch({ payload: i % 2 === 0 ? 5000 : 10, records: 3 }), {
+        assignOffsets: true,
+        leaderEpoch: 0,
+      });
+    }
+    for (const target of [0, 4, 7, 11, 17]) {
+      const r = await log.read(target, 10, { minOneMessage: true });
+      const [[first, last]] = batchOffsets(r.records);
+      assert.ok(first <= target && target <= last, `offset ${target} in [${first}, ${last}]`);
+      assert.equal(batchOffsets(r.records).length, 1);
+      r.release();
+    }
+    const all = await log.read(0, 20_000, { minOneMessage: false });
+    assert.equal(batchOffsets(all.records).length, 6);
+    const cut = await log.read(3, 5100, { minOneMessage: false });
+    assert.deepEqual(batchOffsets(cut.records), [[3, 5]]);
+  });
+
   it("rolls by segment.ms", async () => {
     const clock = new ManualClock();
     const log = await openTestLog(new SimFs(), "/d/t-0", { clock, config: { segmentMs: 1000 } });

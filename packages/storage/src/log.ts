@@ -96,6 +96,8 @@ export class Log {
   private startOffset: number;
   private flushedOffset: number;
   private flushInFlight: Promise<void> | null = null;
+  /** Last translated read bound (see positionOf); dropped on truncation. */
+  private boundCache: { segment: LogSegment; offset: number; position: number } | undefined;
   private closed = false;
   /** Set by the broker; single node: advanced only over flushed data. */
   highWatermark: number;
@@ -108,13 +110,14 @@ export class Log {
 
   private constructor(
     readonly dir: string,
-    public config: LogConfig,
+    config: LogConfig,
     private readonly ctx: SegmentContext,
     private readonly buffers: BufferPool,
     private readonly clock: Clock,
     readonly leaderEpochCache: LeaderEpochCache,
     loaded: Awaited<ReturnType<typeof loadLog>>,
   ) {
+    assert(ctx.config === config, "the segment context carries the log's config");
     this.segments = loaded.segments;
     this.leo = loaded.logEndOffset;
     this.startOffset = loaded.logStartOffset;
@@ -141,6 +144,15 @@ export class Log {
     await epochs.truncateFromEnd(loaded.logEndOffset);
     await epochs.truncateFromStart(loaded.logStartOffset);
     return new Log(opts.dir, opts.config, ctx, opts.buffers, opts.clock, epochs, loaded);
+  }
+
+  /** Topic configs; setting them applies to later appends, rolls and retention. */
+  get config(): LogConfig {
+    return this.ctx.config;
+  }
+
+  set config(config: LogConfig) {
+    this.ctx.config = config;
   }
 
   get logEndOffset(): number {
@@ -368,12 +380,18 @@ export class Log {
       const segment = segments[i];
       let maxPosition = segment.size;
       if (i === maxOffsetSegment && maxOffset < leo) {
-        const bound = await segment.translateOffset(maxOffset, maxPosition);
-        if (bound) maxPosition = bound.position;
+        maxPosition = await this.positionOf(segment, maxOffset, maxPosition);
       } else if (i > maxOffsetSegment) {
         break;
       }
-      const read = await segment.read(fetchOffset, maxBytes, maxPosition, opts.minOneMessage, this.buffers);
+      const read = await segment.read(
+        fetchOffset,
+        maxBytes,
+        maxPosition,
+        opts.minOneMessage,
+        this.buffers,
+        this.config.indexIntervalBytes,
+      );
       if (!read) continue;
       return {
         ...base,
@@ -383,6 +401,19 @@ export class Log {
       };
     }
     return empty;
+  }
+
+  /**
+   * File position of the batch holding `offset` (or `fallback`), cached for the latest offset
+   * asked: consumers fetch up to the same high watermark many times between its moves.
+   */
+  private async positionOf(segment: LogSegment, offset: number, fallback: number): Promise<number> {
+    const cached = this.boundCache;
+    if (cached && cached.segment === segment && cached.offset === offset) return cached.position;
+    const bound = await segment.translateOffset(offset, fallback);
+    const position = bound ? bound.position : fallback;
+    if (bound) this.boundCache = { segment, offset, position };
+    return position;
   }
 
   /**
@@ -478,6 +509,7 @@ export class Log {
         return true;
       }
       this.truncatedSinceCleaning = Math.min(this.truncatedSinceCleaning ?? offset, offset);
+      this.boundCache = undefined;
       const keep = this.floorSegmentIndex(offset);
       const dropped = this.segments.splice(keep + 1);
       for (const s of dropped.reverse()) await s.delete();
