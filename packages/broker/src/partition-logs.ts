@@ -1,5 +1,7 @@
+import type { Log } from "@samsa/storage";
+
 /**
- * The narrow part of storage the admin handlers need: create and delete partition logs and report
+ * The part of storage the handlers need: create and delete partition logs and report
  * their sizes. The composition root implements it over storage's LogManager; tests use the in-memory
  * one below.
  */
@@ -17,13 +19,15 @@ export interface PartitionLogs {
   updateConfigs(topic: string, configs: Readonly<Record<string, string>>): Promise<void>;
   /** Bytes on disk of a partition's log, or undefined when it has none. */
   sizeInBytes(topic: string, partition: number): number | undefined;
+  /** The open log of a partition (the data path reads and appends through it). */
+  getLog(topic: string, partition: number): Log | undefined;
   /** Every partition that has a log. */
   partitions(): Iterable<{ readonly topic: string; readonly partition: number }>;
   /** Flushes and closes everything (shutdown). */
   close(): Promise<void>;
 }
 
-/** Keeps only sizes (always 0) in memory: for tests. */
+/** Remembers which partitions have logs, holds no data: for tests of the admin APIs. */
 export class InMemoryPartitionLogs implements PartitionLogs {
   readonly #logs = new Map<string, { topic: string; partition: number; size: number }>();
   readonly #limit: number;
@@ -45,6 +49,10 @@ export class InMemoryPartitionLogs implements PartitionLogs {
 
   sizeInBytes(topic: string, partition: number): number | undefined {
     return this.#logs.get(`${topic}-${partition}`)?.size;
+  }
+
+  getLog(): Log | undefined {
+    return undefined;
   }
 
   *partitions(): Iterable<{ topic: string; partition: number }> {

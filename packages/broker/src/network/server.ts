@@ -73,11 +73,15 @@ export class NetworkServer {
     void conn.closed.then(() => this.#connections.delete(conn));
   }
 
-  /** Stops accepting, lets in-flight requests answer (up to timeoutMs), then closes everything. */
-  async stop(timeoutMs: number): Promise<void> {
+  /**
+   * Stops accepting connections and reading requests, runs `beforeDrain` (e.g. answer parked
+   * long polls), lets in-flight requests answer (up to timeoutMs), then closes everything.
+   */
+  async stop(timeoutMs: number, beforeDrain: () => void = () => {}): Promise<void> {
     this.#stopping = true;
     const closing = this.#servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve())));
     const graceful = Promise.all([...this.#connections].map((c) => c.close()));
+    beforeDrain();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<void>((resolve) => {
       timer = setTimeout(resolve, timeoutMs);
