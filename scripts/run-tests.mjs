@@ -31,9 +31,17 @@ for (const group of ["packages", "tools"]) {
 if (!unitOnly) files.push(...findTests(join(root, "test")));
 files.sort();
 
-const result = spawnSync(process.execPath, ["--test", "--test-reporter=spec", ...files], {
-  stdio: "inherit",
-  cwd: root,
-  env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "8" },
-});
+// A test without its own `timeout` gets this budget, so one hung test fails instead of stalling CI
+// (the real-client suites in test/compat set their own, larger, per-test budgets).
+const DEFAULT_TEST_TIMEOUT_MS = 120_000;
+
+const result = spawnSync(
+  process.execPath,
+  ["--test", "--test-reporter=spec", `--test-timeout=${DEFAULT_TEST_TIMEOUT_MS}`, ...files],
+  {
+    stdio: "inherit",
+    cwd: root,
+    env: { ...process.env, UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE ?? "8" },
+  },
+);
 process.exit(result.status ?? 1);

@@ -13,10 +13,10 @@ after(stopAllBrokers);
 const require = createRequire(import.meta.url);
 const TIMEOUT_MS = 15_000;
 
-function withTimeout(promise, what) {
+function withTimeout(promise, what, timeoutMs = TIMEOUT_MS) {
   let timer;
   const timeout = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${TIMEOUT_MS} ms`)), TIMEOUT_MS);
+    timer = setTimeout(() => reject(new Error(`${what}: no answer within ${timeoutMs} ms`)), timeoutMs);
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
@@ -66,7 +66,8 @@ async function produce(Kafka, bootstrap, topic, records) {
         r.headers.map(([k, v]) => ({ [k]: Buffer.from(v) })),
       );
     }
-    await withTimeout(delivered, "delivery reports");
+    // Longer than message.timeout.ms, so a record the broker refuses shows up as a report's error.
+    await withTimeout(delivered, "delivery reports", TIMEOUT_MS + 5000);
   } finally {
     await new Promise((resolve) => producer.disconnect(TIMEOUT_MS, resolve));
   }

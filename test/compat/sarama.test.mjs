@@ -3,6 +3,7 @@
 // timestamps or headers travel) and once at 2.0.0 (record batches with headers and CreateTimes).
 import assert from "node:assert/strict";
 import { rmSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { makeTempDir, startBroker, stopAllBrokers } from "./harness/broker.mjs";
@@ -21,7 +22,13 @@ before(async () => {
   await runOk(go, ["build", "-o", binary, "."], {
     cwd: SOURCE_DIR,
     timeoutMs: 120_000,
-    env: { GO111MODULE: "off", GOPATH: `${join(buildDir, "gopath")}:/usr/share/gocode`, GOFLAGS: "" },
+    env: {
+      GO111MODULE: "off",
+      GOPATH: `${join(buildDir, "gopath")}:/usr/share/gocode`,
+      GOFLAGS: "",
+      // Go needs a build cache even where HOME is unset.
+      GOCACHE: process.env.GOCACHE ?? join(homedir(), ".cache/go-build"),
+    },
   });
 });
 
