@@ -1,18 +1,11 @@
 /**
  * LZ4 in Kafka's frame format (the standard LZ4 frame: magic 0x184D2204, FLG/BD descriptor,
- * header checksum, blocks, end mark). Writes match the Java client: independent 64 KiB blocks,
- * no block or content checksums. Reads parse the frame here so that the output stays bounded and
- * so that magic-0 messages, written by Kafka 0.8/0.9 with a header checksum wrongly taken over
- * the magic bytes too (KAFKA-3160), can be read; blocks are inflated by lz4-napi (lz4_flex).
+ * header checksum, blocks, end mark). The frame is written and parsed here, the blocks are
+ * (de)compressed by lz4-napi (lz4_flex). Writes match the Java client: independent 64 KiB blocks,
+ * no block or content checksums. Parsing here keeps the output bounded and reads magic-0 messages,
+ * which Kafka 0.8/0.9 wrote with a header checksum wrongly taken over the magic bytes too (KAFKA-3160).
  */
-import {
-  compressFrame,
-  compressFrameSync,
-  decompressFrame,
-  decompressFrameSync,
-  uncompress,
-  uncompressSync,
-} from "lz4-napi";
+import { compress, compressSync, decompressFrame, decompressFrameSync, uncompress, uncompressSync } from "lz4-napi";
 import { ProtocolError } from "../../primitives/protocol-error.js";
 import type { CompressionCodec } from "./codec.js";
 import { asMalformed, tooLarge } from "./errors.js";
@@ -212,15 +205,60 @@ async function decompressAsync(data: Buffer, maxBytes: number, ignoreHeaderCheck
   return outputs.length === 1 ? outputs[0] : Buffer.concat(outputs);
 }
 
-/** Rewrites the header checksum of a frame lz4-napi produced into Kafka's legacy (magic 0) form. */
-function toLegacyHeaderChecksum(frame: Buffer): Buffer {
-  const flg = frame[4];
-  const descriptorEnd = 6 + (flg & FLG_CONTENT_SIZE ? 8 : 0) + (flg & FLG_DICT_ID ? 4 : 0);
-  frame[descriptorEnd] = headerChecksum(frame, 0, descriptorEnd, true);
-  return frame;
+/** Kafka's Java client writes 64 KiB blocks (BD 0x40); lz4-napi's frame writer would pick up to 4 MiB. */
+const WRITE_BLOCK_BYTES = 64 * 1024;
+const WRITE_FLG = FLG_VERSION_01 | 0x20; // block independence; no checksums, no content size
+const WRITE_BD = 0x40;
+
+function frameHeader(legacy: boolean): Buffer {
+  const header = Buffer.allocUnsafe(7);
+  header.writeUInt32LE(LZ4_FRAME_MAGIC, 0);
+  header[4] = WRITE_FLG;
+  header[5] = WRITE_BD;
+  header[6] = headerChecksum(header, 0, 6, legacy);
+  return header;
 }
 
-const frameOptions = { contentChecksum: false, blockChecksums: false };
+function chunks(data: Buffer): Buffer[] {
+  const out: Buffer[] = [];
+  for (let pos = 0; pos < data.length; pos += WRITE_BLOCK_BYTES) out.push(data.subarray(pos, pos + WRITE_BLOCK_BYTES));
+  return out;
+}
+
+/**
+ * Assembles a frame from each chunk and its lz4-napi block (which carries a 4-byte size prefix);
+ * a chunk that does not shrink is stored uncompressed, as the Java client does.
+ */
+function assemble(legacy: boolean, raw: Buffer[], compressed: Buffer[]): Buffer {
+  const parts: Buffer[] = [frameHeader(legacy)];
+  for (let i = 0; i < raw.length; i++) {
+    const block = compressed[i].subarray(4);
+    const word = Buffer.allocUnsafe(4);
+    if (block.length < raw[i].length) {
+      word.writeUInt32LE(block.length, 0);
+      parts.push(word, block);
+    } else {
+      word.writeUInt32LE((raw[i].length | BLOCK_UNCOMPRESSED_FLAG) >>> 0, 0);
+      parts.push(word, raw[i]);
+    }
+  }
+  parts.push(Buffer.alloc(4));
+  return Buffer.concat(parts);
+}
+
+function writeFrameSync(data: Buffer, legacy: boolean): Buffer {
+  const raw = chunks(data);
+  return assemble(
+    legacy,
+    raw,
+    raw.map((chunk) => compressSync(chunk)),
+  );
+}
+
+async function writeFrame(data: Buffer, legacy: boolean): Promise<Buffer> {
+  const raw = chunks(data);
+  return assemble(legacy, raw, await Promise.all(raw.map((chunk) => compress(chunk))));
+}
 
 function wrapErrors<T>(f: () => T): T {
   try {
@@ -241,8 +279,8 @@ async function wrapErrorsAsync<T>(f: () => Promise<T>): Promise<T> {
 /** LZ4 for record batches v2 and messages v1: a correct frame header checksum. */
 export const lz4Codec: CompressionCodec = {
   name: "lz4",
-  compress: (data) => compressFrame(data, frameOptions),
-  compressSync: (data) => compressFrameSync(data, frameOptions),
+  compress: (data) => writeFrame(data, false),
+  compressSync: (data) => writeFrameSync(data, false),
   decompress: (data, maxBytes) => wrapErrorsAsync(() => decompressAsync(data, maxBytes, false)),
   decompressSync: (data, maxBytes) => wrapErrors(() => decompressSync(data, maxBytes, false)),
 };
@@ -250,8 +288,8 @@ export const lz4Codec: CompressionCodec = {
 /** LZ4 for messages v0: writes Kafka's legacy header checksum and ignores the checksum on read, as Kafka does. */
 export const lz4LegacyCodec: CompressionCodec = {
   name: "lz4",
-  compress: async (data) => toLegacyHeaderChecksum(await compressFrame(data, frameOptions)),
-  compressSync: (data) => toLegacyHeaderChecksum(compressFrameSync(data, frameOptions)),
+  compress: (data) => writeFrame(data, true),
+  compressSync: (data) => writeFrameSync(data, true),
   decompress: (data, maxBytes) => wrapErrorsAsync(() => decompressAsync(data, maxBytes, true)),
   decompressSync: (data, maxBytes) => wrapErrors(() => decompressSync(data, maxBytes, true)),
 };
