@@ -5,7 +5,7 @@ import { type CleanResult, type CleanerLimits, cleanLog, defaultCleanerLimits } 
 import { readOffsetCheckpoint, writeOffsetCheckpoint } from "./checkpoint-file.js";
 import { type LogConfig, type StorageLimits, defaultLogConfig, defaultStorageLimits } from "./config.js";
 import { StorageError } from "./errors.js";
-import { FilePool } from "./file-pool.js";
+import { FilePool, RetiredFileError } from "./file-pool.js";
 import { type StorageFs, nodeFs, writeFully } from "./fs/storage-fs.js";
 import { IndexCache } from "./index/index-cache.js";
 import { Log } from "./log.js";
@@ -300,12 +300,19 @@ export class LogManager {
       if (dirtyRatio >= ratio && (!best || dirtyRatio > best.dirtyRatio)) best = { k, tp, log, dirtyRatio };
     }
     if (!best) return undefined;
-    const result = await cleanLog(
-      best.log,
-      this.firstDirty.get(best.k) ?? 0,
-      this.opts.clock.nowMs(),
-      this.opts.cleanerLimits ?? defaultCleanerLimits,
-    );
+    let result: CleanResult | undefined;
+    try {
+      result = await cleanLog(
+        best.log,
+        this.firstDirty.get(best.k) ?? 0,
+        this.opts.clock.nowMs(),
+        this.opts.cleanerLimits ?? defaultCleanerLimits,
+      );
+    } catch (err) {
+      // Retention or truncation removed a segment under the cleaner: the next pass starts afresh.
+      if (err instanceof RetiredFileError) return undefined;
+      throw err;
+    }
     if (!result) return undefined;
     this.firstDirty.set(best.k, result.firstDirtyOffset);
     await this.checkpointCleanerOffsets();

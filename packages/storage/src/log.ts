@@ -346,13 +346,17 @@ export class Log {
     return this.retryingOnRetired(() => this.readOnce(fetchOffset, maxBytes, opts));
   }
 
-  /** Runs a read again if a segment it held was replaced or deleted meanwhile (bounded retries). */
+  /**
+   * Runs a read again if a segment it held was replaced or deleted meanwhile. Replacements and
+   * deletions run under the lock, so waiting for it first means the retry sees the new segments.
+   */
   private async retryingOnRetired<T>(fn: () => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await fn();
       } catch (err) {
         if (!(err instanceof RetiredFileError) || attempt >= 5) throw err;
+        await this.lock.run(async () => {});
       }
     }
   }
@@ -681,7 +685,7 @@ export class Log {
       const paths = [old.log.path, old.offsetIndex.file.path, old.timeIndex.file.path];
       const at = this.segments.indexOf(old);
       if (at < 0 || at === this.segments.length - 1 || this.closed) {
-        for (const p of paths) if (await fs.exists(`${p}${CLEANED_SUFFIX}`)) await fs.unlink(`${p}${CLEANED_SUFFIX}`);
+        await this.discardCleanedFiles(old);
         return false;
       }
       await old.retire();
@@ -700,6 +704,18 @@ export class Log {
       this.segments[at] = cleaned;
       return true;
     });
+  }
+
+  /** Removes the `.cleaned` copy of `old` without using it. */
+  discardCleanedSegment(old: LogSegment): Promise<void> {
+    return this.lock.run(() => this.discardCleanedFiles(old));
+  }
+
+  private async discardCleanedFiles(old: LogSegment): Promise<void> {
+    const fs = this.ctx.pool.fs;
+    for (const p of [old.log.path, old.offsetIndex.file.path, old.timeIndex.file.path]) {
+      if (await fs.exists(`${p}${CLEANED_SUFFIX}`)) await fs.unlink(`${p}${CLEANED_SUFFIX}`);
+    }
   }
 
   get segmentsForTesting(): readonly LogSegment[] {

@@ -128,6 +128,11 @@ export async function cleanLog(
     if (segment.baseOffset >= endOffset) break;
     const before = segment.size;
     const removed = await cleanSegment(log, segment, map, start, horizonMs, limits);
+    if (removed.records === 0) {
+      // Nothing to drop: keep the segment as it is rather than churn files under readers.
+      await log.discardCleanedSegment(segment);
+      continue;
+    }
     if (await log.swapCleanedSegment(segment, removed.size)) {
       result.segmentsCleaned++;
       result.recordsRemoved += removed.records;

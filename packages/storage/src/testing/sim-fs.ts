@@ -46,8 +46,15 @@ export class SimFs implements StorageFs {
   fileSyncs = 0;
   dirSyncs = 0;
 
-  /** @param syncDelayMs simulated fsync latency (lets group commit show in tests) */
-  constructor(private readonly syncDelayMs = 0) {
+  /**
+   * @param syncDelayMs simulated fsync latency (lets group commit show in tests)
+   * @param jitter if given, reads and writes yield to the event loop at random, so concurrent
+   *   operations interleave differently per seed
+   */
+  constructor(
+    private readonly syncDelayMs = 0,
+    private readonly jitter?: Random,
+  ) {
     this.dirs.set("/", { entries: new Map(), durableEntries: new Map() });
   }
 
@@ -83,12 +90,14 @@ export class SimFs implements StorageFs {
     const fs = this;
     return {
       async read(buffer, offset, length, position) {
+        await fs.maybeYield();
         check();
         const n = Math.max(0, Math.min(length, inode.data.length - position));
         if (n > 0) inode.data.copy(buffer, offset, position, position + n);
         return { bytesRead: n, buffer };
       },
       async write(buffer, offset, length, position) {
+        await fs.maybeYield();
         check();
         if (!writable) throw fsError("EBADF", path);
         const bytes = Buffer.from(buffer.subarray(offset, offset + length));
@@ -120,6 +129,10 @@ export class SimFs implements StorageFs {
         closed = true;
       },
     };
+  }
+
+  private async maybeYield(): Promise<void> {
+    if (this.jitter && this.jitter.next() < 0.5) await new Promise((resolve) => setImmediate(resolve));
   }
 
   async readdir(path: string): Promise<string[]> {
