@@ -52,7 +52,7 @@ async function run(seed: number, compact: boolean): Promise<void> {
       const values = Array.from({ length: n }, (_, j) => `s${seed}-${i}-${j}`);
       const batch = buildRecordBatch(values.map((value) => ({ key: `k${pick(random, 6)}`, value })));
       const res = await log.append(batch, { assignOffsets: true, leaderEpoch: 0 });
-      values.forEach((v, j) => appended.set(res.baseOffset + j, v));
+      for (const [j, v] of values.entries()) appended.set(res.baseOffset + j, v);
       if (random.next() < 0.3) log.highWatermark = await log.flush();
       if (random.next() < 0.1) await new Promise((r) => setImmediate(r));
     }
