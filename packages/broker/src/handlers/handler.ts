@@ -5,6 +5,7 @@ import type { BrokerConfig } from "../config/broker-config.js";
 import type { Logger } from "../logger.js";
 import type { ConnectionInfo } from "../network/connection.js";
 import type { PartitionLogs } from "../partition-logs.js";
+import type { DataPath } from "../replica/data-path.js";
 
 /** API keys that have both a request and a response type. */
 export type HandledApiKey = keyof RequestByApiKey & keyof ResponseByApiKey;
@@ -39,6 +40,8 @@ export interface BrokerServices {
   readonly identity: BrokerIdentity;
   /** The version ranges this broker advertises (ApiVersions). */
   readonly apiVersions: readonly ApiVersionRange[];
+  /** Leader replicas, purgatories, fetch sessions, producer ids: the data-path handlers' services. */
+  readonly dataPath: DataPath;
 }
 
 /** Per-request context: the services plus who asked and in which version. */

@@ -1,7 +1,13 @@
+import { produceHandler } from "./00-produce.js";
+import { fetchHandler } from "./01-fetch.js";
+import { listOffsetsHandler } from "./02-list-offsets.js";
 import { metadataHandler } from "./03-metadata.js";
 import { apiVersionsHandler } from "./18-api-versions.js";
 import { createTopicsHandler } from "./19-create-topics.js";
 import { deleteTopicsHandler } from "./20-delete-topics.js";
+import { deleteRecordsHandler } from "./21-delete-records.js";
+import { initProducerIdHandler } from "./22-init-producer-id.js";
+import { offsetForLeaderEpochHandler } from "./23-offset-for-leader-epoch.js";
 import { describeConfigsHandler } from "./32-describe-configs.js";
 import { alterConfigsHandler } from "./33-alter-configs.js";
 import { describeLogDirsHandler } from "./35-describe-log-dirs.js";
@@ -13,10 +19,16 @@ import type { AnyHandler } from "./handler.js";
 
 /** Every API this broker serves; ApiVersions advertises exactly these. Add data-path handlers here. */
 export const HANDLERS: readonly AnyHandler[] = [
+  produceHandler,
+  fetchHandler,
+  listOffsetsHandler,
   metadataHandler,
   apiVersionsHandler,
   createTopicsHandler,
   deleteTopicsHandler,
+  deleteRecordsHandler,
+  initProducerIdHandler,
+  offsetForLeaderEpochHandler,
   describeConfigsHandler,
   alterConfigsHandler,
   describeLogDirsHandler,

@@ -1,0 +1,154 @@
+import {
+  DEFAULT_MAX_UNCOMPRESSED_BYTES,
+  downConvert,
+  type ErrorName,
+  magicForFetchVersion,
+  RecordValidationError,
+} from "@samsa/protocol";
+import type { FetchPartitionRequest } from "@samsa/replication";
+import { StorageError } from "@samsa/storage";
+import type { FetchIsolation, Partition } from "../replica/partition.js";
+import type { PartitionLookup, ReplicaManager } from "../replica/replica-manager.js";
+
+/** How this fetch reads: who asks, what they may see, and the request-wide byte limits. */
+export interface FetchParams {
+  readonly apiVersion: number;
+  /** -1 for consumers; a broker id for followers. */
+  readonly replicaId: number;
+  readonly isolation: FetchIsolation;
+  readonly maxBytes: number;
+  readonly minBytes: number;
+  readonly maxWaitMs: number;
+}
+
+/** One partition to read, its topic resolved (or the reason it could not be). */
+export interface FetchTarget {
+  readonly request: FetchPartitionRequest;
+  readonly topicName: string | undefined;
+  readonly topicId: string;
+  /** Set when the topic could not be resolved: UNKNOWN_TOPIC_ID or UNKNOWN_TOPIC_OR_PARTITION. */
+  readonly unresolved?: ErrorName;
+}
+
+export interface PartitionReadResult {
+  readonly target: FetchTarget;
+  readonly error: ErrorName;
+  readonly highWatermark: number;
+  readonly lastStableOffset: number;
+  readonly logStartOffset: number;
+  readonly records: Buffer;
+  readonly divergingEpoch?: { readonly epoch: number; readonly endOffset: number };
+  /** [] for read_committed (no aborted transactions yet), null for read_uncommitted. */
+  readonly abortedTransactions: readonly never[] | null;
+  /** The replica read, for parking a delayed fetch on it. */
+  readonly partition?: Partition;
+}
+
+const EMPTY = Buffer.alloc(0);
+
+function failure(
+  target: FetchTarget,
+  error: ErrorName,
+  offsets?: { hw: number; logStart: number },
+): PartitionReadResult {
+  return {
+    target,
+    error,
+    highWatermark: offsets?.hw ?? -1,
+    lastStableOffset: -1,
+    logStartOffset: offsets?.logStart ?? -1,
+    records: EMPTY,
+    abortedTransactions: null,
+  };
+}
+
+/** Kafka's replica check for follower fetches: a broker outside the replica set is told to refresh. */
+function followerError(lookup: PartitionLookup, params: FetchParams, target: FetchTarget): ErrorName | undefined {
+  if (params.replicaId < 0 || "error" in lookup) return undefined;
+  if (lookup.image.replicas.includes(params.replicaId)) return undefined;
+  return target.request.currentLeaderEpoch >= 0 ? "UNKNOWN_LEADER_EPOCH" : "NOT_LEADER_OR_FOLLOWER";
+}
+
+async function readOne(
+  replicas: ReplicaManager,
+  target: FetchTarget,
+  params: FetchParams,
+  maxBytes: number,
+  minOneMessage: boolean,
+): Promise<PartitionReadResult> {
+  if (target.unresolved !== undefined || target.topicName === undefined) {
+    return failure(target, target.unresolved ?? "UNKNOWN_TOPIC_OR_PARTITION");
+  }
+  const req = target.request;
+  const lookup = await replicas.getPartition(target.topicName, req.partition);
+  if ("error" in lookup) return failure(target, lookup.error);
+  const { partition } = lookup;
+  const fenced = partition.state.checkLeaderEpoch(req.currentLeaderEpoch);
+  if (fenced !== undefined) return failure(target, fenced);
+  const notReplica = followerError(lookup, params, target);
+  if (notReplica !== undefined) return failure(target, notReplica);
+  const hw = partition.state.highWatermark;
+  const lso = partition.state.lastStableOffset;
+  const logStart = partition.log.logStartOffset;
+  const aborted = params.isolation === "committed" ? [] : null;
+  const base = { target, error: "NONE" as ErrorName, highWatermark: hw, lastStableOffset: lso, partition };
+  if (req.lastFetchedEpoch >= 0 && params.apiVersion >= 12) {
+    const end = partition.log.endOffsetForEpoch(req.lastFetchedEpoch);
+    if (end.endOffset < 0 || end.epoch < 0 || req.fetchOffset < logStart) {
+      return failure(target, "OFFSET_OUT_OF_RANGE", { hw, logStart });
+    }
+    if (end.epoch < req.lastFetchedEpoch || end.endOffset < req.fetchOffset) {
+      return {
+        ...base,
+        logStartOffset: logStart,
+        records: EMPTY,
+        divergingEpoch: { epoch: end.epoch, endOffset: end.endOffset },
+        abortedTransactions: aborted,
+      };
+    }
+  }
+  let records: Buffer;
+  try {
+    const read = await partition.read(req.fetchOffset, maxBytes, minOneMessage, params.isolation);
+    records = read.records;
+  } catch (e) {
+    if (e instanceof StorageError && e.code === "OFFSET_OUT_OF_RANGE") {
+      return failure(target, "OFFSET_OUT_OF_RANGE", { hw, logStart });
+    }
+    if (e instanceof StorageError) return failure(target, "KAFKA_STORAGE_ERROR");
+    throw e;
+  }
+  const magic = magicForFetchVersion(params.apiVersion);
+  if (magic !== 2 && records.length > 0) {
+    try {
+      records = downConvert(records, magic, { maxUncompressedBytes: DEFAULT_MAX_UNCOMPRESSED_BYTES });
+    } catch (e) {
+      if (e instanceof RecordValidationError) return failure(target, e.code, { hw, logStart });
+      throw e;
+    }
+  }
+  return { ...base, logStartOffset: logStart, records, abortedTransactions: aborted };
+}
+
+/**
+ * Reads the partitions in order within the request's byte budget, as Kafka's readFromLog: each
+ * partition gets min(its max, what is left); from v3 the first partition with data returns its
+ * first batch whole even beyond the limits (KIP-74).
+ */
+export async function readPartitions(
+  replicas: ReplicaManager,
+  targets: readonly FetchTarget[],
+  params: FetchParams,
+): Promise<PartitionReadResult[]> {
+  let remaining = params.maxBytes;
+  let minOneMessage = params.apiVersion >= 3;
+  const out: PartitionReadResult[] = [];
+  for (const target of targets) {
+    const limit = Math.max(0, Math.min(target.request.partitionMaxBytes, remaining));
+    const result = await readOne(replicas, target, params, limit, minOneMessage);
+    if (result.records.length > 0) minOneMessage = false;
+    remaining = Math.max(0, remaining - result.records.length);
+    out.push(result);
+  }
+  return out;
+}

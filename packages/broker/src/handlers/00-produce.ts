@@ -1,0 +1,121 @@
+import { SamsaError } from "@samsa/common";
+import {
+  ErrorCode,
+  isTransactional,
+  magicAt,
+  type ProduceRequest,
+  type ProduceResponse,
+  type ProduceResponsePartitionProduceResponse,
+} from "@samsa/protocol";
+import {
+  type AppendRequest,
+  appendPartition,
+  failed,
+  type PartitionProduceResult,
+} from "../produce/append-partition.js";
+import { DelayedProduce, type PendingAck } from "../produce/delayed-produce.js";
+import { defineHandler } from "./handler.js";
+
+/** acks=0 gets no response; on an error Kafka closes the connection so the producer notices. */
+export class AcksZeroFailure extends SamsaError {
+  constructor(errors: string) {
+    super("ACKS_ZERO_PRODUCE_FAILED", `acks=0 produce failed (${errors}); closing the connection`);
+  }
+}
+
+/** Whether any partition's first batch is transactional (Kafka's hasTransactionalRecords). */
+function hasTransactionalRecords(req: ProduceRequest): boolean {
+  for (const t of req.topicData) {
+    for (const p of t.partitionData) {
+      const r = p.records;
+      if (r === null || !Buffer.isBuffer(r) || r.length < 23) continue;
+      if (magicAt(r, 0) === 2 && isTransactional(r.readInt16BE(21))) return true;
+    }
+  }
+  return false;
+}
+
+function encodePartition(r: PartitionProduceResult): ProduceResponsePartitionProduceResponse {
+  return {
+    index: r.index,
+    errorCode: ErrorCode[r.error],
+    baseOffset: BigInt(r.baseOffset),
+    logAppendTimeMs: BigInt(r.logAppendTimeMs),
+    logStartOffset: BigInt(r.logStartOffset),
+    recordErrors: r.recordErrors.map((e) => ({ batchIndex: e.batchIndex, batchIndexErrorMessage: e.message })),
+    errorMessage: r.errorMessage,
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+  };
+}
+
+function respond(req: ProduceRequest, results: readonly (readonly PartitionProduceResult[])[]): ProduceResponse {
+  return {
+    responses: req.topicData.map((t, i) => ({ name: t.name, partitionResponses: results[i].map(encodePartition) })),
+    throttleTimeMs: 0,
+    nodeEndpoints: [],
+  };
+}
+
+/**
+ * Produce v0-v11: validates and appends each partition's records as leader, then answers per acks:
+ * 0 nothing (closing the connection on any error), 1 after the append, -1 once the high
+ * watermark covers every appended partition (on a single node: after the fsync) or at timeout_ms.
+ */
+export const produceHandler = defineHandler({
+  apiKey: 0,
+  minVersion: 0,
+  maxVersion: 11,
+  async handle(ctx, req) {
+    const { replicas } = ctx.dataPath;
+    const everyPartition = (error: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED" | "INVALID_REQUIRED_ACKS") =>
+      respond(
+        req,
+        req.topicData.map((t) => t.partitionData.map((p) => failed(p.index, error))),
+      );
+    if (hasTransactionalRecords(req) && req.transactionalId === null) {
+      return everyPartition("TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
+    }
+    if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return everyPartition("INVALID_REQUIRED_ACKS");
+    const results = await Promise.all(
+      req.topicData.map((t) =>
+        Promise.all(
+          t.partitionData.map((p) => {
+            const append: AppendRequest = {
+              topic: t.name,
+              index: p.index,
+              records: p.records,
+              apiVersion: ctx.apiVersion,
+              acks: req.acks,
+              transactionalId: req.transactionalId,
+            };
+            return appendPartition(replicas, append);
+          }),
+        ),
+      ),
+    );
+    if (req.acks === 0) {
+      const errors = results.flat().filter((r) => r.error !== "NONE");
+      if (errors.length > 0) throw new AcksZeroFailure(errors.map((e) => e.error).join(", "));
+      return null;
+    }
+    const pendingByResult = new Map<PartitionProduceResult, PendingAck>();
+    for (const r of results.flat()) if (r.ack !== undefined) pendingByResult.set(r, { ...r.ack, acked: false });
+    const pending = [...pendingByResult.values()];
+    if (req.acks === 1 || pending.length === 0) return respond(req, results);
+    await new Promise<void>((resolve) => {
+      const op = new DelayedProduce(pending, () => resolve());
+      replicas.producePurgatory.watch(
+        op,
+        pending.map((p) => p.partition.key),
+        req.timeoutMs,
+      );
+    });
+    const final = results.map((topic) =>
+      topic.map((r): PartitionProduceResult => {
+        const ack = pendingByResult.get(r);
+        return ack === undefined || ack.acked ? r : { ...r, error: "REQUEST_TIMED_OUT" };
+      }),
+    );
+    return respond(req, final);
+  },
+});

@@ -1,0 +1,203 @@
+import {
+  ErrorCode,
+  type FetchRequest,
+  type FetchResponse,
+  type FetchResponseFetchableTopicResponse,
+  type FetchResponsePartitionData,
+} from "@samsa/protocol";
+import type { FetchPartitionRequest, FetchPartitionSummary } from "@samsa/replication";
+import { DelayedFetch } from "../fetch/delayed-fetch.js";
+import {
+  type FetchParams,
+  type FetchTarget,
+  type PartitionReadResult,
+  readPartitions,
+} from "../fetch/read-partitions.js";
+import type { FetchIsolation } from "../replica/partition.js";
+import { defineHandler, type RequestContext } from "./handler.js";
+
+const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
+
+function params(ctx: RequestContext, req: FetchRequest): FetchParams {
+  const version = ctx.apiVersion;
+  const replicaId = version >= 15 ? req.replicaState.replicaId : req.replicaId;
+  const isolation: FetchIsolation =
+    replicaId >= 0 ? "logEnd" : req.isolationLevel === 1 ? "committed" : "highWatermark";
+  const maxBytes = Math.min(version >= 3 ? req.maxBytes : 0x7fffffff, ctx.config.int("fetch.max.bytes"));
+  return {
+    apiVersion: version,
+    replicaId,
+    isolation,
+    maxBytes,
+    minBytes: Math.min(req.minBytes, maxBytes),
+    maxWaitMs: req.maxWaitMs,
+  };
+}
+
+/** The request's partitions keyed as sessions key them: by topic name before v13, by topic id from v13. */
+function requestedPartitions(req: FetchRequest, usesTopicIds: boolean): FetchPartitionRequest[] {
+  const out: FetchPartitionRequest[] = [];
+  for (const t of req.topics) {
+    for (const p of t.partitions) {
+      out.push({
+        topic: usesTopicIds ? t.topicId : t.topic,
+        partition: p.partition,
+        fetchOffset: Number(p.fetchOffset),
+        partitionMaxBytes: p.partitionMaxBytes,
+        currentLeaderEpoch: p.currentLeaderEpoch,
+        lastFetchedEpoch: p.lastFetchedEpoch,
+        logStartOffset: Number(p.logStartOffset),
+      });
+    }
+  }
+  return out;
+}
+
+function resolve(ctx: RequestContext, p: FetchPartitionRequest, usesTopicIds: boolean): FetchTarget {
+  const image = ctx.dataPath.replicas.image;
+  if (!usesTopicIds) {
+    const t = image.topics.get(p.topic);
+    return { request: p, topicName: p.topic, topicId: t?.topicId ?? ZERO_UUID };
+  }
+  const name = image.topicIds.get(p.topic);
+  return name === undefined
+    ? { request: p, topicName: undefined, topicId: p.topic, unresolved: "UNKNOWN_TOPIC_ID" }
+    : { request: p, topicName: name, topicId: p.topic };
+}
+
+interface Answer extends FetchPartitionSummary {
+  readonly result: PartitionReadResult;
+}
+
+function summarize(r: PartitionReadResult, usesTopicIds: boolean): Answer {
+  return {
+    topic: usesTopicIds ? r.target.topicId : r.target.request.topic,
+    partition: r.target.request.partition,
+    errorCode: ErrorCode[r.error],
+    recordsBytes: r.records.length,
+    highWatermark: r.highWatermark,
+    logStartOffset: r.logStartOffset,
+    hasDivergingEpoch: r.divergingEpoch !== undefined,
+    result: r,
+  };
+}
+
+function encodePartition(r: PartitionReadResult): FetchResponsePartitionData {
+  return {
+    partitionIndex: r.target.request.partition,
+    errorCode: ErrorCode[r.error],
+    highWatermark: BigInt(r.highWatermark),
+    lastStableOffset: BigInt(r.lastStableOffset),
+    logStartOffset: BigInt(r.logStartOffset),
+    divergingEpoch: {
+      epoch: r.divergingEpoch?.epoch ?? -1,
+      endOffset: BigInt(r.divergingEpoch?.endOffset ?? -1),
+    },
+    currentLeader: { leaderId: -1, leaderEpoch: -1 },
+    snapshotId: { endOffset: -1n, epoch: -1 },
+    abortedTransactions: r.abortedTransactions === null ? null : [],
+    preferredReadReplica: -1,
+    records: r.records,
+  };
+}
+
+/** Consecutive partitions of one topic share a topic entry, keeping the partitions' order (as Kafka). */
+function groupByTopic(answers: readonly Answer[], usesTopicIds: boolean): FetchResponseFetchableTopicResponse[] {
+  const topics: FetchResponseFetchableTopicResponse[] = [];
+  for (const a of answers) {
+    const last = topics[topics.length - 1];
+    const name = a.result.target.topicName ?? "";
+    const id = a.result.target.topicId;
+    if (last !== undefined && (usesTopicIds ? last.topicId === id : last.topic === name)) {
+      last.partitions.push(encodePartition(a.result));
+    } else {
+      topics.push({
+        topic: usesTopicIds ? "" : name,
+        topicId: usesTopicIds ? id : ZERO_UUID,
+        partitions: [encodePartition(a.result)],
+      });
+    }
+  }
+  return topics;
+}
+
+/**
+ * Fetch v0-v17: incremental fetch sessions (KIP-227), long poll (max_wait_ms / min_bytes through the
+ * fetch purgatory), isolation levels, KIP-74 byte limits, topic ids from v13, epoch checks and
+ * divergence (v12+), down-conversion to message format v0/v1 for v0-v3. Records are the segment
+ * bytes as read, passed to the encoder without copying.
+ */
+export const fetchHandler = defineHandler({
+  apiKey: 1,
+  minVersion: 0,
+  maxVersion: 17,
+  async handle(ctx, req): Promise<FetchResponse> {
+    const { replicas, fetchSessions } = ctx.dataPath;
+    const version = ctx.apiVersion;
+    const usesTopicIds = version >= 13;
+    const p = params(ctx, req);
+    const forgotten = req.forgottenTopicsData.flatMap((t) =>
+      t.partitions.map((partition) => ({ topic: usesTopicIds ? t.topicId : t.topic, partition })),
+    );
+    const context = fetchSessions.newContext(
+      {
+        sessionId: version >= 7 ? req.sessionId : 0,
+        sessionEpoch: version >= 7 ? req.sessionEpoch : -1,
+        usesTopicIds,
+        fromFollower: p.replicaId >= 0,
+        partitions: requestedPartitions(req, usesTopicIds),
+        forgotten: version >= 7 ? forgotten : [],
+      },
+      replicas.clock.monotonicMs(),
+    );
+    if (context.kind === "error") {
+      return { throttleTimeMs: 0, errorCode: ErrorCode[context.error], sessionId: 0, responses: [], nodeEndpoints: [] };
+    }
+    const targets = context.partitions.map((part) => resolve(ctx, part, usesTopicIds));
+    let results = await readPartitions(replicas, targets, p);
+    // Unknown topics are refused before the read, as KafkaApis does: they neither end a long poll nor wait.
+    const refused = (r: PartitionReadResult) =>
+      r.error === "UNKNOWN_TOPIC_ID" || r.error === "UNKNOWN_TOPIC_OR_PARTITION";
+    const interesting = results.filter((r) => !refused(r));
+    const bytes = interesting.reduce((n, r) => n + r.records.length, 0);
+    const respondNow =
+      p.maxWaitMs <= 0 ||
+      interesting.length === 0 ||
+      bytes >= p.minBytes ||
+      interesting.some((r) => r.error !== "NONE" || r.divergingEpoch !== undefined);
+    if (!respondNow) {
+      await new Promise<void>((done) => {
+        const watches = interesting.map((r) => ({
+          partition: r.partition!,
+          fetchOffset: r.target.request.fetchOffset,
+          maxBytes: r.target.request.partitionMaxBytes,
+          currentLeaderEpoch: r.target.request.currentLeaderEpoch,
+        }));
+        const op = new DelayedFetch(
+          watches,
+          p.minBytes,
+          p.isolation,
+          (x) => replicas.isCurrent(x),
+          () => done(),
+        );
+        replicas.fetchPurgatory.watch(
+          op,
+          watches.map((w) => w.partition.key),
+          p.maxWaitMs,
+        );
+      });
+      results = await readPartitions(replicas, targets, p);
+    }
+    // Kafka lists the partitions it read before those it refused outright.
+    const ordered = [...results.filter((r) => !refused(r)), ...results.filter(refused)];
+    const answers = ordered.map((r) => summarize(r, usesTopicIds));
+    const completion = context.complete(answers, replicas.clock.monotonicMs());
+    return {
+      throttleTimeMs: 0,
+      errorCode: 0,
+      sessionId: completion.sessionId,
+      responses: groupByTopic(completion.partitions, usesTopicIds),
+      nodeEndpoints: [],
+    };
+  },
+});

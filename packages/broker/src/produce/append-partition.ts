@@ -1,0 +1,103 @@
+import { isInternalTopic } from "@samsa/metadata";
+import { type ErrorName, isTransactional, type RecordError } from "@samsa/protocol";
+import type { Partition } from "../replica/partition.js";
+import type { ReplicaManager } from "../replica/replica-manager.js";
+import { validateProduceRecords } from "./validate-records.js";
+
+/** What one partition of a ProduceResponse says, before encoding. */
+export interface PartitionProduceResult {
+  readonly index: number;
+  readonly error: ErrorName;
+  readonly baseOffset: number;
+  readonly logAppendTimeMs: number;
+  readonly logStartOffset: number;
+  readonly recordErrors: readonly RecordError[];
+  readonly errorMessage: string | null;
+  /** Set for appended (or duplicate) partitions: acks=-1 waits for the HW to reach it. */
+  readonly ack?: { readonly partition: Partition; readonly requiredOffset: number };
+}
+
+export interface AppendRequest {
+  readonly topic: string;
+  readonly index: number;
+  readonly records: Buffer | readonly Buffer[] | null;
+  readonly apiVersion: number;
+  readonly acks: number;
+  readonly transactionalId: string | null;
+}
+
+/** Errors Kafka answers without a log start offset (its UNKNOWN_LOG_APPEND_INFO cases). */
+const WITHOUT_LOG_START_OFFSET: ReadonlySet<ErrorName> = new Set<ErrorName>([
+  "UNKNOWN_TOPIC_OR_PARTITION",
+  "NOT_LEADER_OR_FOLLOWER",
+  "MESSAGE_TOO_LARGE",
+  "RECORD_LIST_TOO_LARGE",
+  "CORRUPT_MESSAGE",
+  "KAFKA_STORAGE_ERROR",
+  "INVALID_TOPIC_EXCEPTION",
+  "UNSUPPORTED_COMPRESSION_TYPE",
+]);
+
+export function failed(
+  index: number,
+  error: ErrorName,
+  logStartOffset = -1,
+  recordErrors: readonly RecordError[] = [],
+  errorMessage: string | null = null,
+): PartitionProduceResult {
+  return {
+    index,
+    error,
+    baseOffset: -1,
+    logAppendTimeMs: -1,
+    logStartOffset: WITHOUT_LOG_START_OFFSET.has(error) ? -1 : logStartOffset,
+    recordErrors,
+    errorMessage,
+  };
+}
+
+/**
+ * One partition of a produce, as Kafka's KafkaApis + ReplicaManager.appendToLocalLog answer it:
+ * topic and partition checks, record validation, the transactional and min.insync.replicas
+ * checks, then the leader append with idempotent-producer checks.
+ */
+export async function appendPartition(replicas: ReplicaManager, req: AppendRequest): Promise<PartitionProduceResult> {
+  const lookup = await replicas.getPartition(req.topic, req.index);
+  if ("error" in lookup) return failed(req.index, lookup.error);
+  const { partition } = lookup;
+  const checked = await validateProduceRecords(req.records, {
+    apiVersion: req.apiVersion,
+    settings: partition.settings,
+    nowMs: replicas.clock.nowMs(),
+    topicPartition: `${req.topic}-${req.index}`,
+  });
+  const logStartOffset = partition.log.logStartOffset;
+  if (!checked.ok) {
+    // Record-level errors come with Kafka's summary message; batch-level ones without.
+    const message = checked.recordErrors.length > 0 ? checked.message : null;
+    return failed(req.index, checked.error, logStartOffset, checked.recordErrors, message);
+  }
+  if (isInternalTopic(req.topic)) return failed(req.index, "INVALID_TOPIC_EXCEPTION");
+  if (checked.records === null) {
+    return { ...failed(req.index, "NONE", logStartOffset), logStartOffset };
+  }
+  // No transaction coordinator yet: no transaction can have added this partition (KIP-890 verification).
+  if (checked.batches.some((b) => isTransactional(b.validation.header.attributes))) {
+    return failed(req.index, "INVALID_TXN_STATE", logStartOffset);
+  }
+  if (req.acks === -1 && partition.state.isr.length < partition.settings.minInsyncReplicas) {
+    return failed(req.index, "NOT_ENOUGH_REPLICAS", logStartOffset);
+  }
+  const result = await partition.appendAsLeader(checked.records, checked.batches);
+  if (result.kind === "error") return failed(req.index, result.error, result.logStartOffset);
+  return {
+    index: req.index,
+    error: "NONE",
+    baseOffset: result.baseOffset,
+    logAppendTimeMs: result.logAppendTimeMs,
+    logStartOffset: result.logStartOffset,
+    recordErrors: [],
+    errorMessage: null,
+    ack: { partition, requiredOffset: result.lastOffset + 1 },
+  };
+}

@@ -1,0 +1,163 @@
+import {
+  batchSpans,
+  CompressionType,
+  compressionType,
+  type ErrorName,
+  ProtocolError,
+  type RecordError,
+  RecordValidationError,
+  readInt64,
+  setLogAppendTime,
+  TimestampType,
+  timestampType,
+  upConvert,
+  validateRecordBatchAsync,
+} from "@samsa/protocol";
+import type { ValidatedBatch } from "../replica/partition.js";
+import type { TopicSettings } from "../replica/topic-settings.js";
+
+/** A partition's records refused before the append, with what ProduceResponse should carry. */
+export interface RecordsRefusal {
+  readonly ok: false;
+  readonly error: ErrorName;
+  readonly message: string;
+  readonly recordErrors: readonly RecordError[];
+}
+
+export type RecordsCheck =
+  | { readonly ok: true; readonly records: Buffer; readonly batches: readonly ValidatedBatch[] }
+  | { readonly ok: true; readonly records: null }
+  | RecordsRefusal;
+
+export interface ValidateOptions {
+  readonly apiVersion: number;
+  readonly settings: TopicSettings;
+  readonly nowMs: number;
+  readonly topicPartition: string;
+}
+
+function refuse(error: ErrorName, message: string, recordErrors: readonly RecordError[] = []): RecordsRefusal {
+  return { ok: false, error, message, recordErrors };
+}
+
+/** Inflated batches are bounded: Kafka sizes its buffers by max.message.bytes; we allow some headroom. */
+function maxUncompressedBytes(settings: TopicSettings): number {
+  return Math.max(64 * 1024 * 1024, settings.maxMessageBytes * 4);
+}
+
+/**
+ * The produce-path checks of one partition's records, in Kafka's order: the request-level shape
+ * (ProduceRequest.validateRecords: v3+ carries exactly one v2 batch, zstd only from v7), the
+ * append-level checks (base offset 0, max.message.bytes, CRC), then LogValidator's walk (counts,
+ * offset deltas, timestamps, keys on compacted topics). Legacy message sets (Produce v0-v2) are
+ * up-converted to one v2 batch first. LogAppendTime topics get the broker's time stamped in.
+ */
+export async function validateProduceRecords(
+  raw: Buffer | readonly Buffer[] | null,
+  opts: ValidateOptions,
+): Promise<RecordsCheck> {
+  let records = raw === null ? null : Buffer.isBuffer(raw) ? raw : Buffer.concat(raw as readonly Buffer[]);
+  const spans = records === null ? [] : spansOrNull(records);
+  if (spans === null) return refuse("CORRUPT_MESSAGE", "record batch sizes are corrupt");
+  if (opts.apiVersion >= 3) {
+    if (spans.length === 0) return refuse("INVALID_RECORD", "produce v3+ needs one record batch per partition");
+    if (spans[0].magic !== 2) return refuse("INVALID_RECORD", "produce v3+ carries only record batches of magic 2");
+    if (opts.apiVersion < 7 && compressionType(records!.readInt16BE(spans[0].pos + 21)) === CompressionType.ZSTD) {
+      return refuse("UNSUPPORTED_COMPRESSION_TYPE", "zstd needs produce v7 or later");
+    }
+    if (spans.length > 1) return refuse("INVALID_RECORD", "produce v3+ carries exactly one record batch per partition");
+  }
+  if (records === null || spans.length === 0) return { ok: true, records: null };
+  // A partial batch at the end is ignored, as Kafka trims invalid trailing bytes.
+  const last = spans[spans.length - 1];
+  records = records.subarray(0, last.pos + last.size);
+  const limit = maxUncompressedBytes(opts.settings);
+  for (const s of spans) {
+    if (s.size > opts.settings.maxMessageBytes) {
+      return refuse(
+        "MESSAGE_TOO_LARGE",
+        `batch of ${s.size} bytes exceeds max.message.bytes ${opts.settings.maxMessageBytes}`,
+      );
+    }
+    if (s.magic === 2 && readInt64(records, s.pos) !== 0) {
+      return refuse("INVALID_RECORD", `the base offset of a produced batch must be 0 in ${opts.topicPartition}`);
+    }
+  }
+  if (spans.some((s) => s.magic < 2)) {
+    if (spans.some((s) => s.magic === 2)) return refuse("INVALID_RECORD", "message sets mix magic 2 with 0/1");
+    try {
+      records = upConvert(records, { maxUncompressedBytes: limit });
+    } catch (e) {
+      return fromValidationError(e);
+    }
+    if (records.length > opts.settings.maxMessageBytes) {
+      return refuse(
+        "MESSAGE_TOO_LARGE",
+        `converted batch of ${records.length} bytes exceeds max.message.bytes ${opts.settings.maxMessageBytes}`,
+      );
+    }
+    return validateV2(records, [{ pos: 0, size: records.length }], opts, limit);
+  }
+  return validateV2(records, spans, opts, limit);
+}
+
+async function validateV2(
+  records: Buffer,
+  spans: readonly { pos: number; size: number }[],
+  opts: ValidateOptions,
+  limit: number,
+): Promise<RecordsCheck> {
+  const { settings, nowMs } = opts;
+  const batches: ValidatedBatch[] = [];
+  for (const span of spans) {
+    const attributes = records.readInt16BE(span.pos + 21);
+    if (!settings.logAppendTime && timestampType(attributes) === TimestampType.LOG_APPEND_TIME) {
+      const count = Math.min(Math.max(records.readInt32BE(span.pos + 57), 1), 100);
+      const errors = Array.from({ length: count }, (_, i) => ({
+        batchIndex: i,
+        message: "producers may not set the timestamp type to LogAppendTime",
+      }));
+      return refuse("INVALID_TIMESTAMP", "one or more records have an invalid timestamp", errors);
+    }
+    let validation: ValidatedBatch["validation"];
+    try {
+      validation = await validateRecordBatchAsync(records, span.pos, {
+        maxUncompressedBytes: limit,
+        origin: "client",
+        timestampBounds: settings.logAppendTime
+          ? undefined
+          : { minMs: nowMs - settings.timestampBeforeMaxMs, maxMs: nowMs + settings.timestampAfterMaxMs },
+      });
+    } catch (e) {
+      return fromValidationError(e);
+    }
+    if (settings.compact && validation.keylessRecords.length > 0) {
+      const errors = validation.keylessRecords.slice(0, 100).map((i) => ({
+        batchIndex: i,
+        message: `compacted topic ${opts.topicPartition} cannot accept a record without a key`,
+      }));
+      return refuse(
+        "INVALID_RECORD",
+        `${validation.keylessRecords.length} records rejected: a compacted topic needs keys`,
+        errors,
+      );
+    }
+    if (settings.logAppendTime) setLogAppendTime(records, span.pos, nowMs);
+    batches.push({ pos: span.pos, validation });
+  }
+  return { ok: true, records, batches };
+}
+
+function spansOrNull(records: Buffer): { pos: number; size: number; magic: number }[] | null {
+  try {
+    return [...batchSpans(records, true)];
+  } catch (e) {
+    if (e instanceof ProtocolError) return null;
+    throw e;
+  }
+}
+
+function fromValidationError(e: unknown): RecordsRefusal {
+  if (e instanceof RecordValidationError) return refuse(e.code, e.message, e.recordErrors);
+  throw e;
+}

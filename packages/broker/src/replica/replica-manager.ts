@@ -1,0 +1,142 @@
+import type { Clock } from "@samsa/common";
+import type { ClusterImage, MetadataStore, PartitionImage, TopicImage } from "@samsa/metadata";
+import { Purgatory, type Scheduler, systemScheduler } from "@samsa/replication";
+import type { Log } from "@samsa/storage";
+import type { BrokerConfig } from "../config/broker-config.js";
+import type { Logger } from "../logger.js";
+import { Partition, partitionKey } from "./partition.js";
+import { TopicSettingsCache } from "./topic-settings.js";
+
+/** Where the leader replicas find their logs (storage's LogManager in the broker). */
+export interface LogSource {
+  getLog(topic: string, partition: number): Log | undefined;
+}
+
+export interface ReplicaManagerOptions {
+  readonly config: BrokerConfig;
+  readonly metadata: MetadataStore;
+  readonly logs: LogSource;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly scheduler?: Scheduler;
+  /** Bound on parked produce and fetch requests each. */
+  readonly maxDelayedOperations?: number;
+}
+
+export type PartitionLookup =
+  | { readonly partition: Partition; readonly image: PartitionImage; readonly topic: TopicImage }
+  | { readonly error: "UNKNOWN_TOPIC_OR_PARTITION" | "NOT_LEADER_OR_FOLLOWER" };
+
+/**
+ * This broker's leader replicas (Kafka's ReplicaManager, single node): opens a Partition on first
+ * use from the metadata image and storage's log, keeps it in step with leader epochs and topic
+ * configs, forgets it when its topic goes, and owns the purgatories for acks=-1 produce and
+ * long-poll fetch.
+ */
+export class ReplicaManager {
+  readonly nodeId: number;
+  readonly producePurgatory: Purgatory;
+  readonly fetchPurgatory: Purgatory;
+  readonly settings: TopicSettingsCache;
+  readonly clock: Clock;
+  readonly config: BrokerConfig;
+  readonly #metadata: MetadataStore;
+  readonly #logs: LogSource;
+  readonly #logger: Logger;
+  /** Bounded by the partitions in the metadata image: entries of removed topics are pruned. */
+  readonly #partitions = new Map<string, Partition>();
+  readonly #opening = new Map<string, Promise<Partition>>();
+  #seenImage: ClusterImage | undefined;
+
+  constructor(opts: ReplicaManagerOptions) {
+    this.nodeId = opts.config.nodeId;
+    this.config = opts.config;
+    this.clock = opts.clock;
+    this.#metadata = opts.metadata;
+    this.#logs = opts.logs;
+    this.#logger = opts.logger;
+    this.settings = new TopicSettingsCache(opts.config);
+    const scheduler = opts.scheduler ?? systemScheduler;
+    const maxWaiting = opts.maxDelayedOperations ?? 10_000;
+    this.producePurgatory = new Purgatory({ scheduler, maxWaiting });
+    this.fetchPurgatory = new Purgatory({ scheduler, maxWaiting });
+  }
+
+  get image(): ClusterImage {
+    return this.#metadata.image;
+  }
+
+  /** The leader replica of `topic`-`index`, opened if needed; or Kafka's error for why there is none. */
+  async getPartition(topic: string, index: number): Promise<PartitionLookup> {
+    const image = this.#metadata.image;
+    if (image !== this.#seenImage) this.#prune(image);
+    const topicImage = image.topics.get(topic);
+    const partitionImage = topicImage?.partitions.find((p) => p.partitionIndex === index);
+    if (topicImage === undefined || partitionImage === undefined) return { error: "UNKNOWN_TOPIC_OR_PARTITION" };
+    if (partitionImage.leaderId !== this.nodeId) return { error: "NOT_LEADER_OR_FOLLOWER" };
+    const key = partitionKey(topic, index);
+    let partition = this.#partitions.get(key);
+    if (partition === undefined || partition.topicId !== topicImage.topicId) {
+      const opened = await this.#open(key, topicImage, partitionImage);
+      if (opened === undefined) return { error: "NOT_LEADER_OR_FOLLOWER" };
+      partition = opened;
+    }
+    partition.settings = this.settings.get(topic, topicImage.configs);
+    if (partitionImage.leaderEpoch > partition.state.leaderEpoch)
+      await partition.becomeLeader(partitionImage.leaderEpoch);
+    return { partition, image: partitionImage, topic: topicImage };
+  }
+
+  /** Whether `p` is still the open replica of its partition (not replaced after a topic re-creation). */
+  isCurrent(p: Partition): boolean {
+    return this.#partitions.get(p.key) === p;
+  }
+
+  /** Completes delayed operations waiting on this partition (HW advanced or data appended). */
+  wake(partition: Partition): void {
+    this.producePurgatory.checkAndComplete(partition.key);
+    this.fetchPurgatory.checkAndComplete(partition.key);
+  }
+
+  /** Answers every parked request (shutdown). */
+  close(): void {
+    this.producePurgatory.shutdown();
+    this.fetchPurgatory.shutdown();
+  }
+
+  #open(key: string, topic: TopicImage, image: PartitionImage): Promise<Partition | undefined> {
+    const pending = this.#opening.get(key);
+    if (pending !== undefined) return pending;
+    const log = this.#logs.getLog(topic.name, image.partitionIndex);
+    if (log === undefined) return Promise.resolve(undefined);
+    const opening = Partition.open({
+      topic: topic.name,
+      index: image.partitionIndex,
+      topicId: topic.topicId,
+      leaderEpoch: image.leaderEpoch,
+      localBrokerId: this.nodeId,
+      log,
+      settings: this.settings.get(topic.name, topic.configs),
+      clock: this.clock,
+      logger: this.#logger,
+      producerIdExpirationMs: this.config.long("producer.id.expiration.ms"),
+      onChange: (p) => this.wake(p),
+    })
+      .then((p) => {
+        this.#partitions.set(key, p);
+        return p;
+      })
+      .finally(() => this.#opening.delete(key));
+    this.#opening.set(key, opening);
+    return opening;
+  }
+
+  /** Forgets partitions whose topic was deleted or re-created since the last image. */
+  #prune(image: ClusterImage): void {
+    this.#seenImage = image;
+    for (const [key, p] of this.#partitions) {
+      const t = image.topics.get(p.topic);
+      if (t === undefined || t.topicId !== p.topicId || t.partitions.length <= p.index) this.#partitions.delete(key);
+    }
+  }
+}
