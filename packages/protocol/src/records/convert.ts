@@ -21,7 +21,8 @@ export interface UpConvertOptions {
 
 /**
  * Converts a produced v0/v1 message set to one v2 batch with offset deltas 0..n-1 (offsets are
- * assigned later). Refuses bad input with RecordValidationError, as the produce path needs.
+ * assigned later). Like Kafka, tolerates v1 inner offsets that are not 0..n-1 (some old clients
+ * wrote them wrongly): the batch is rebuilt anyway. Refuses bad input with RecordValidationError.
  */
 export function upConvert(messageSet: Buffer, options: UpConvertOptions): Buffer {
   let records: ReturnType<typeof readMessageSet>;
@@ -29,10 +30,7 @@ export function upConvert(messageSet: Buffer, options: UpConvertOptions): Buffer
   try {
     const first = batchSpans(messageSet).next();
     if (!first.done) sourceCompression = legacyCompressionAt(messageSet, first.value.pos);
-    records = readMessageSet(messageSet, {
-      maxUncompressedBytes: options.maxUncompressedBytes,
-      strictInnerOffsets: true,
-    });
+    records = readMessageSet(messageSet, { maxUncompressedBytes: options.maxUncompressedBytes });
   } catch (error) {
     if (error instanceof ProtocolError && error.code === "TOO_LARGE") {
       throw new RecordValidationError("INVALID_RECORD", "compressed messages inflate beyond the limit", [], {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { CompressionType } from "./attributes.js";
+import { CompressionType, TimestampType } from "./attributes.js";
 import { writeBatchCrc } from "./batch-header.js";
 import { buildEndTxnMarkerBatch } from "./control-record.js";
 import { buildRecordBatch } from "./record-batch.js";
@@ -121,6 +121,20 @@ test("zstd is refused for old produce versions", () => {
     rejects("UNSUPPORTED_COMPRESSION_TYPE"),
   );
   assert.equal(validateRecordBatch(zstd, 0, options).header.recordCount, 3);
+});
+
+test("NO_TIMESTAMP passes the range check; a client's LogAppendTime batch is refused unless range-checked", () => {
+  const untimed = buildRecordBatch([{ value: "a" }]);
+  assert.equal(
+    validateRecordBatch(untimed, 0, { ...options, timestampBounds: { minMs: 0, maxMs: 10 } }).maxTimestamp,
+    -1,
+  );
+  const lat = buildRecordBatch([{ value: "a", timestamp: 5 }], {
+    timestampType: TimestampType.LOG_APPEND_TIME,
+    logAppendTime: 5,
+  });
+  assert.throws(() => validateRecordBatch(lat, 0, options), rejects("INVALID_TIMESTAMP"));
+  assert.equal(validateRecordBatch(lat, 0, { ...options, timestampBounds: { minMs: 0, maxMs: 10 } }).maxTimestamp, 5);
 });
 
 test("inflating past the bound is refused", () => {

@@ -9,6 +9,7 @@ import { ProtocolError } from "../primitives/protocol-error.js";
 import { CompressionType, compressionType, isControl, TimestampType, timestampType } from "./attributes.js";
 import {
   LOG_OVERHEAD,
+  NO_TIMESTAMP,
   RECORD_BATCH_OVERHEAD,
   type RecordBatchHeader,
   readBatchHeader,
@@ -28,7 +29,11 @@ export interface ValidateBatchOptions {
   origin?: "client" | "coordinator";
   /** False for Produce before v7, which may not carry zstd (UNSUPPORTED_COMPRESSION_TYPE). */
   allowZstd?: boolean;
-  /** For CreateTime topics: each record's timestamp must lie in [minMs, maxMs]. */
+  /**
+   * Given for CreateTime topics (absent for LogAppendTime ones): each record timestamp other than
+   * NO_TIMESTAMP must lie in [minMs, maxMs] (now - message.timestamp.before.max.ms, now + ...after.max.ms).
+   * As in Kafka, a batch that claims LogAppendTime is refused unless this check applies to it.
+   */
   timestampBounds?: { minMs: number; maxMs: number };
 }
 
@@ -105,8 +110,8 @@ function walk(header: RecordBatchHeader, region: Buffer, options: ValidateBatchO
   const scan = newRecordScan();
   const keylessRecords: number[] = [];
   const timestampErrors: RecordError[] = [];
-  const checkTimestamps =
-    options.timestampBounds !== undefined && timestampType(header.attributes) === TimestampType.CREATE_TIME;
+  const bounds = options.timestampBounds;
+  const logAppendTime = timestampType(header.attributes) === TimestampType.LOG_APPEND_TIME;
   let maxTimestamp = -1;
   let offsetDeltaOfMaxTimestamp = 0;
   let pos = 0;
@@ -124,15 +129,22 @@ function walk(header: RecordBatchHeader, region: Buffer, options: ValidateBatchO
         { batchIndex: i, message: `offset delta ${scan.offsetDelta}, expected ${i}` },
       ]);
     }
-    const timestamp = header.baseTimestamp + scan.timestampDelta;
+    // Records of a LogAppendTime batch all read as its maxTimestamp.
+    const timestamp = logAppendTime ? header.maxTimestamp : header.baseTimestamp + scan.timestampDelta;
     if (timestamp > maxTimestamp) {
       maxTimestamp = timestamp;
       offsetDeltaOfMaxTimestamp = i;
     }
-    if (checkTimestamps && options.timestampBounds) {
-      const { minMs, maxMs } = options.timestampBounds;
-      if ((timestamp < minMs || timestamp > maxMs) && timestampErrors.length < MAX_RECORD_ERRORS) {
-        timestampErrors.push({ batchIndex: i, message: `timestamp ${timestamp} is out of range [${minMs}, ${maxMs}]` });
+    if (timestampErrors.length < MAX_RECORD_ERRORS) {
+      if (bounds && timestamp !== NO_TIMESTAMP) {
+        if (timestamp < bounds.minMs || timestamp > bounds.maxMs) {
+          timestampErrors.push({
+            batchIndex: i,
+            message: `timestamp ${timestamp} is out of range [${bounds.minMs}, ${bounds.maxMs}]`,
+          });
+        }
+      } else if (logAppendTime) {
+        timestampErrors.push({ batchIndex: i, message: "producers may not set the timestamp type to LogAppendTime" });
       }
     }
     if (scan.keyLength < 0) keylessRecords.push(i);
@@ -140,7 +152,7 @@ function walk(header: RecordBatchHeader, region: Buffer, options: ValidateBatchO
   }
   if (pos !== region.length) fail("INVALID_RECORD", "bytes left over after the last record");
   if (timestampErrors.length > 0) {
-    throw new RecordValidationError("INVALID_TIMESTAMP", "record timestamps out of range", timestampErrors);
+    throw new RecordValidationError("INVALID_TIMESTAMP", "record timestamps are invalid", timestampErrors);
   }
   return {
     header,

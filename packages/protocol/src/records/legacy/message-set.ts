@@ -24,8 +24,6 @@ export interface LegacyRecord {
 
 export interface ReadMessageSetOptions {
   maxUncompressedBytes: number;
-  /** Produce path: magic 1 inner offsets must be exactly 0..n-1, as Kafka's validator demands. */
-  strictInnerOffsets?: boolean;
   /** Fetch responses may end in a partial entry, which is skipped. */
   allowPartialTail?: boolean;
 }
@@ -55,11 +53,6 @@ function inner(wrapper: LegacyMessage, options: ReadMessageSetOptions): LegacyRe
   }
   if (messages.length === 0) throw new ProtocolError("MALFORMED", "compressed wrapper holds no messages");
   if (wrapper.magic === 0) return messages.map((m) => plain(m, m.offset, wrapper));
-  if (options.strictInnerOffsets) {
-    messages.forEach((m, i) => {
-      if (m.offset !== i) throw new ProtocolError("MALFORMED", `inner offset ${m.offset}, expected ${i}`);
-    });
-  }
   const base = wrapper.offset - messages[messages.length - 1].offset;
   return messages.map((m) => plain(m, base + m.offset, wrapper));
 }
