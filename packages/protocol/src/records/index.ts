@@ -11,6 +11,7 @@ export * from "./legacy/message.js";
 export * from "./legacy/message-set.js";
 export * from "./record.js";
 export * from "./record-batch.js";
+export * from "./recompress.js";
 export * from "./timestamps.js";
 export * from "./validate.js";
 export * from "./validation-error.js";

@@ -2,7 +2,14 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
 import { ProtocolError } from "../primitives/protocol-error.js";
-import { CompressionType, isControl, isTransactional, TimestampType, timestampType } from "./attributes.js";
+import {
+  CompressionType,
+  compressionType,
+  isControl,
+  isTransactional,
+  TimestampType,
+  timestampType,
+} from "./attributes.js";
 import { readBatchHeader, verifyBatchCrc } from "./batch-header.js";
 import {
   buildEndTxnMarkerBatch,
@@ -12,6 +19,7 @@ import {
 } from "./control-record.js";
 import { buildRecordBatch, buildRecordBatchAsync, readRecordBatch, readRecordBatchAsync } from "./record-batch.js";
 import type { RecordInput } from "./record.js";
+import { recompressRecordBatch, recompressRecordBatchAsync } from "./recompress.js";
 import { setLogAppendTime } from "./timestamps.js";
 
 const codecs = [
@@ -165,4 +173,40 @@ test("fuzz: reading a damaged batch throws only ProtocolError", () => {
     ),
     { numRuns: 400 },
   );
+});
+
+test("recompression changes only the codec: header fields and records survive, CRC is valid", async () => {
+  const records = [
+    { key: "k", value: "v".repeat(300), timestamp: 3 },
+    { value: "w", timestamp: 4 },
+  ];
+  const original = buildRecordBatch(records, {
+    baseOffset: 50,
+    producerId: 9,
+    producerEpoch: 1,
+    baseSequence: 2,
+    transactional: true,
+  });
+  for (const from of codecs) {
+    const source = from === CompressionType.NONE ? original : recompressRecordBatch(original, 0, from, 1 << 20);
+    for (const to of codecs) {
+      for (const batch of [
+        recompressRecordBatch(source, 0, to, 1 << 20),
+        await recompressRecordBatchAsync(source, 0, to, 1 << 20),
+      ]) {
+        assert.ok(verifyBatchCrc(batch, 0));
+        const view = readRecordBatch(batch);
+        assert.equal(compressionType(view.header.attributes), to);
+        assert.ok(isTransactional(view.header.attributes));
+        assert.deepEqual(
+          { ...view.header, attributes: 0, crc: 0, batchLength: 0 },
+          { ...readBatchHeader(original), attributes: 0, crc: 0, batchLength: 0 },
+        );
+        assert.deepEqual(
+          [...view].map((r) => r.value?.toString()),
+          ["v".repeat(300), "w"],
+        );
+      }
+    }
+  }
 });
