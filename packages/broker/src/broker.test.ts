@@ -26,6 +26,11 @@ test("start-up reconciles logs with the metadata: missing ones created, orphans 
     const second = await startTestBroker([], first.dataDir, logs);
     const have = [...logs.partitions()].map((p) => `${p.topic}-${p.partition}`).sort();
     assert.deepEqual(have, ["kept-0", "kept-1"]);
+    // Every start is a new leadership term: epochs only go up.
+    assert.deepEqual(
+      second.broker.metadata.image.topics.get("kept")?.partitions.map((p) => p.leaderEpoch),
+      [1, 1],
+    );
     await second.stop();
   } finally {
     await removeDir(first.dataDir);

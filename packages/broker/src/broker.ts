@@ -1,5 +1,5 @@
 import { type Clock, systemClock } from "@samsa/common";
-import { MetadataStore } from "@samsa/metadata";
+import { bumpLeaderEpochs, MetadataStore } from "@samsa/metadata";
 import type { BrokerConfig } from "./config/broker-config.js";
 import { formatListener } from "./config/listeners.js";
 import type { AnyHandler, BrokerIdentity, BrokerServices, Endpoint } from "./handlers/handler.js";
@@ -9,6 +9,7 @@ import { ensureMetaProperties } from "./meta-properties.js";
 import type { ConnectionInfo, Dispatcher } from "./network/connection.js";
 import { type BoundListener, NetworkServer } from "./network/server.js";
 import type { PartitionLogs } from "./partition-logs.js";
+import { createDataPath, type DataPath } from "./replica/data-path.js";
 import { advertisedVersions, createRouter } from "./router.js";
 import { hostname } from "node:os";
 
@@ -45,11 +46,17 @@ export class Broker {
   #server: NetworkServer | undefined;
   #metadata: MetadataStore | undefined;
   #logs: PartitionLogs | undefined;
+  #dataPath: DataPath | undefined;
   #identity: BrokerIdentity | undefined;
   #bound: BoundListener[] = [];
 
   constructor(opts: BrokerOptions) {
     this.#opts = opts;
+  }
+
+  get metadata(): MetadataStore {
+    if (this.#metadata === undefined) throw new Error("broker not started");
+    return this.#metadata;
   }
 
   get identity(): BrokerIdentity {
@@ -115,17 +122,23 @@ export class Broker {
         },
       ],
     });
+    // A new leadership term per start, as Kafka's re-registration gives: anything written from now
+    // on carries a higher epoch than what a crash may have cut off.
+    await this.#metadata.apply(bumpLeaderEpochs);
     this.#logs = await this.#opts.openLogs(config, log, this.#metadata);
     await this.#reconcileLogs(this.#metadata, this.#logs);
     const handlers = this.#opts.handlers ?? HANDLERS;
+    const clock = this.#opts.clock ?? systemClock;
+    this.#dataPath = createDataPath({ config, metadata: this.#metadata, logs: this.#logs, logger: log, clock });
     const services: BrokerServices = {
       config,
       metadata: this.#metadata,
       logs: this.#logs,
-      clock: this.#opts.clock ?? systemClock,
+      clock,
       log,
       identity: this.#identity,
       apiVersions: advertisedVersions(handlers),
+      dataPath: this.#dataPath,
     };
     router = createRouter(handlers, services);
     markReady();
@@ -156,7 +169,8 @@ export class Broker {
 
   /** Stops accepting, finishes in-flight requests, then closes metadata and logs (flushing them). */
   async stop(): Promise<void> {
-    await this.#server?.stop(this.#opts.shutdownTimeoutMs ?? 10_000);
+    // Parked requests (acks=-1 produce, long-poll fetch) are answered now rather than at their timeout.
+    await this.#server?.stop(this.#opts.shutdownTimeoutMs ?? 10_000, () => this.#dataPath?.replicas.close());
     await this.#metadata?.close();
     await this.#logs?.close();
   }
