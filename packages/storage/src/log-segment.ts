@@ -382,7 +382,7 @@ export class LogSegment {
 
   /** Persists indexes and closes handles (they reopen on demand). */
   async close(): Promise<void> {
-    this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    if (this.timeIndex.isActive) this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
     await this.offsetIndex.persist();
     await this.timeIndex.persist();
     await this.log.close();

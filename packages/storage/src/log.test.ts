@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readBatchHeader } from "@samsa/protocol";
+import { CompressionType, buildRecordBatch, readBatchHeader } from "@samsa/protocol";
 import { StorageError } from "./errors.js";
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP } from "./log.js";
 import { testBatch } from "./testing/batches.js";
@@ -178,5 +178,19 @@ describe("Log timestamps", () => {
     assert.equal((await log.offsetForTimestamp(EARLIEST_TIMESTAMP))?.offset, 0);
     assert.equal((await log.offsetForTimestamp(LATEST_TIMESTAMP))?.offset, 100);
     assert.deepEqual(await log.offsetForTimestamp(MAX_TIMESTAMP), { timestamp: 1990, offset: 99, leaderEpoch: 2 });
+  });
+
+  it("answers at record level inside a batch", async () => {
+    const log = await openTestLog(new SimFs(), "/d/t-0");
+    await log.append(testBatch({ maxTimestamp: 50 }), { assignOffsets: true, leaderEpoch: 1 });
+    const batch = buildRecordBatch(
+      [100, 300, 200, 300].map((timestamp, i) => ({ key: `k${i}`, value: "v", timestamp })),
+      { compression: CompressionType.GZIP },
+    );
+    await log.append(batch, { assignOffsets: true, leaderEpoch: 1 });
+    assert.deepEqual(await log.offsetForTimestamp(150), { timestamp: 300, offset: 2, leaderEpoch: 1 });
+    assert.deepEqual(await log.offsetForTimestamp(100), { timestamp: 100, offset: 1, leaderEpoch: 1 });
+    assert.deepEqual(await log.offsetForTimestamp(MAX_TIMESTAMP), { timestamp: 300, offset: 2, leaderEpoch: 1 });
+    assert.deepEqual(log.maxTimestampAndOffset(), { timestamp: 300, offset: 4, leaderEpoch: 1 }, "batch level");
   });
 });

@@ -2,6 +2,8 @@ import { type Clock, assert } from "@samsa/common";
 import {
   ATTRIBUTES_OFFSET,
   MAX_TIMESTAMP_OFFSET,
+  ProtocolError,
+  readRecordBatchAsync,
   TimestampType,
   setBaseOffset,
   setPartitionLeaderEpoch,
@@ -10,6 +12,7 @@ import {
   writeInt64,
 } from "@samsa/protocol";
 import { type BatchInfo, batchInfoAt, scanBatches } from "./batch-scanner.js";
+import { readFully } from "./fs/storage-fs.js";
 import type { BufferPool } from "./buffer-pool.js";
 import type { LogConfig } from "./config.js";
 import { StorageError } from "./errors.js";
@@ -84,6 +87,8 @@ export const EARLIEST_TIMESTAMP = -2;
 export const MAX_TIMESTAMP = -3;
 
 const MAX_RELATIVE_OFFSET = 0x7fffffff;
+/** Bound on inflating one batch to answer ListOffsets by timestamp. */
+const MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024;
 
 /**
  * A partition's log: an ordered list of segments, the last one active. Mutations run one at a
@@ -94,7 +99,7 @@ export class Log {
   private lock = new Mutex();
   private leo: number;
   private startOffset: number;
-  private flushedOffset: number;
+  private flushedOffsetValue: number;
   private flushInFlight: Promise<void> | null = null;
   /** Last translated read bound (see positionOf); dropped on truncation. */
   private boundCache: { segment: LogSegment; offset: number; position: number } | undefined;
@@ -121,7 +126,7 @@ export class Log {
     this.segments = loaded.segments;
     this.leo = loaded.logEndOffset;
     this.startOffset = loaded.logStartOffset;
-    this.flushedOffset = loaded.recoveryPoint;
+    this.flushedOffsetValue = loaded.recoveryPoint;
     this.highWatermark = Math.min(loaded.recoveryPoint, loaded.logEndOffset);
     this.recovery = { recoveredSegments: loaded.recoveredSegments, truncatedBytes: loaded.truncatedBytes };
   }
@@ -165,7 +170,12 @@ export class Log {
 
   /** Offset below which everything is fsynced (Kafka's recovery point). */
   get recoveryPoint(): number {
-    return this.flushedOffset;
+    return this.flushedOffsetValue;
+  }
+
+  /** Alias of recoveryPoint: what a single-node broker may advance the high watermark to. */
+  get flushedOffset(): number {
+    return this.flushedOffsetValue;
   }
 
   get segmentCount(): number {
@@ -427,13 +437,13 @@ export class Log {
    */
   async flush(upToOffset?: number): Promise<number> {
     const target = Math.min(upToOffset ?? this.leo, this.leo);
-    while (this.flushedOffset < target) {
+    while (this.flushedOffsetValue < target) {
       this.flushInFlight ??= this.flushRound().finally(() => {
         this.flushInFlight = null;
       });
       await this.flushInFlight;
     }
-    return this.flushedOffset;
+    return this.flushedOffsetValue;
   }
 
   private async flushRound(): Promise<void> {
@@ -441,7 +451,7 @@ export class Log {
     const target = this.leo;
     for (const segment of this.segments.filter((s) => s.dirty)) await segment.flush();
     this.flushRounds++;
-    this.flushedOffset = Math.max(this.flushedOffset, target);
+    this.flushedOffsetValue = Math.max(this.flushedOffsetValue, target);
   }
 
   /** ListOffsets: earliest/latest/max-timestamp sentinels, or the first batch with max timestamp >= ts. */
@@ -456,7 +466,7 @@ export class Log {
       return { timestamp: -1, offset: this.startOffset, leaderEpoch: epochAt(this.startOffset) };
     if (timestamp === LATEST_TIMESTAMP)
       return { timestamp: -1, offset: this.leo, leaderEpoch: this.leaderEpochCache.latest?.epoch ?? -1 };
-    if (timestamp === MAX_TIMESTAMP) return this.maxTimestampAndOffset();
+    if (timestamp === MAX_TIMESTAMP) return this.maxTimestampRecord();
     for (const segment of this.segments) {
       if (segment.maxTimestampSoFar < timestamp) continue;
       const entry = await segment.timeIndex.lookup(timestamp);
@@ -473,6 +483,12 @@ export class Log {
         return undefined;
       });
       if (found) {
+        const record = await this.recordWhere(
+          segment,
+          found,
+          (ts, offset, best) => best === undefined && ts >= timestamp && offset >= this.startOffset,
+        );
+        if (record) return { ...record, leaderEpoch: found.partitionLeaderEpoch };
         const offset = Math.max(found.baseOffset, this.startOffset);
         return { timestamp: found.maxTimestamp, offset, leaderEpoch: found.partitionLeaderEpoch };
       }
@@ -480,7 +496,52 @@ export class Log {
     return undefined;
   }
 
-  /** The largest batch max timestamp and the last offset of that batch, or undefined if empty. */
+  /** The record of MAX_TIMESTAMP: first record carrying the log's largest timestamp. */
+  private async maxTimestampRecord(): Promise<TimestampAndOffset | undefined> {
+    const batchLevel = this.maxTimestampAndOffset();
+    if (!batchLevel) return undefined;
+    const segment = this.segments[this.floorSegmentIndex(batchLevel.offset)];
+    const batch = segment ? await segment.translateOffset(batchLevel.offset) : undefined;
+    if (!batch) return batchLevel;
+    const record = await this.recordWhere(
+      segment,
+      batch,
+      (ts, _offset, best) => best === undefined || ts > best.timestamp,
+    );
+    return record ? { ...record, leaderEpoch: batch.partitionLeaderEpoch } : batchLevel;
+  }
+
+  /**
+   * Walks the records of one batch and returns the one `better` keeps choosing (given the best
+   * so far), or undefined if the batch cannot be decoded (the caller answers at batch level).
+   */
+  private async recordWhere(
+    segment: LogSegment,
+    batch: BatchInfo,
+    better: (timestamp: number, offset: number, best: { timestamp: number; offset: number } | undefined) => boolean,
+  ): Promise<{ timestamp: number; offset: number } | undefined> {
+    const bytes = Buffer.allocUnsafe(batch.size);
+    await segment.log.use((h) => readFully(h, bytes, 0, batch.size, batch.position));
+    try {
+      const view = await readRecordBatchAsync(bytes, 0, MAX_UNCOMPRESSED_BYTES);
+      const logAppendTime = timestampType(view.header.attributes) === TimestampType.LOG_APPEND_TIME;
+      let best: { timestamp: number; offset: number } | undefined;
+      for (const record of view) {
+        const ts = logAppendTime ? view.header.maxTimestamp : view.header.baseTimestamp + record.timestampDelta;
+        const offset = batch.baseOffset + record.offsetDelta;
+        if (better(ts, offset, best)) best = { timestamp: ts, offset };
+      }
+      return best;
+    } catch (err) {
+      if (err instanceof ProtocolError) return undefined;
+      throw err;
+    }
+  }
+
+  /**
+   * The largest batch max timestamp and the last offset of that batch, or undefined if empty;
+   * from memory (offsetForTimestamp(MAX_TIMESTAMP) refines it to the record).
+   */
   maxTimestampAndOffset(): TimestampAndOffset | undefined {
     let best: LogSegment | undefined;
     for (const s of this.segments)
@@ -546,13 +607,13 @@ export class Log {
     await this.ctx.pool.fs.syncDir(this.dir);
     this.leo = offset;
     this.startOffset = offset;
-    this.flushedOffset = offset;
+    this.flushedOffsetValue = offset;
     this.highWatermark = offset;
     await this.leaderEpochCache.clear();
   }
 
   private afterTruncation(): void {
-    this.flushedOffset = Math.min(this.flushedOffset, this.leo);
+    this.flushedOffsetValue = Math.min(this.flushedOffsetValue, this.leo);
     this.highWatermark = Math.min(this.highWatermark, this.leo);
     this.startOffset = Math.min(this.startOffset, this.leo);
   }

@@ -30,6 +30,10 @@ export abstract class SegmentIndex implements Evictable {
     return this.count;
   }
 
+  get isActive(): boolean {
+    return this.active;
+  }
+
   get isFull(): boolean {
     return this.count >= this.maxEntries;
   }
