@@ -91,8 +91,11 @@ test("header inconsistencies are INVALID_RECORD", () => {
         0,
         options,
       ),
-    rejects("CORRUPT_MESSAGE"),
+    rejects("UNKNOWN_SERVER_ERROR"),
   );
+  const nonZeroBase = buildRecordBatch(records, { baseOffset: 5 });
+  assert.throws(() => validateRecordBatch(nonZeroBase, 0, options), rejects("INVALID_RECORD"));
+  assert.equal(validateRecordBatch(nonZeroBase, 0, { ...options, origin: "coordinator" }).header.baseOffset, 5);
 });
 
 test("non-contiguous offset deltas are INVALID_RECORD with the record's index", () => {

@@ -79,12 +79,18 @@ function checkEnvelope(
   }
   if (!verifyBatchCrc(buf, pos)) fail("CORRUPT_MESSAGE", "record batch CRC-32C does not match its contents");
   if (compressionType(header.attributes) > CompressionType.ZSTD) {
-    fail("CORRUPT_MESSAGE", `unknown compression codec id ${compressionType(header.attributes)}`);
+    throw new RecordValidationError(
+      "UNKNOWN_SERVER_ERROR",
+      `unknown compression codec id ${compressionType(header.attributes)}`,
+    );
   }
   if (compressionType(header.attributes) === CompressionType.ZSTD && options.allowZstd === false) {
     throw new RecordValidationError("UNSUPPORTED_COMPRESSION_TYPE", "zstd needs Produce v7 or later");
   }
   const fromClient = (options.origin ?? "client") === "client";
+  if (fromClient && header.baseOffset !== 0) {
+    fail("INVALID_RECORD", `a produced batch must have baseOffset 0, not ${header.baseOffset}`);
+  }
   if (fromClient && isControl(header.attributes)) fail("INVALID_RECORD", "clients may not write control records");
   if (header.recordCount <= 0) fail("INVALID_RECORD", `record count ${header.recordCount} is not positive`);
   if (header.lastOffsetDelta + 1 !== header.recordCount) {

@@ -2,6 +2,8 @@ import { SamsaError } from "@samsa/common";
 
 /** Kafka error codes a produce validation can answer with (Kafka's numbers). */
 export const RecordErrorCode = {
+  /** Kafka's answer to a codec id it does not know (its IllegalArgumentException escapes as this). */
+  UNKNOWN_SERVER_ERROR: -1,
   CORRUPT_MESSAGE: 2,
   MESSAGE_TOO_LARGE: 10,
   INVALID_TIMESTAMP: 32,
