@@ -30,7 +30,7 @@ test("every advertised version of every admin API answers a default request", as
   // A topic, so "all topics" answers carry non-default fields in every version's shape.
   const created = await c.send(19, 7, {
     ...defaultCreateTopicsRequest(),
-    topics: [{ ...defaultCreateTopicsRequestCreatableTopic(), name: "t", numPartitions: 2 }],
+    topics: [{ ...defaultCreateTopicsRequestCreatableTopic(), name: "t", numPartitions: 2, replicationFactor: 1 }],
   });
   assert.equal(created.topics[0].errorCode, 0);
   let pairs = 0;
