@@ -99,3 +99,31 @@ describe("Log start offset and retention", () => {
     assert.equal((await append(log)).baseOffset, 20);
   });
 });
+
+describe("Log I/O failures", () => {
+  it("fails the whole log after a failed write, and reopening recovers a consistent log", async () => {
+    const fs = new SimFs();
+    const log = await openTestLog(fs, "/d/t-0");
+    for (let i = 0; i < 3; i++) await append(log, { payload: 50 });
+    await log.flush();
+    fs.failNext = "write";
+    await assert.rejects(append(log, { payload: 50 }), { code: "KAFKA_STORAGE_ERROR", errorCode: 56 });
+    assert.equal(log.failed, true);
+    await assert.rejects(append(log), { errorCode: 56 }, "no append after a half-done one");
+    await assert.rejects(log.read(0, 100, { minOneMessage: true }), { errorCode: 56 });
+    const reopened = await openTestLog(fs, "/d/t-0", { recoveryPoint: 3 });
+    assert.equal(reopened.logEndOffset, 3, "the torn half batch is cut");
+    assert.equal((await append(reopened)).baseOffset, 3);
+  });
+
+  it("fails the log when fsync fails (the page cache can no longer be trusted)", async () => {
+    const fs = new SimFs();
+    const log = await openTestLog(fs, "/d/t-0");
+    await append(log);
+    fs.failNext = "sync";
+    await assert.rejects(log.flush(), { errorCode: 56 });
+    assert.equal(log.recoveryPoint, 0);
+    assert.equal(log.failed, true);
+    await log.close();
+  });
+});

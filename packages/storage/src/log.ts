@@ -15,7 +15,7 @@ import { type BatchInfo, batchInfoAt, scanBatches } from "./batch-scanner.js";
 import { readFully } from "./fs/storage-fs.js";
 import type { BufferPool } from "./buffer-pool.js";
 import type { LogConfig } from "./config.js";
-import { StorageError } from "./errors.js";
+import { StorageError, type StorageErrorName } from "./errors.js";
 import { type FilePool, RetiredFileError } from "./file-pool.js";
 import { CLEANED_SUFFIX } from "./log-files.js";
 import type { IndexCache } from "./index/index-cache.js";
@@ -87,6 +87,14 @@ export const EARLIEST_TIMESTAMP = -2;
 export const MAX_TIMESTAMP = -3;
 
 const MAX_RELATIVE_OFFSET = 0x7fffffff;
+/** Errors that reject one request and leave the log as it was. */
+const REQUEST_ERRORS: ReadonlySet<StorageErrorName> = new Set([
+  "OFFSET_OUT_OF_RANGE",
+  "CORRUPT_MESSAGE",
+  "MESSAGE_TOO_LARGE",
+  "RECORD_LIST_TOO_LARGE",
+  "UNKNOWN_SERVER_ERROR",
+]);
 /** Bound on inflating one batch to answer ListOffsets by timestamp. */
 const MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024;
 
@@ -104,6 +112,7 @@ export class Log {
   /** Last translated read bound (see positionOf); dropped on truncation. */
   private boundCache: { segment: LogSegment; offset: number; position: number } | undefined;
   private closed = false;
+  private failure: unknown;
   /** Set by the broker; single node: advanced only over flushed data. */
   highWatermark: number;
   /** Lowest offset truncated to since the cleaner last looked (its checkpoint must not exceed it). */
@@ -195,7 +204,39 @@ export class Log {
   }
 
   private checkOpen(): void {
+    if (this.failure !== undefined) {
+      throw new StorageError("KAFKA_STORAGE_ERROR", `log ${this.dir} failed earlier`, { cause: this.failure });
+    }
     if (this.closed) throw new StorageError("KAFKA_STORAGE_ERROR", `log ${this.dir} is closed`);
+  }
+
+  /** True once an I/O error left the log in an unknown state; it then refuses all operations. */
+  get failed(): boolean {
+    return this.failure !== undefined;
+  }
+
+  /**
+   * Runs a mutation under the lock. An error other than a rejected request (bad input, offset out
+   * of range) may have left files and memory apart, so the log fails as a whole, as Kafka takes a
+   * log dir offline: a half-done append must never be followed by another at the same offsets.
+   */
+  private mutate<T>(fn: () => Promise<T>): Promise<T> {
+    return this.lock.run(async () => {
+      this.checkOpen();
+      try {
+        return await fn();
+      } catch (err) {
+        throw this.fail(err);
+      }
+    });
+  }
+
+  private fail(err: unknown): unknown {
+    if (err instanceof StorageError && REQUEST_ERRORS.has(err.code)) return err;
+    this.failure ??= err;
+    return err instanceof StorageError && err.code === "KAFKA_STORAGE_ERROR"
+      ? err
+      : new StorageError("KAFKA_STORAGE_ERROR", `log ${this.dir} failed: ${String(err)}`, { cause: err });
   }
 
   /** The segment holding `offset`: the last with baseOffset <= offset. */
@@ -246,8 +287,7 @@ export class Log {
    * place (outside the CRC); LogAppendTime batches get the broker's time and a new CRC.
    */
   append(records: Buffer, opts: AppendOptions): Promise<AppendResult> {
-    return this.lock.run(async () => {
-      this.checkOpen();
+    return this.mutate(async () => {
       const batches = this.parseBatches(records);
       if (batches.length === 0) throw new StorageError("CORRUPT_MESSAGE", "append of no batches");
       let logAppendTimeMs: number | undefined;
@@ -342,8 +382,7 @@ export class Log {
 
   /** Forces a new segment (tests, retention of the active segment). */
   rollNow(): Promise<void> {
-    return this.lock.run(async () => {
-      this.checkOpen();
+    return this.mutate(async () => {
       if (this.active.size > 0) await this.roll(this.leo);
     });
   }
@@ -448,6 +487,15 @@ export class Log {
 
   private async flushRound(): Promise<void> {
     this.checkOpen();
+    try {
+      await this.syncDirtySegments();
+    } catch (err) {
+      // After a failed fsync the page cache cannot be trusted (fsyncgate): fail the log.
+      throw this.fail(err);
+    }
+  }
+
+  private async syncDirtySegments(): Promise<void> {
     const target = this.leo;
     for (const segment of this.segments.filter((s) => s.dirty)) await segment.flush();
     this.flushRounds++;
@@ -565,8 +613,7 @@ export class Log {
    * whole, so the new log end offset is a batch boundary <= offset. Returns true if anything went.
    */
   truncateTo(offset: number): Promise<boolean> {
-    return this.lock.run(async () => {
-      this.checkOpen();
+    return this.mutate(async () => {
       assert(offset >= 0, "truncation offset must not be negative");
       if (offset >= this.leo) return false;
       if (offset <= this.segments[0].baseOffset) {
@@ -594,7 +641,7 @@ export class Log {
 
   /** Deletes all segments and restarts the log empty at `offset` (also the new log start offset). */
   truncateFullyAndStartAt(offset: number): Promise<void> {
-    return this.lock.run(() => this.truncateFullyAndStartAtLocked(offset));
+    return this.mutate(() => this.truncateFullyAndStartAtLocked(offset));
   }
 
   private async truncateFullyAndStartAtLocked(offset: number): Promise<void> {
@@ -623,8 +670,7 @@ export class Log {
    * segments wholly below it. Returns the new log start offset.
    */
   deleteRecordsBefore(offset: number): Promise<number> {
-    return this.lock.run(async () => {
-      this.checkOpen();
+    return this.mutate(async () => {
       if (offset > this.highWatermark || offset < 0) {
         throw new StorageError(
           "OFFSET_OUT_OF_RANGE",
@@ -646,8 +692,7 @@ export class Log {
    * wholly below the high watermark go. Returns the number of segments deleted.
    */
   deleteOldSegments(): Promise<number> {
-    return this.lock.run(async () => {
-      this.checkOpen();
+    return this.mutate(async () => {
       const nowMs = this.clock.nowMs();
       const { retentionMs, retentionBytes, cleanupPolicy } = this.config;
       let deleted = await this.deleteSegmentsLocked(
@@ -704,9 +749,12 @@ export class Log {
   close(): Promise<void> {
     return this.lock.run(async () => {
       if (this.closed) return;
-      await this.flush();
-      for (const s of this.segments) await s.close();
-      this.closed = true;
+      try {
+        if (!this.failed) await this.flush();
+      } finally {
+        this.closed = true;
+        for (const s of this.segments) await s.close();
+      }
     });
   }
 
@@ -741,11 +789,11 @@ export class Log {
    * false (and removes the copy) if `old` is no longer in the log (truncated or deleted meanwhile).
    */
   swapCleanedSegment(old: LogSegment, cleanedSize: number): Promise<boolean> {
-    return this.lock.run(async () => {
+    return this.mutate(async () => {
       const fs = this.ctx.pool.fs;
       const paths = [old.log.path, old.offsetIndex.file.path, old.timeIndex.file.path];
       const at = this.segments.indexOf(old);
-      if (at < 0 || at === this.segments.length - 1 || this.closed) {
+      if (at < 0 || at === this.segments.length - 1) {
         await this.discardCleanedFiles(old);
         return false;
       }

@@ -45,6 +45,8 @@ export class SimFs implements StorageFs {
   private generation = 0;
   fileSyncs = 0;
   dirSyncs = 0;
+  /** Fault injection: the next write or sync of a file fails with EIO (the write stores half). */
+  failNext: "write" | "sync" | undefined;
 
   /**
    * @param syncDelayMs simulated fsync latency (lets group commit show in tests)
@@ -100,6 +102,13 @@ export class SimFs implements StorageFs {
         await fs.maybeYield();
         check();
         if (!writable) throw fsError("EBADF", path);
+        if (fs.failNext === "write") {
+          fs.failNext = undefined;
+          const half = Buffer.from(buffer.subarray(offset, offset + (length >> 1)));
+          inode.data = applyWrite(inode.data, position, half);
+          inode.pending.push({ kind: "write", position, bytes: half });
+          throw fsError("EIO", path);
+        }
         const bytes = Buffer.from(buffer.subarray(offset, offset + length));
         inode.data = applyWrite(inode.data, position, bytes);
         inode.pending.push({ kind: "write", position, bytes });
@@ -109,6 +118,10 @@ export class SimFs implements StorageFs {
         check();
         if (fs.syncDelayMs > 0) await new Promise((resolve) => setTimeout(resolve, fs.syncDelayMs));
         check();
+        if (fs.failNext === "sync") {
+          fs.failNext = undefined;
+          throw fsError("EIO", path);
+        }
         inode.durable = Buffer.from(inode.data);
         inode.pending = [];
         inode.syncCount++;
