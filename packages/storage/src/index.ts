@@ -1,4 +1,5 @@
 export { BufferPool } from "./buffer-pool.js";
+export { type CleanerLimits, type CleanResult, cleanLog, defaultCleanerLimits } from "./cleaner/log-cleaner.js";
 export { type LogConfig, type StorageLimits, defaultLogConfig, defaultStorageLimits } from "./config.js";
 export { StorageError, StorageErrorCode, type StorageErrorName } from "./errors.js";
 export { FilePool } from "./file-pool.js";
@@ -18,3 +19,11 @@ export {
   type TimestampAndOffset,
 } from "./log.js";
 export { type TopicPartition, partitionDirName, parsePartitionDirName } from "./log-files.js";
+export {
+  type BackgroundIntervals,
+  defaultBackgroundIntervals,
+  LogManager,
+  type LogManagerOptions,
+  type StartupStats,
+} from "./log-manager.js";
+export { type Scheduler, timerScheduler } from "./scheduler.js";
