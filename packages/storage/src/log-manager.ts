@@ -220,18 +220,13 @@ export class LogManager {
     return log;
   }
 
-  /** Removes the log: renamed to `<dir>-delete` (durably) then removed; a crash finishes it at start-up. */
+  /** Removes the log and its directory (see Log.delete); a crash mid-way is finished at start-up. */
   async deleteLog(tp: TopicPartition): Promise<void> {
     const entry = this.logs.get(key(tp));
     if (!entry) throw new StorageError("UNKNOWN_TOPIC_OR_PARTITION", `no log for ${key(tp)}`);
     this.logs.delete(key(tp));
     this.firstDirty.delete(key(tp));
     await entry.log.delete();
-    const dir = this.path(key(tp));
-    const doomed = `${dir}.${this.opts.clock.nowMs()}${DELETE_DIR_SUFFIX}`;
-    await this.fs.rename(dir, doomed);
-    await this.fs.syncDir(this.opts.dataDir);
-    await this.fs.rmdir(doomed);
   }
 
   /** Applies changed topic configs to open logs. */

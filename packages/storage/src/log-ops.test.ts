@@ -100,6 +100,18 @@ describe("Log start offset and retention", () => {
   });
 });
 
+describe("Log delete", () => {
+  it("removes the directory and refuses further use", async () => {
+    const fs = new SimFs();
+    const log = await openTestLog(fs, "/d/t-0");
+    await append(log);
+    await log.delete();
+    assert.equal(await fs.exists("/d/t-0"), false);
+    assert.deepEqual(await fs.readdir("/d"), []);
+    await assert.rejects(log.read(0, 100, { minOneMessage: true }), { errorCode: 56 });
+  });
+});
+
 describe("Log I/O failures", () => {
   it("fails the whole log after a failed write, and reopening recovers a consistent log", async () => {
     const fs = new SimFs();

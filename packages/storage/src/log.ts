@@ -1,3 +1,4 @@
+import { posix } from "node:path";
 import { type Clock, assert } from "@samsa/common";
 import {
   ATTRIBUTES_OFFSET,
@@ -17,7 +18,7 @@ import type { BufferPool } from "./buffer-pool.js";
 import type { LogConfig } from "./config.js";
 import { StorageError, type StorageErrorName } from "./errors.js";
 import { type FilePool, RetiredFileError } from "./file-pool.js";
-import { CLEANED_SUFFIX } from "./log-files.js";
+import { CLEANED_SUFFIX, DELETE_DIR_SUFFIX } from "./log-files.js";
 import type { IndexCache } from "./index/index-cache.js";
 import { type EpochEntry, LeaderEpochCache } from "./leader-epoch-cache.js";
 import { loadLog } from "./log-loader.js";
@@ -758,18 +759,22 @@ export class Log {
     });
   }
 
-  /** Closes without flushing and removes the directory (the manager renames it first). */
+  /**
+   * Closes without flushing and removes the log's directory: renamed to `<dir>.<ms>-delete` and
+   * made durable first, so a crash mid-removal leaves nothing that loads as a log (LogManager
+   * removes such directories at start-up). Readers in flight finish on their open handles.
+   */
   delete(): Promise<void> {
     return this.lock.run(async () => {
       this.closed = true;
-      for (const s of this.segments) {
-        s.offsetIndex.forget();
-        s.timeIndex.forget();
-        await s.log.close();
-        await s.offsetIndex.file.close();
-        await s.timeIndex.file.close();
-      }
+      for (const s of this.segments) await s.retire();
       this.segments = [];
+      const fs = this.ctx.pool.fs;
+      if (!(await fs.exists(this.dir))) return;
+      const doomed = `${this.dir}.${this.clock.nowMs()}${DELETE_DIR_SUFFIX}`;
+      await fs.rename(this.dir, doomed);
+      await fs.syncDir(posix.dirname(this.dir));
+      await fs.rmdir(doomed);
     });
   }
 
