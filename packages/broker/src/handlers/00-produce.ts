@@ -35,10 +35,11 @@ function hasTransactionalRecords(req: ProduceRequest): boolean {
   return false;
 }
 
-function encodePartition(r: PartitionProduceResult): ProduceResponsePartitionProduceResponse {
+/** Before v4 clients do not know KAFKA_STORAGE_ERROR; Kafka tells them NOT_LEADER_OR_FOLLOWER so they retry. */
+function encodePartition(r: PartitionProduceResult, version: number): ProduceResponsePartitionProduceResponse {
   return {
     index: r.index,
-    errorCode: ErrorCode[r.error],
+    errorCode: version < 4 && r.error === "KAFKA_STORAGE_ERROR" ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode[r.error],
     baseOffset: BigInt(r.baseOffset),
     logAppendTimeMs: BigInt(r.logAppendTimeMs),
     logStartOffset: BigInt(r.logStartOffset),
@@ -48,9 +49,16 @@ function encodePartition(r: PartitionProduceResult): ProduceResponsePartitionPro
   };
 }
 
-function respond(req: ProduceRequest, results: readonly (readonly PartitionProduceResult[])[]): ProduceResponse {
+function respond(
+  req: ProduceRequest,
+  version: number,
+  results: readonly (readonly PartitionProduceResult[])[],
+): ProduceResponse {
   return {
-    responses: req.topicData.map((t, i) => ({ name: t.name, partitionResponses: results[i].map(encodePartition) })),
+    responses: req.topicData.map((t, i) => ({
+      name: t.name,
+      partitionResponses: results[i].map((r) => encodePartition(r, version)),
+    })),
     throttleTimeMs: 0,
     nodeEndpoints: [],
   };
@@ -70,6 +78,7 @@ export const produceHandler = defineHandler({
     const everyPartition = (error: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED" | "INVALID_REQUIRED_ACKS") =>
       respond(
         req,
+        ctx.apiVersion,
         req.topicData.map((t) => t.partitionData.map((p) => failed(p.index, error))),
       );
     if (hasTransactionalRecords(req) && req.transactionalId === null) {
@@ -101,7 +110,7 @@ export const produceHandler = defineHandler({
     const pendingByResult = new Map<PartitionProduceResult, PendingAck>();
     for (const r of results.flat()) if (r.ack !== undefined) pendingByResult.set(r, { ...r.ack, acked: false });
     const pending = [...pendingByResult.values()];
-    if (req.acks === 1 || pending.length === 0) return respond(req, results);
+    if (req.acks === 1 || pending.length === 0) return respond(req, ctx.apiVersion, results);
     await new Promise<void>((resolve) => {
       const op = new DelayedProduce(pending, () => resolve());
       replicas.producePurgatory.watch(
@@ -116,6 +125,6 @@ export const produceHandler = defineHandler({
         return ack === undefined || ack.acked ? r : { ...r, error: "REQUEST_TIMED_OUT" };
       }),
     );
-    return respond(req, final);
+    return respond(req, ctx.apiVersion, final);
   },
 });

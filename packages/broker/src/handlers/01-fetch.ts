@@ -82,10 +82,15 @@ function summarize(r: PartitionReadResult, usesTopicIds: boolean): Answer {
   };
 }
 
-function encodePartition(r: PartitionReadResult): FetchResponsePartitionData {
+/** Before v6 clients do not know KAFKA_STORAGE_ERROR; Kafka tells them NOT_LEADER_OR_FOLLOWER so they retry. */
+function errorCodeFor(r: PartitionReadResult, version: number): number {
+  return version < 6 && r.error === "KAFKA_STORAGE_ERROR" ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode[r.error];
+}
+
+function encodePartition(r: PartitionReadResult, version: number): FetchResponsePartitionData {
   return {
     partitionIndex: r.target.request.partition,
-    errorCode: ErrorCode[r.error],
+    errorCode: errorCodeFor(r, version),
     highWatermark: BigInt(r.highWatermark),
     lastStableOffset: BigInt(r.lastStableOffset),
     logStartOffset: BigInt(r.logStartOffset),
@@ -102,19 +107,20 @@ function encodePartition(r: PartitionReadResult): FetchResponsePartitionData {
 }
 
 /** Consecutive partitions of one topic share a topic entry, keeping the partitions' order (as Kafka). */
-function groupByTopic(answers: readonly Answer[], usesTopicIds: boolean): FetchResponseFetchableTopicResponse[] {
+function groupByTopic(answers: readonly Answer[], version: number): FetchResponseFetchableTopicResponse[] {
+  const usesTopicIds = version >= 13;
   const topics: FetchResponseFetchableTopicResponse[] = [];
   for (const a of answers) {
     const last = topics[topics.length - 1];
     const name = a.result.target.topicName ?? "";
     const id = a.result.target.topicId;
     if (last !== undefined && (usesTopicIds ? last.topicId === id : last.topic === name)) {
-      last.partitions.push(encodePartition(a.result));
+      last.partitions.push(encodePartition(a.result, version));
     } else {
       topics.push({
         topic: usesTopicIds ? "" : name,
         topicId: usesTopicIds ? id : ZERO_UUID,
-        partitions: [encodePartition(a.result)],
+        partitions: [encodePartition(a.result, version)],
       });
     }
   }
@@ -196,7 +202,7 @@ export const fetchHandler = defineHandler({
       throttleTimeMs: 0,
       errorCode: 0,
       sessionId: completion.sessionId,
-      responses: groupByTopic(completion.partitions, usesTopicIds),
+      responses: groupByTopic(completion.partitions, version),
       nodeEndpoints: [],
     };
   },
