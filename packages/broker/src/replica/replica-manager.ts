@@ -1,6 +1,6 @@
 import type { Clock } from "@samsa/common";
 import type { ClusterImage, MetadataStore, PartitionImage, TopicImage } from "@samsa/metadata";
-import { Purgatory, type Scheduler, systemScheduler } from "@samsa/replication";
+import { Purgatory, type Scheduler, systemScheduler, type TimerHandle } from "@samsa/replication";
 import type { Log } from "@samsa/storage";
 import type { BrokerConfig } from "../config/broker-config.js";
 import type { Logger } from "../logger.js";
@@ -25,7 +25,10 @@ export interface ReplicaManagerOptions {
 
 export type PartitionLookup =
   | { readonly partition: Partition; readonly image: PartitionImage; readonly topic: TopicImage }
-  | { readonly error: "UNKNOWN_TOPIC_OR_PARTITION" | "NOT_LEADER_OR_FOLLOWER" };
+  | { readonly error: "UNKNOWN_TOPIC_OR_PARTITION" | "NOT_LEADER_OR_FOLLOWER" | "KAFKA_STORAGE_ERROR" };
+
+/** Kafka's producer.id.expiration.check.interval.ms default. */
+const PRODUCER_EXPIRATION_CHECK_MS = 600_000;
 
 /**
  * This broker's leader replicas (Kafka's ReplicaManager, single node): opens a Partition on first
@@ -47,6 +50,8 @@ export class ReplicaManager {
   readonly #partitions = new Map<string, Partition>();
   readonly #opening = new Map<string, Promise<Partition>>();
   #seenImage: ClusterImage | undefined;
+  readonly #scheduler: Scheduler;
+  #expirationTimer: TimerHandle | undefined;
 
   constructor(opts: ReplicaManagerOptions) {
     this.nodeId = opts.config.nodeId;
@@ -57,9 +62,11 @@ export class ReplicaManager {
     this.#logger = opts.logger;
     this.settings = new TopicSettingsCache(opts.config);
     const scheduler = opts.scheduler ?? systemScheduler;
+    this.#scheduler = scheduler;
     const maxWaiting = opts.maxDelayedOperations ?? 10_000;
     this.producePurgatory = new Purgatory({ scheduler, maxWaiting });
     this.fetchPurgatory = new Purgatory({ scheduler, maxWaiting });
+    this.#scheduleProducerExpiration();
   }
 
   get image(): ClusterImage {
@@ -77,7 +84,13 @@ export class ReplicaManager {
     const key = partitionKey(topic, index);
     let partition = this.#partitions.get(key);
     if (partition === undefined || partition.topicId !== topicImage.topicId) {
-      const opened = await this.#open(key, topicImage, partitionImage);
+      let opened: Partition | undefined;
+      try {
+        opened = await this.#open(key, topicImage, partitionImage);
+      } catch (e) {
+        this.#logger.error({ err: e, topic, partition: index }, "opening the partition failed");
+        return { error: "KAFKA_STORAGE_ERROR" };
+      }
       if (opened === undefined) return { error: "NOT_LEADER_OR_FOLLOWER" };
       partition = opened;
     }
@@ -98,8 +111,25 @@ export class ReplicaManager {
     this.fetchPurgatory.checkAndComplete(partition.key);
   }
 
-  /** Answers every parked request (shutdown). */
+  /** Drops idle producer ids everywhere (producer.id.expiration.ms), as Kafka's periodic check does. */
+  removeExpiredProducers(): number {
+    const nowMs = this.clock.nowMs();
+    let removed = 0;
+    for (const p of this.#partitions.values()) removed += p.producers.removeExpiredProducers(nowMs);
+    return removed;
+  }
+
+  #scheduleProducerExpiration(): void {
+    this.#expirationTimer = this.#scheduler.schedule(PRODUCER_EXPIRATION_CHECK_MS, () => {
+      this.removeExpiredProducers();
+      this.#scheduleProducerExpiration();
+    });
+  }
+
+  /** Answers every parked request and stops the periodic tasks (shutdown). */
   close(): void {
+    this.#expirationTimer?.cancel();
+    this.#expirationTimer = undefined;
     this.producePurgatory.shutdown();
     this.fetchPurgatory.shutdown();
   }
