@@ -42,4 +42,13 @@ describe("LeaderEpochCache", () => {
     await cache.truncateFromStart(12);
     assert.deepEqual(cache.all, [{ epoch: 2, startOffset: 12 }]);
   });
+
+  it("serializes concurrent persists", async () => {
+    const fs = new SimFs();
+    await fs.mkdir("/d");
+    const cache = await LeaderEpochCache.load(fs, "/d");
+    await Promise.all([cache.assign(1, 0), cache.assign(2, 5), cache.assign(3, 9)]);
+    assert.deepEqual((await LeaderEpochCache.load(fs, "/d")).all, cache.all);
+    assert.equal(cache.all.length, 3);
+  });
 });

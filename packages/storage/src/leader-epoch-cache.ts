@@ -3,6 +3,7 @@ import { assert } from "@samsa/common";
 import { parseOffsetField, readCheckpoint, writeCheckpoint } from "./checkpoint-file.js";
 import type { StorageFs } from "./fs/storage-fs.js";
 import { LEADER_EPOCH_CHECKPOINT } from "./log-files.js";
+import { Mutex } from "./mutex.js";
 
 export const UNDEFINED_EPOCH = -1;
 export const UNDEFINED_EPOCH_OFFSET = -1;
@@ -21,6 +22,7 @@ const MAX_EPOCH_ENTRIES = 10_000;
  */
 export class LeaderEpochCache {
   private entries: EpochEntry[] = [];
+  private readonly writes = new Mutex();
 
   private constructor(
     private readonly fs: StorageFs,
@@ -104,11 +106,14 @@ export class LeaderEpochCache {
     await this.persist();
   }
 
-  async persist(): Promise<void> {
-    await writeCheckpoint(
-      this.fs,
-      this.path,
-      this.entries.map((e) => [e.epoch, e.startOffset]),
+  /** Writes the checkpoint; concurrent callers are serialized (they share one temp file name). */
+  persist(): Promise<void> {
+    return this.writes.run(() =>
+      writeCheckpoint(
+        this.fs,
+        this.path,
+        this.entries.map((e) => [e.epoch, e.startOffset]),
+      ),
     );
   }
 }

@@ -45,6 +45,20 @@ describe("LogManager", () => {
     assert.equal(await fs.exists("/data/.kafka_cleanshutdown"), false, "marker removed once loaded");
   });
 
+  it("treats a malformed checkpoint as absent, serializes checkpoint writes, reads topic ids", async () => {
+    const fs = new SimFs();
+    const m = await start(fs);
+    const log = await m.getOrCreateLog({ topic: "t", partition: 0 }, "b64TopicId");
+    for (let i = 0; i < 5; i++) await log.append(testBatch(), { assignOffsets: true, leaderEpoch: 0 });
+    await Promise.all([m.checkpointRecoveryPoints(), m.checkpointRecoveryPoints(), m.checkpointHighWatermarks()]);
+    assert.equal(await m.topicIdOf({ topic: "t", partition: 0 }), "b64TopicId");
+    await m.shutdown();
+    fs.corrupt("/data/recovery-point-offset-checkpoint", 0, Buffer.from("9"));
+    const again = await start(fs);
+    assert.deepEqual(again.startup.malformedCheckpoints, ["recovery-point-offset-checkpoint"]);
+    assert.equal(again.getLog({ topic: "t", partition: 0 })?.logEndOffset, 5);
+  });
+
   it("recovers from the checkpointed recovery point after a power loss", async () => {
     const fs = new SimFs();
     const m = await start(fs);

@@ -21,6 +21,7 @@ import {
   parsePartitionDirName,
   partitionDirName,
 } from "./log-files.js";
+import { Mutex } from "./mutex.js";
 import type { Scheduler } from "./scheduler.js";
 
 export interface LogManagerOptions {
@@ -43,6 +44,7 @@ export interface StartupStats {
   hadCleanShutdown: boolean;
   recoveredSegments: number;
   truncatedBytes: number;
+  malformedCheckpoints: string[];
 }
 
 /** Kafka's defaults for the periodic tasks. */
@@ -79,12 +81,20 @@ export class LogManager {
   /** Cleaner checkpoint: first dirty offset per compacted log. */
   private readonly firstDirty = new Map<string, number>();
   private cancelTasks: (() => void)[] = [];
+  private readonly checkpointWrites = new Mutex();
   private closed = false;
   readonly pool: FilePool;
   readonly buffers: BufferPool;
   readonly indexCache: IndexCache;
   readonly fs: StorageFs;
-  startup: StartupStats = { logs: 0, durationMs: 0, hadCleanShutdown: false, recoveredSegments: 0, truncatedBytes: 0 };
+  startup: StartupStats = {
+    logs: 0,
+    durationMs: 0,
+    hadCleanShutdown: false,
+    recoveredSegments: 0,
+    truncatedBytes: 0,
+    malformedCheckpoints: [],
+  };
 
   private constructor(private readonly opts: LogManagerOptions) {
     const limits = { ...defaultStorageLimits, ...opts.limits };
@@ -114,10 +124,10 @@ export class LogManager {
     await fs.mkdir(this.opts.dataDir);
     const markerPath = this.path(CLEAN_SHUTDOWN_MARKER);
     const hadCleanShutdown = await fs.exists(markerPath);
-    const recoveryPoints = await readOffsetCheckpoint(fs, this.path(RECOVERY_POINT_CHECKPOINT));
-    const startOffsets = await readOffsetCheckpoint(fs, this.path(LOG_START_OFFSET_CHECKPOINT));
-    const highWatermarks = await readOffsetCheckpoint(fs, this.path(REPLICATION_OFFSET_CHECKPOINT));
-    for (const [k, offset] of await readOffsetCheckpoint(fs, this.path(CLEANER_OFFSET_CHECKPOINT))) {
+    const recoveryPoints = await this.readCheckpointOrNothing(RECOVERY_POINT_CHECKPOINT);
+    const startOffsets = await this.readCheckpointOrNothing(LOG_START_OFFSET_CHECKPOINT);
+    const highWatermarks = await this.readCheckpointOrNothing(REPLICATION_OFFSET_CHECKPOINT);
+    for (const [k, offset] of await this.readCheckpointOrNothing(CLEANER_OFFSET_CHECKPOINT)) {
       this.firstDirty.set(k, offset);
     }
     const todo: TopicPartition[] = [];
@@ -163,6 +173,29 @@ export class LogManager {
     }
     stats.logs = this.logs.size;
     stats.durationMs = this.opts.clock.monotonicMs() - started;
+  }
+
+  /**
+   * A malformed checkpoint is treated as absent, which is always safe: recovery scans from the
+   * start, log start offsets fall back to the first segment, high watermarks to the flushed
+   * offset, compaction starts over. Its name is reported in `startup.malformedCheckpoints`.
+   */
+  private async readCheckpointOrNothing(name: string): Promise<Map<string, number>> {
+    try {
+      return await readOffsetCheckpoint(this.fs, this.path(name));
+    } catch (err) {
+      if (!(err instanceof StorageError)) throw err;
+      this.startup.malformedCheckpoints.push(name);
+      return new Map();
+    }
+  }
+
+  /** The topic id recorded in the partition's `partition.metadata`, if any. */
+  async topicIdOf(tp: TopicPartition): Promise<string | undefined> {
+    const path = posix.join(this.path(key(tp)), PARTITION_METADATA);
+    if (!(await this.fs.exists(path))) return undefined;
+    const match = /^topic_id: (\S+)$/m.exec((await this.fs.readFile(path)).toString("utf8"));
+    return match?.[1];
   }
 
   getLog(tp: TopicPartition): Log | undefined {
@@ -240,26 +273,28 @@ export class LogManager {
     return out;
   }
 
-  async checkpointRecoveryPoints(): Promise<void> {
-    await writeOffsetCheckpoint(
-      this.fs,
-      this.path(RECOVERY_POINT_CHECKPOINT),
+  /** Checkpoint writes are serialized: periodic tasks and shutdown may overlap. */
+  private writeCheckpoint(name: string, offsets: Map<string, number>): Promise<void> {
+    return this.checkpointWrites.run(() => writeOffsetCheckpoint(this.fs, this.path(name), offsets));
+  }
+
+  checkpointRecoveryPoints(): Promise<void> {
+    return this.writeCheckpoint(
+      RECOVERY_POINT_CHECKPOINT,
       this.offsets((l) => l.recoveryPoint),
     );
   }
 
-  async checkpointLogStartOffsets(): Promise<void> {
-    await writeOffsetCheckpoint(
-      this.fs,
-      this.path(LOG_START_OFFSET_CHECKPOINT),
+  checkpointLogStartOffsets(): Promise<void> {
+    return this.writeCheckpoint(
+      LOG_START_OFFSET_CHECKPOINT,
       this.offsets((l) => l.logStartOffset),
     );
   }
 
-  async checkpointHighWatermarks(): Promise<void> {
-    await writeOffsetCheckpoint(
-      this.fs,
-      this.path(REPLICATION_OFFSET_CHECKPOINT),
+  checkpointHighWatermarks(): Promise<void> {
+    return this.writeCheckpoint(
+      REPLICATION_OFFSET_CHECKPOINT,
       this.offsets((l) => l.highWatermark),
     );
   }
@@ -314,9 +349,11 @@ export class LogManager {
     return { ...result, topicPartition: best.tp };
   }
 
-  async checkpointCleanerOffsets(): Promise<void> {
-    const live = new Map([...this.firstDirty].filter(([k]) => this.logs.has(k)));
-    await writeOffsetCheckpoint(this.fs, this.path(CLEANER_OFFSET_CHECKPOINT), live);
+  checkpointCleanerOffsets(): Promise<void> {
+    return this.writeCheckpoint(
+      CLEANER_OFFSET_CHECKPOINT,
+      new Map([...this.firstDirty].filter(([k]) => this.logs.has(k))),
+    );
   }
 
   /** Flushes every log with unflushed data. */
