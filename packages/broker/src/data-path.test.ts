@@ -60,6 +60,20 @@ before(async () => {
       replicationFactor: -1,
       configs: [{ name: "message.timestamp.type", value: "LogAppendTime" }],
     },
+    {
+      ...defaultCreateTopicsRequestCreatableTopic(),
+      name: "gzipped",
+      numPartitions: 1,
+      replicationFactor: -1,
+      configs: [{ name: "compression.type", value: "gzip" }],
+    },
+    {
+      ...defaultCreateTopicsRequestCreatableTopic(),
+      name: "zstdonly",
+      numPartitions: 1,
+      replicationFactor: -1,
+      configs: [{ name: "compression.type", value: "zstd" }],
+    },
   ];
   const created = await c.send(19, 5, { ...defaultCreateTopicsRequest(), topics, timeoutMs: 5000 });
   for (const t of created.topics) assert.equal(t.errorCode, ErrorCode.NONE, `${t.name}: ${t.errorMessage}`);
@@ -444,4 +458,16 @@ test("ListOffsets (v0 old style, v1, v7 max timestamp), DeleteRecords, OffsetFor
   assert.equal(e.errorCode, ErrorCode.NONE);
   assert.equal(e.leaderEpoch, epoch);
   assert.equal(e.endOffset, BigInt(logs.getLog("t", 0)!.logEndOffset));
+});
+
+test("compression.type: the log holds the topic's codec; zstd topics refuse Fetch before v10", async () => {
+  const p = await produce(9, "gzipped", 0, records(3, "g", { compression: CompressionType.LZ4 }));
+  assert.equal(p.errorCode, ErrorCode.NONE);
+  const f = firstPartition(await fetch(12, "gzipped", 0, 0));
+  const bytes = f.records as Buffer;
+  assert.equal(readRecordBatch(bytes, 0).header.attributes & 7, CompressionType.GZIP);
+  assert.deepEqual(values(bytes), ["g0", "g1", "g2"]);
+  assert.equal((await produce(9, "zstdonly", 0, records(1))).errorCode, ErrorCode.NONE);
+  assert.equal(firstPartition(await fetch(9, "zstdonly", 0, 0)).errorCode, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
+  assert.equal(firstPartition(await fetch(10, "zstdonly", 0, 0)).errorCode, ErrorCode.NONE);
 });

@@ -118,6 +118,10 @@ async function readOne(
     if (e instanceof StorageError) return failure(target, "KAFKA_STORAGE_ERROR");
     throw e;
   }
+  // Clients before Fetch v10 cannot read zstd; Kafka refuses zstd topics to them outright.
+  if (params.apiVersion < 10 && params.replicaId < 0 && partition.settings.compressionType === "zstd") {
+    return failure(target, "UNSUPPORTED_COMPRESSION_TYPE");
+  }
   const magic = magicForFetchVersion(params.apiVersion);
   if (magic !== 2 && records.length > 0) {
     try {

@@ -14,6 +14,7 @@ import {
   validateRecordBatchAsync,
 } from "@samsa/protocol";
 import type { ValidatedBatch } from "../replica/partition.js";
+import { recompress, targetCodec } from "./recompress.js";
 import type { TopicSettings } from "../replica/topic-settings.js";
 
 /** A partition's records refused before the append, with what ProduceResponse should carry. */
@@ -108,7 +109,8 @@ async function validateV2(
   limit: number,
 ): Promise<RecordsCheck> {
   const { settings, nowMs } = opts;
-  const batches: ValidatedBatch[] = [];
+  const parts: { pos: number; bytes: Buffer; validation: ValidatedBatch["validation"] }[] = [];
+  let rewritten = false;
   for (const span of spans) {
     const attributes = records.readInt16BE(span.pos + 21);
     if (!settings.logAppendTime && timestampType(attributes) === TimestampType.LOG_APPEND_TIME) {
@@ -119,14 +121,16 @@ async function validateV2(
       }));
       return refuse("INVALID_TIMESTAMP", "one or more records have an invalid timestamp", errors);
     }
+    const timestampBounds = settings.logAppendTime
+      ? undefined
+      : { minMs: nowMs - settings.timestampBeforeMaxMs, maxMs: nowMs + settings.timestampAfterMaxMs };
+    let bytes = records.subarray(span.pos, span.pos + span.size);
     let validation: ValidatedBatch["validation"];
     try {
-      validation = await validateRecordBatchAsync(records, span.pos, {
+      validation = await validateRecordBatchAsync(bytes, 0, {
         maxUncompressedBytes: limit,
         origin: "client",
-        timestampBounds: settings.logAppendTime
-          ? undefined
-          : { minMs: nowMs - settings.timestampBeforeMaxMs, maxMs: nowMs + settings.timestampAfterMaxMs },
+        timestampBounds,
       });
     } catch (e) {
       return fromValidationError(e);
@@ -142,10 +146,29 @@ async function validateV2(
         errors,
       );
     }
-    if (settings.logAppendTime) setLogAppendTime(records, span.pos, nowMs);
-    batches.push({ pos: span.pos, validation });
+    const codec = targetCodec(settings.compressionType, attributes);
+    if (codec !== compressionType(attributes)) {
+      bytes = await recompress(bytes, codec, limit);
+      if (bytes.length > settings.maxMessageBytes) {
+        return refuse(
+          "MESSAGE_TOO_LARGE",
+          `recompressed batch of ${bytes.length} bytes exceeds max.message.bytes ${settings.maxMessageBytes}`,
+        );
+      }
+      validation = await validateRecordBatchAsync(bytes, 0, { maxUncompressedBytes: limit, origin: "client" });
+      rewritten = true;
+    }
+    if (settings.logAppendTime) setLogAppendTime(bytes, 0, nowMs);
+    parts.push({ pos: span.pos, bytes, validation });
   }
-  return { ok: true, records, batches };
+  const out = rewritten ? Buffer.concat(parts.map((p) => p.bytes)) : records;
+  const batches: ValidatedBatch[] = [];
+  let pos = 0;
+  for (const p of parts) {
+    batches.push({ pos: rewritten ? pos : p.pos, validation: p.validation });
+    pos += p.bytes.length;
+  }
+  return { ok: true, records: out, batches };
 }
 
 function spansOrNull(records: Buffer): { pos: number; size: number; magic: number }[] | null {

@@ -12,6 +12,8 @@ export interface TopicSettings {
   readonly minInsyncReplicas: number;
   /** flush.messages; Infinity when left at Long.MAX_VALUE (no forced flush). */
   readonly flushMessages: number;
+  /** compression.type: "producer" keeps the producer's codec, anything else is what the log holds. */
+  readonly compressionType: "producer" | "uncompressed" | "gzip" | "snappy" | "lz4" | "zstd";
 }
 
 /** Reads at or above this are Kafka's Long.MAX_VALUE default ("never"). */
@@ -30,6 +32,7 @@ export function topicSettings(broker: BrokerConfig, overrides: Readonly<Record<s
     maxMessageBytes: c.long("max.message.bytes"),
     minInsyncReplicas: c.long("min.insync.replicas"),
     flushMessages: flushMessages >= EFFECTIVELY_UNBOUNDED ? Number.POSITIVE_INFINITY : flushMessages,
+    compressionType: c.get("compression.type") as TopicSettings["compressionType"],
   };
 }
 
