@@ -1,0 +1,21 @@
+export { ClassicGroup, ClassicMember, EMPTY_ASSIGNMENT } from "./classic-group.js";
+export { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig } from "./config.js";
+export { Effects, type PendingReply, type ReplyTo } from "./effects.js";
+export {
+  type DeleteGroupsResult,
+  GroupCoordinator,
+  type OffsetDeleteResult,
+  UNKNOWN_MEMBER_ID,
+} from "./group-coordinator.js";
+export { groupPartition, javaStringHashCode } from "./group-partition.js";
+export { checkInvariants } from "./invariants.js";
+export {
+  type CoordinatorRecord,
+  decodeCoordinatorRecord,
+  type EncodedRecord,
+  encodeCoordinatorRecord,
+  type GroupMetadataRecord,
+  type OffsetAndMetadata,
+  type OffsetCommitRecord,
+} from "./records.js";
+export type * from "./types.js";

@@ -1,0 +1,52 @@
+import { seededRandom } from "@samsa/common";
+import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig } from "./config.js";
+import type { Effects, ReplyTo } from "./effects.js";
+import { GroupCoordinator } from "./group-coordinator.js";
+import type { JoinGroupInput, JoinProtocol } from "./types.js";
+
+/** A reply slot for tests: holds the answer once the effects are delivered. */
+export class Captured<T> implements ReplyTo<T> {
+  value: T | undefined;
+  failedWith: number | undefined;
+  resolve(response: T): void {
+    if (this.value !== undefined) throw new Error("answered twice");
+    this.value = response;
+  }
+  fail(errorCode: number): void {
+    this.failedWith = errorCode;
+  }
+  get done(): boolean {
+    return this.value !== undefined;
+  }
+  get(): T {
+    if (this.value === undefined) throw new Error("no answer yet");
+    return this.value;
+  }
+}
+
+export function deliver(fx: Effects): Effects {
+  for (const r of fx.replies) r.deliver();
+  return fx;
+}
+
+export function newCoordinator(overrides: Partial<GroupCoordinatorConfig> = {}, seed = 1): GroupCoordinator {
+  return new GroupCoordinator({ ...DEFAULT_GROUP_COORDINATOR_CONFIG, ...overrides }, seededRandom(seed), 0);
+}
+
+export const RANGE: JoinProtocol = { name: "range", metadata: Buffer.from([0, 1]) };
+
+export function joinInput(overrides: Partial<JoinGroupInput> = {}): JoinGroupInput {
+  return {
+    groupId: "g",
+    memberId: "",
+    groupInstanceId: null,
+    clientId: "client",
+    clientHost: "/127.0.0.1",
+    sessionTimeoutMs: 10_000,
+    rebalanceTimeoutMs: 30_000,
+    protocolType: "consumer",
+    protocols: [RANGE],
+    requireKnownMemberId: true,
+    ...overrides,
+  };
+}
