@@ -18,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const LOG_TAIL_LINES = 40;
 const MAX_CAPTURE_BYTES = 4 * 1024 * 1024;
+const SIGINT_GRACE_MS = 10_000;
 
 /** Builds (or reuses) .bench-out/rdkafka_performance and returns its path. */
 export function buildPerf() {
@@ -367,12 +368,25 @@ export function runPerf(bin, args, { sigintAfterMs, timeoutMs = 120_000 } = {}) 
     child.stderr.setEncoding("utf8").on("data", (d) => {
       stderr = (stderr + d).slice(-MAX_CAPTURE_BYTES);
     });
-    const sigint = sigintAfterMs === undefined ? undefined : setTimeout(() => child.kill("SIGINT"), sigintAfterMs);
     let killedByTimeout = false;
-    const hard = setTimeout(() => {
-      killedByTimeout = true;
-      child.kill("SIGKILL");
-    }, timeoutMs);
+    let hard;
+    const kill = (ms) => {
+      clearTimeout(hard);
+      hard = setTimeout(() => {
+        killedByTimeout = true;
+        child.kill("SIGKILL");
+      }, ms);
+    };
+    kill(timeoutMs);
+    // After SIGINT it only prints its summary and tears down; a client stuck on a broker that never
+    // answers would otherwise wait out its request timeouts.
+    const sigint =
+      sigintAfterMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            child.kill("SIGINT");
+            kill(SIGINT_GRACE_MS);
+          }, sigintAfterMs);
     child.on("error", reject);
     child.on("exit", (code, signal) => {
       clearTimeout(sigint);
@@ -415,11 +429,11 @@ export function parseConsume(stdout) {
 
 /** librdkafka errors/warnings from a run, for the report when a row fails. */
 export function perfErrors(run) {
-  return `${run.stdout}\n${run.stderr}`
-    .split("\n")
-    .filter((l) => /^%[0-3]\||ERROR|error|failed/.test(l))
-    .slice(-5)
-    .join("\n");
+  const lines = `${run.stdout}\n${run.stderr}`.split("\n").filter((l) => l.trim() !== "" && !l.includes("CONFWARN"));
+  // librdkafka log levels 0-3 (emerg..err) and the example's own error lines; else the last lines.
+  const errors = lines.filter((l) => /^%[0-3]\||^% (FATAL )?ERROR|Consume error|delivery failed|produce error/.test(l));
+  const exit = `(exit ${run.code ?? run.signal}${run.killedByTimeout ? ", killed at the time limit" : ""})`;
+  return [...(errors.length > 0 ? errors : lines).slice(-5), exit].join("\n");
 }
 
 export function quote(args) {
@@ -459,10 +473,15 @@ async function main() {
         for (const acks of ACKS) {
           const topic = `bench-s${size}-p${partitions}-a${acks === -1 ? "all" : acks}`;
           await createTopics(broker.bootstrap, [{ name: topic, partitions }]);
-          results.push(await produceRow(bin, broker, { topic, size, partitions, acks, seconds: opts.seconds }));
-          results.push(
-            await consumeRow(bin, broker, { topic, size, partitions, acks, timeoutS: opts["consume-timeout"] }),
-          );
+          const produced = await produceRow(bin, broker, { topic, size, partitions, acks, seconds: opts.seconds });
+          results.push(produced);
+          if (produced.messages === 0) {
+            const row = { mode: "consume", size, partitions, acks, messages: 0, msgsPerSec: "-", mbPerSec: "-" };
+            results.push({ ...row, note: "skipped: nothing produced", detail: "", command: "" });
+          } else {
+            const timeoutS = opts["consume-timeout"];
+            results.push(await consumeRow(bin, broker, { topic, size, partitions, acks, timeoutS }));
+          }
         }
       }
     }
@@ -477,10 +496,14 @@ async function main() {
     results.map((r) => [r.mode, r.size, r.partitions, r.acks, r.messages, r.msgsPerSec, r.mbPerSec, r.note]),
   );
   console.log("\n# reproduce (broker as above; topics created with CreateTopics, replication factor 1):");
-  results.forEach((r, i) => {
-    console.log(`# ${i + 1}. ${r.mode} ${r.size} B, ${r.partitions} partition(s), acks=${r.acks}`);
+  for (const r of results.filter((r) => r.command !== "")) {
+    console.log(`# ${r.mode} ${r.size} B, ${r.partitions} partition(s), acks=${r.acks}`);
     console.log(r.command);
-  });
+  }
+  const problems = results.filter((r) => r.detail !== "");
+  if (problems.length > 0) console.log("\n# problems:");
+  for (const r of problems)
+    console.log(`# ${r.mode} ${r.size} B, ${r.partitions} partition(s), acks=${r.acks}:\n${r.detail}`);
   if (results.some((r) => r.note !== "")) process.exitCode = 1;
 }
 
@@ -498,9 +521,10 @@ async function produceRow(bin, broker, { topic, size, partitions, acks, seconds 
     acks,
     command: `timeout -s INT ${seconds} ${shown(bin)} ${quote(args)}`,
   };
-  if (!s) return { ...row, messages: 0, msgsPerSec: "-", mbPerSec: "-", note: `no summary: ${perfErrors(run)}` };
-  const note = s.failed > 0 || s.delivered === 0 ? `${s.failed} failed: ${perfErrors(run)}` : "";
-  return { ...row, messages: s.delivered, msgsPerSec: s.msgsPerSec, mbPerSec: s.mbPerSec.toFixed(2), note };
+  if (!s) return { ...row, messages: 0, msgsPerSec: "-", mbPerSec: "-", note: "no summary", detail: perfErrors(run) };
+  const note = s.delivered === 0 ? "nothing delivered" : s.failed > 0 ? `${s.failed} failed` : "";
+  const detail = note === "" ? "" : perfErrors(run);
+  return { ...row, messages: s.delivered, msgsPerSec: s.msgsPerSec, mbPerSec: s.mbPerSec.toFixed(2), note, detail };
 }
 
 async function consumeRow(bin, broker, { topic, size, partitions, acks, timeoutS }) {
@@ -508,9 +532,10 @@ async function consumeRow(bin, broker, { topic, size, partitions, acks, timeoutS
   const run = await runPerf(bin, args, { timeoutMs: timeoutS * 1000 });
   const s = parseConsume(run.stdout);
   const row = { mode: "consume", size, partitions, acks, command: `${shown(bin)} ${quote(args)}` };
-  if (!s) return { ...row, messages: 0, msgsPerSec: "-", mbPerSec: "-", note: `no summary: ${perfErrors(run)}` };
-  const note = run.killedByTimeout ? `did not reach the end within ${timeoutS} s` : "";
-  return { ...row, messages: s.consumed, msgsPerSec: s.msgsPerSec, mbPerSec: s.mbPerSec.toFixed(2), note };
+  if (!s) return { ...row, messages: 0, msgsPerSec: "-", mbPerSec: "-", note: "no summary", detail: perfErrors(run) };
+  const note = run.killedByTimeout ? `end not reached in ${timeoutS} s` : "";
+  const detail = note === "" ? "" : perfErrors(run);
+  return { ...row, messages: s.consumed, msgsPerSec: s.msgsPerSec, mbPerSec: s.mbPerSec.toFixed(2), note, detail };
 }
 
 export function librdkafkaVersion(bin) {
