@@ -3,9 +3,8 @@
  * maxTimestamp to what the validation walk found, and then recomputes the CRC-32C.
  */
 import { TIMESTAMP_TYPE_MASK, TimestampType } from "./attributes.js";
-import { ATTRIBUTES_OFFSET, MAX_TIMESTAMP_OFFSET } from "./batch-header.js";
+import { ATTRIBUTES_OFFSET, MAX_TIMESTAMP_OFFSET, writeBatchCrc } from "./batch-header.js";
 import { readInt64, writeInt64 } from "./int64.js";
-import { writeBatchCrc } from "./batch-header.js";
 
 /** Sets the timestamp type bit and maxTimestamp; recomputes the CRC only when a byte changed. */
 export function setMaxTimestamp(buf: Buffer, pos: number, type: TimestampType, maxTimestamp: number): void {

@@ -113,6 +113,10 @@ test("decompresses what the lz4, zstd (streamed, no content size) and gzip tools
   const badContentChecksum = Buffer.from(cliFixtures[0][1], "hex");
   badContentChecksum[badContentChecksum.length - 1] ^= 1;
   assert.throws(() => lz4Codec.decompressSync(badContentChecksum, 1000), isCode("MALFORMED"));
+  const linked = lz4Codec.compressSync(sample);
+  linked[4] &= ~0x20;
+  linked[6] = (xxhash32(linked, 4, 6) >>> 8) & 0xff;
+  assert.throws(() => lz4Codec.decompressSync(linked, 1 << 20), isCode("MALFORMED"));
 });
 
 test("snappy reads raw blocks and xerial framing, writes xerial like the Java client", () => {

@@ -16,6 +16,7 @@ const LZ4_SKIPPABLE_MAGIC_MASK = 0xfffffff0;
 const LZ4_SKIPPABLE_MAGIC = 0x184d2a50;
 const FLG_VERSION_MASK = 0xc0;
 const FLG_VERSION_01 = 0x40;
+const FLG_BLOCK_INDEPENDENCE = 0x20;
 const FLG_BLOCK_CHECKSUM = 0x10;
 const FLG_CONTENT_SIZE = 0x08;
 const FLG_CONTENT_CHECKSUM = 0x04;
@@ -83,6 +84,8 @@ function parseFrames(data: Buffer, ignoreHeaderChecksum: boolean): ParsedFrames 
     const bd = data[pos + 1];
     if ((flg & FLG_VERSION_MASK) !== FLG_VERSION_01) throw malformed("unsupported frame version");
     if (flg & FLG_DICT_ID) throw malformed("dictionaries are not supported");
+    // Kafka's Java client inflates each block on its own, so no Kafka producer links blocks.
+    if (!(flg & FLG_BLOCK_INDEPENDENCE)) throw malformed("linked (dependent) blocks are not supported");
     const maxBytes = blockMaxBytes(bd);
     pos += 2 + (flg & FLG_CONTENT_SIZE ? 8 : 0);
     need(1);
@@ -207,7 +210,7 @@ async function decompressAsync(data: Buffer, maxBytes: number, ignoreHeaderCheck
 
 /** Kafka's Java client writes 64 KiB blocks (BD 0x40); lz4-napi's frame writer would pick up to 4 MiB. */
 const WRITE_BLOCK_BYTES = 64 * 1024;
-const WRITE_FLG = FLG_VERSION_01 | 0x20; // block independence; no checksums, no content size
+const WRITE_FLG = FLG_VERSION_01 | FLG_BLOCK_INDEPENDENCE; // no checksums, no content size
 const WRITE_BD = 0x40;
 
 function frameHeader(legacy: boolean): Buffer {
