@@ -4,6 +4,7 @@ import { type Random, seededRandom } from "@samsa/common";
 import { buildRecordBatch, readBatchHeader, readRecordBatch, verifyBatchCrc } from "@samsa/protocol";
 import { cleanLog } from "./cleaner/log-cleaner.js";
 import { StorageError } from "./errors.js";
+import { IndexCache } from "./index/index-cache.js";
 import type { Log } from "./log.js";
 import { ManualClock, openTestLog } from "./testing/fixture.js";
 import { SimFs } from "./testing/sim-fs.js";
@@ -34,6 +35,8 @@ async function run(seed: number, compact: boolean): Promise<void> {
   const clock = new ManualClock();
   const log: Log = await openTestLog(new SimFs(0, seededRandom(seed * 7919)), "/d/sim-0", {
     clock,
+    // Odd seeds squeeze index memory so indexes are evicted and reloaded under load.
+    indexCache: new IndexCache(seed % 2 === 1 ? 256 : 1 << 20),
     config: {
       segmentBytes: 400 + pick(random, 800),
       indexIntervalBytes: 64,

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
+import { IndexCache } from "./index/index-cache.js";
 import { testBatch } from "./testing/batches.js";
 import { ManualClock, openTestLog } from "./testing/fixture.js";
 import { SimFs } from "./testing/sim-fs.js";
@@ -97,6 +98,31 @@ describe("Log start offset and retention", () => {
     assert.equal(log.logStartOffset, 20, "all expired: the active segment is rolled and deleted too");
     assert.equal(log.logEndOffset, 20);
     assert.equal((await append(log)).baseOffset, 20);
+  });
+});
+
+describe("Log index memory", () => {
+  it("stays within the index cache bound and still finds every offset", async () => {
+    const indexCache = new IndexCache(512);
+    const fs = new SimFs();
+    const config = { segmentBytes: 3000, indexIntervalBytes: 10 };
+    const log = await openTestLog(fs, "/d/t-0", { indexCache, config });
+    for (let i = 0; i < 300; i++) {
+      await append(log, { payload: 20, records: 2, maxTimestamp: i });
+      if (i % 10 === 0) await log.flush();
+    }
+    await log.flush();
+    assert.ok(log.segmentCount > 5);
+    for (const target of [0, 77, 301, 455, 599, 598, 1, 300]) {
+      const r = await log.read(target, 1, { minOneMessage: true });
+      const base = r.firstBatchOffset;
+      assert.ok(base <= target && target <= base + 1, `offset ${target} in batch at ${base}`);
+      assert.ok(indexCache.memoryBytes <= 512 + 16 * 12, `index memory ${indexCache.memoryBytes}`);
+    }
+    assert.equal((await log.offsetForTimestamp(123))?.offset, 246);
+    await log.close();
+    const reopened = await openTestLog(fs, "/d/t-0", { indexCache, config, hadCleanShutdown: true });
+    assert.equal((await reopened.read(333, 1, { minOneMessage: true })).firstBatchOffset, 332);
   });
 });
 

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { seededRandom } from "@samsa/common";
 import { readBatchHeader, verifyBatchCrc } from "@samsa/protocol";
+import { IndexCache } from "./index/index-cache.js";
 import type { Log } from "./log.js";
 import { testBatch } from "./testing/batches.js";
 import { openTestLog } from "./testing/fixture.js";
@@ -123,7 +124,8 @@ describe("Log recovery", () => {
       const random = seededRandom(seed);
       const fs = new SimFs();
       const config = { segmentBytes: 600 + Math.floor(random.next() * 2000), indexIntervalBytes: 64 };
-      let log = await openTestLog(fs, DIR, { config });
+      const indexCache = new IndexCache(seed % 2 === 1 ? 128 : 1 << 20);
+      let log = await openTestLog(fs, DIR, { config, indexCache });
       let checkpointedRecoveryPoint = 0;
       const acked = new Map<number, Buffer>();
       const appended = new Map<number, Buffer>();
@@ -148,7 +150,7 @@ describe("Log recovery", () => {
           }
         }
         fs.powerLoss(random);
-        log = await openTestLog(fs, DIR, { config, recoveryPoint: checkpointedRecoveryPoint });
+        log = await openTestLog(fs, DIR, { config, indexCache, recoveryPoint: checkpointedRecoveryPoint });
         const survived = await readAll(log);
         for (const [offset, bytes] of survived) {
           assert.deepEqual(bytes, appended.get(offset), `seed ${seed}: batch ${offset} is what was appended`);

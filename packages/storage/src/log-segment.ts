@@ -134,6 +134,27 @@ export class LogSegment {
     await this.log.use((h) => writeFully(h, records, physicalPosition));
     // Again after the write: a flush round that started meanwhile may have cleared the flag.
     this.dirty = true;
+    await this.withIndexesLoaded(async () => this.indexBatches(batches, physicalPosition, indexIntervalBytes));
+    this.size += records.length;
+    return physicalPosition;
+  }
+
+  /** Runs `fn` with both indexes loaded and safe from eviction (index appends are synchronous). */
+  private async withIndexesLoaded<T>(fn: () => Promise<T>): Promise<T> {
+    await this.offsetIndex.pin();
+    try {
+      await this.timeIndex.pin();
+      try {
+        return await fn();
+      } finally {
+        this.timeIndex.unpin();
+      }
+    } finally {
+      this.offsetIndex.unpin();
+    }
+  }
+
+  private indexBatches(batches: readonly BatchInfo[], physicalPosition: number, indexIntervalBytes: number): void {
     for (const b of batches) {
       if (b.maxTimestamp > this.maxTimestampSoFar) {
         this.maxTimestampSoFar = b.maxTimestamp;
@@ -147,8 +168,6 @@ export class LogSegment {
       this.bytesSinceLastIndexEntry += b.size;
       this.nextOffset = b.lastOffset + 1;
     }
-    this.size += records.length;
-    return physicalPosition;
   }
 
   /**
@@ -263,8 +282,17 @@ export class LogSegment {
     onBatch: (b: BatchInfo) => void,
   ): Promise<{ truncatedBytes: number; stop: ScanStop }> {
     await this.ensureIndexFiles();
+    // Reset before pinning: pinning loads entries, and the old ones may be corrupt.
     await this.offsetIndex.reset();
     await this.timeIndex.reset();
+    return this.withIndexesLoaded(() => this.rebuild(maxBatchBytes, indexIntervalBytes, onBatch));
+  }
+
+  private async rebuild(
+    maxBatchBytes: number,
+    indexIntervalBytes: number,
+    onBatch: (b: BatchInfo) => void,
+  ): Promise<{ truncatedBytes: number; stop: ScanStop }> {
     this.maxTimestampSoFar = -1;
     this.offsetOfMaxTimestampSoFar = -1;
     this.bytesSinceLastIndexEntry = 0;
@@ -366,7 +394,9 @@ export class LogSegment {
   /** Called when a newer segment becomes active: record the final max timestamp, persist indexes. */
   async onBecomeInactive(): Promise<void> {
     this.dirty = true;
-    this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    await this.withIndexesLoaded(async () =>
+      this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar),
+    );
     await this.offsetIndex.deactivate();
     await this.timeIndex.deactivate();
   }
@@ -382,7 +412,11 @@ export class LogSegment {
 
   /** Persists indexes and closes handles (they reopen on demand). */
   async close(): Promise<void> {
-    if (this.timeIndex.isActive) this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
+    if (this.timeIndex.isActive && this.maxTimestampSoFar > this.timeIndex.lastEntry.timestamp) {
+      await this.withIndexesLoaded(async () =>
+        this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar),
+      );
+    }
     await this.offsetIndex.persist();
     await this.timeIndex.persist();
     await this.log.close();

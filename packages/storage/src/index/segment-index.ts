@@ -6,15 +6,18 @@ import type { Evictable, IndexCache } from "./index-cache.js";
 
 /**
  * A sorted array of fixed-size entries backed by a file, as Kafka's AbstractIndex. Entries are
- * appended in memory and written out by `persist` (before the segment's fsync); inactive indexes
- * are unloaded under the IndexCache's bound and reloaded on demand.
+ * appended in memory and written out by `persist` (before the segment's fsync). Every index's
+ * memory counts against the IndexCache: once all its entries are in the file it may be unloaded
+ * and is reloaded on demand (appenders pin it while they add entries).
  */
 export abstract class SegmentIndex implements Evictable {
   private buf: Buffer | null = Buffer.alloc(0);
   private count = 0;
   private persisted = 0;
-  /** Active indexes stay loaded and out of the cache. */
+  /** The active segment's index takes appends. */
   private active = true;
+  private pins = 0;
+  private loading: Promise<Buffer> | null = null;
 
   constructor(
     readonly file: PooledFile,
@@ -43,8 +46,18 @@ export abstract class SegmentIndex implements Evictable {
   }
 
   unload(): void {
-    if (this.active || this.persisted !== this.count) return;
+    if (this.pins > 0 || this.persisted !== this.count) return;
     this.buf = null;
+  }
+
+  /** Loads the entries and keeps them loaded until `unpin` (for appends, which are synchronous). */
+  async pin(): Promise<void> {
+    this.pins++;
+    await this.entriesBuffer();
+  }
+
+  unpin(): void {
+    this.pins--;
   }
 
   /** Marks the index inactive: no more appends, memory governed by the cache. */
@@ -61,7 +74,6 @@ export abstract class SegmentIndex implements Evictable {
   async activate(): Promise<void> {
     await this.entriesBuffer();
     this.active = true;
-    this.cache.forget(this);
   }
 
   forget(): void {
@@ -85,7 +97,7 @@ export abstract class SegmentIndex implements Evictable {
       this.clearMemory();
       return false;
     }
-    if (!active) this.cache.touch(this);
+    this.cache.touch(this);
     return true;
   }
 
@@ -119,12 +131,21 @@ export abstract class SegmentIndex implements Evictable {
 
   protected async entriesBuffer(): Promise<Buffer> {
     if (this.buf) {
-      if (!this.active) this.cache.touch(this);
+      this.cache.touch(this);
       return this.buf;
     }
+    // One load at a time: a second load finishing late would replace entries appended meanwhile.
+    this.loading ??= this.loadEntries().finally(() => {
+      this.loading = null;
+    });
+    return this.loading;
+  }
+
+  private async loadEntries(): Promise<Buffer> {
     const size = this.count * this.entrySize;
     const data = Buffer.alloc(size);
     const got = await this.file.use((h) => readFully(h, data, 0, size, 0));
+    assert(this.buf === null && this.count * this.entrySize === size, "index changed while unloaded");
     this.buf = data;
     if (got !== size || !this.sane()) {
       this.buf = null;
@@ -157,6 +178,7 @@ export abstract class SegmentIndex implements Evictable {
     }
     write(buf, this.count * this.entrySize);
     this.count++;
+    this.cache.touch(this);
   }
 
   /** Largest slot whose key is <= target, or -1. `key` reads the sort key of slot i. */
