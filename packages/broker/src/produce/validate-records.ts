@@ -4,9 +4,9 @@ import {
   compressionType,
   type ErrorName,
   ProtocolError,
+  RECORD_BATCH_OVERHEAD,
   type RecordError,
   RecordValidationError,
-  readInt64,
   setLogAppendTime,
   TimestampType,
   timestampType,
@@ -74,14 +74,16 @@ export async function validateProduceRecords(
   records = records.subarray(0, last.pos + last.size);
   const limit = maxUncompressedBytes(opts.settings);
   for (const s of spans) {
+    if (s.magic === 2 && s.size < RECORD_BATCH_OVERHEAD)
+      return refuse("CORRUPT_MESSAGE", "record batch is shorter than its header");
+    if (s.magic === 2 && records.readBigInt64BE(s.pos) !== 0n) {
+      return refuse("INVALID_RECORD", `the base offset of a produced batch must be 0 in ${opts.topicPartition}`);
+    }
     if (s.size > opts.settings.maxMessageBytes) {
       return refuse(
         "MESSAGE_TOO_LARGE",
         `batch of ${s.size} bytes exceeds max.message.bytes ${opts.settings.maxMessageBytes}`,
       );
-    }
-    if (s.magic === 2 && readInt64(records, s.pos) !== 0) {
-      return refuse("INVALID_RECORD", `the base offset of a produced batch must be 0 in ${opts.topicPartition}`);
     }
   }
   if (spans.some((s) => s.magic < 2)) {
