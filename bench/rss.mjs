@@ -2,7 +2,8 @@
 // Broker resident memory: idle, after creating 1,000 partitions (CreateTopics), after producing to
 // all of them, after consuming them all back. Figures are VmRSS/VmHWM from /proc, in MiB.
 //
-//   node bench/rss.mjs [--partitions 1000] [--messages 200000] [--size 1024] [--settle-ms 3000] [--set k=v]
+//   node bench/rss.mjs [--partitions 1000] [--messages 200000] [--size 1024] [--settle-ms 3000]
+//                      [--timeout-s 300] [--set k=v]
 import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -27,6 +28,7 @@ const opts = parseArgs(process.argv.slice(2), {
   messages: 200_000,
   size: 1024,
   "settle-ms": 3000,
+  "timeout-s": 300,
   keep: false,
 });
 const topic = "rss-bench";
@@ -47,14 +49,14 @@ try {
 
   const t0 = performance.now();
   await createTopics(broker.bootstrap, [{ name: topic, partitions: opts.partitions }]);
-  const createMs = performance.now() - t0;
+  console.log(`# CreateTopics with ${opts.partitions} partitions took ${(performance.now() - t0).toFixed(0)} ms`);
   await sample(`${opts.partitions} partitions created`);
 
   // No -p and no sticky partitioning: every keyless message goes to a random partition, so all of
   // them get data; a long linger keeps the per-partition batches from being single records.
   const produceArgs = ["-P", "-t", topic, "-b", broker.bootstrap, "-s", String(opts.size), "-c", String(opts.messages)];
   produceArgs.push("-X", "sticky.partitioning.linger.ms=0", "-X", "linger.ms=100");
-  const produced = await runPerf(bin, produceArgs, { timeoutMs: 600_000 });
+  const produced = await runPerf(bin, produceArgs, { timeoutMs: opts["timeout-s"] * 1000 });
   const p = parseProduce(produced.stdout);
   if (!p || p.delivered !== opts.messages) throw new Error(`produce incomplete: ${perfErrors(produced)}`);
   commands.push(`${shown(bin)} ${quote(produceArgs)}`);
@@ -62,7 +64,7 @@ try {
 
   const consumeArgs = ["-C", "-t", topic, "-b", broker.bootstrap, ...partitionFlags(opts.partitions)];
   consumeArgs.push("-o", "beginning", "-e");
-  const consumed = await runPerf(bin, consumeArgs, { timeoutMs: 600_000 });
+  const consumed = await runPerf(bin, consumeArgs, { timeoutMs: opts["timeout-s"] * 1000 });
   const c = parseConsume(consumed.stdout);
   if (!c || c.consumed < opts.messages) throw new Error(`consume incomplete: ${perfErrors(consumed)}`);
   commands.push(
@@ -72,7 +74,6 @@ try {
   console.log(`# ${filled} of ${opts.partitions} partitions hold data (end offsets from the consumer)`);
   await sample(`after consuming all ${c.consumed}`);
 
-  console.log(`# CreateTopics with ${opts.partitions} partitions took ${createMs.toFixed(0)} ms`);
   console.log(
     `# produce: ${p.msgsPerSec} msgs/s, ${p.mbPerSec} MB/s; consume: ${c.msgsPerSec} msgs/s, ${c.mbPerSec} MB/s`,
   );
