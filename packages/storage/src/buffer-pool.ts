@@ -3,7 +3,7 @@ import { assert } from "@samsa/common";
 const MIN_CLASS_BYTES = 4096;
 
 /**
- * Reusable read buffers in power-of-two size classes. Released buffers are kept until
+ * Reusable read buffers in size classes. Released buffers are kept until
  * `maxPooledBytes` is reached; beyond it they are left to the garbage collector.
  */
 export class BufferPool {
@@ -14,10 +14,13 @@ export class BufferPool {
     assert(maxPooledBytes >= 0, "maxPooledBytes must not be negative");
   }
 
+  /** Size classes are quarter steps between powers of two (4, 5, 6, 7, 8, 10, 12 ... KiB): at most 25% waste. */
   static classSize(bytes: number): number {
-    let size = MIN_CLASS_BYTES;
-    while (size < bytes) size *= 2;
-    return size;
+    if (bytes <= MIN_CLASS_BYTES) return MIN_CLASS_BYTES;
+    let pow = MIN_CLASS_BYTES;
+    while (pow * 2 < bytes) pow *= 2;
+    const step = pow / 4;
+    return Math.ceil(bytes / step) * step;
   }
 
   /** A buffer of at least `bytes` bytes (contents undefined). */

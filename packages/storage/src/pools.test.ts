@@ -54,11 +54,15 @@ describe("FilePool", () => {
 describe("BufferPool", () => {
   it("reuses released buffers by size class up to its bound", () => {
     const pool = new BufferPool(16 * 1024);
-    const a = pool.acquire(5000);
-    assert.equal(a.length, 8192);
+    assert.deepEqual(
+      [1, 4096, 4097, 5121, 8192, 8193, (1 << 20) + 4157].map(BufferPool.classSize),
+      [4096, 4096, 5120, 6144, 8192, 10240, 1310720],
+    );
+    const a = pool.acquire(7000);
+    assert.equal(a.length, 7168);
     pool.release(a.subarray(0, 100));
-    assert.equal(pool.bytesPooled, 8192);
-    assert.equal(pool.acquire(6000).buffer, a.buffer);
+    assert.equal(pool.bytesPooled, 7168);
+    assert.equal(pool.acquire(6500).buffer, a.buffer);
     assert.equal(pool.bytesPooled, 0);
     for (let i = 0; i < 4; i++) pool.release(Buffer.allocUnsafeSlow(8192));
     assert.equal(pool.bytesPooled, 16 * 1024, "beyond the bound, buffers go to the GC");
