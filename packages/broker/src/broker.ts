@@ -150,10 +150,14 @@ export class Broker {
    */
   async #reconcileLogs(metadata: MetadataStore, logs: PartitionLogs): Promise<void> {
     const orphans = new Map<string, number[]>();
-    for (const { topic, partition } of logs.partitions()) {
+    for (const { topic, partition } of [...logs.partitions()]) {
       const t = metadata.image.topics.get(topic);
-      if (t === undefined || partition >= t.partitions.length)
+      // A log of an older topic of the same name (deleted and re-created) is an orphan too.
+      const storedId = t === undefined ? undefined : await logs.topicIdOf?.(topic, partition);
+      const stale = storedId !== undefined && storedId !== t?.topicId;
+      if (t === undefined || partition >= t.partitions.length || stale) {
         orphans.set(topic, [...(orphans.get(topic) ?? []), partition]);
+      }
     }
     for (const [topic, partitions] of orphans) {
       this.#opts.log.warn({ topic, partitions }, "deleting partition logs the metadata doesn't have");

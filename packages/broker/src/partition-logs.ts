@@ -21,6 +21,8 @@ export interface PartitionLogs {
   sizeInBytes(topic: string, partition: number): number | undefined;
   /** The open log of a partition (the data path reads and appends through it). */
   getLog(topic: string, partition: number): Log | undefined;
+  /** The topic id a partition's log was created for, if it records one. */
+  topicIdOf?(topic: string, partition: number): Promise<string | undefined>;
   /** Every partition that has a log. */
   partitions(): Iterable<{ readonly topic: string; readonly partition: number }>;
   /** Flushes and closes everything (shutdown). */
