@@ -5,12 +5,14 @@ import { formatListener } from "./config/listeners.js";
 import type { AnyHandler, BrokerIdentity, BrokerServices, Endpoint } from "./handlers/handler.js";
 import { HANDLERS } from "./handlers/index.js";
 import type { Logger } from "./logger.js";
+import { lockDataDir } from "./data-dir-lock.js";
 import { ensureMetaProperties } from "./meta-properties.js";
 import type { ConnectionInfo, Dispatcher } from "./network/connection.js";
 import { type BoundListener, NetworkServer } from "./network/server.js";
 import type { PartitionLogs } from "./partition-logs.js";
 import { createDataPath, type DataPath } from "./replica/data-path.js";
 import { advertisedVersions, createRouter } from "./router.js";
+import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
 
 /** Per-connection in-flight requests when queued.max.requests is left at Kafka's default. */
@@ -47,6 +49,7 @@ export class Broker {
   #metadata: MetadataStore | undefined;
   #logs: PartitionLogs | undefined;
   #dataPath: DataPath | undefined;
+  #unlock: (() => Promise<void>) | undefined;
   #identity: BrokerIdentity | undefined;
   #bound: BoundListener[] = [];
 
@@ -71,6 +74,8 @@ export class Broker {
 
   async start(): Promise<void> {
     const { config, log } = this.#opts;
+    await mkdir(config.dataDir, { recursive: true });
+    this.#unlock = await lockDataDir(config.dataDir);
     const meta = await ensureMetaProperties(config.dataDir, config.nodeId);
     let router: Dispatcher | undefined;
     let markReady: () => void = () => {};
@@ -177,5 +182,6 @@ export class Broker {
     await this.#server?.stop(this.#opts.shutdownTimeoutMs ?? 10_000, () => this.#dataPath?.replicas.close());
     await this.#metadata?.close();
     await this.#logs?.close();
+    await this.#unlock?.();
   }
 }

@@ -79,6 +79,9 @@ test("start, serve, SIGTERM exits 0; restart keeps identity and topics; another 
     assert.equal(created.topics[0].errorCode, ErrorCode.NONE);
     const m1 = await c.send(3, 12, { ...defaultMetadataRequest(), topics: null });
     c.close();
+    const intruder = run(args);
+    assert.equal(await intruder.exit, 2);
+    assert.match(intruder.stderr, /in use by another broker/);
     first.child.kill("SIGTERM");
     assert.equal(await first.exit, 0);
     const meta = await readFile(join(dir, "meta.properties"), "utf8");
