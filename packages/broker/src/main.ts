@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { Broker } from "./broker.js";
-import { parseCommandLine } from "./cli.js";
+import { parseCommandLine, USAGE } from "./cli.js";
 import { formatListener } from "./config/listeners.js";
 import { createLogger } from "./logger.js";
 import { openPartitionLogs } from "./storage-logs.js";
@@ -13,6 +13,10 @@ function oneLine(e: unknown): string {
 }
 
 async function main(argv: readonly string[]): Promise<void> {
+  if (argv.includes("--help") || argv.includes("-h")) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   let command: ReturnType<typeof parseCommandLine>;
   try {
     command = parseCommandLine(argv);
