@@ -213,3 +213,20 @@ test("a client that doesn't read stops the broker from reading its requests", as
     s.destroy();
   });
 });
+
+test("idle connections are closed after connections.max.idle.ms", async () => {
+  await withServer(
+    echo,
+    async (port, server) => {
+      const s = await open(port);
+      const got = readFrames(s, 1);
+      s.write(frame(Buffer.from("1")));
+      assert.deepEqual((await got).frames.map(String), ["1"]);
+      const closed = await readFrames(s, 1);
+      assert.equal(closed.closed, true);
+      for (let i = 0; i < 50 && server.connectionCount > 0; i++) await sleep(5);
+      assert.equal(server.connectionCount, 0);
+    },
+    { ...limits, idleTimeoutMs: 100 },
+  );
+});
