@@ -1,8 +1,9 @@
 /**
  * Cumulative bytes appended to a partition, indexed by end offset, so a delayed fetch can tell how
  * many bytes lie between its fetch offset and the high watermark without touching the disk
- * (Kafka compares segment positions for this). Only the last `capacity` appends are remembered;
- * an older offset reads as "a lot" so the fetch completes and reads the real bytes.
+ * (Kafka compares segment positions for this). Only the last `capacity` appends are remembered (a
+ * few KB per partition); an older offset reads as "a lot" so the fetch completes and reads the
+ * real bytes.
  */
 export class AppendedBytes {
   readonly #endOffsets: number[] = [];
@@ -11,7 +12,7 @@ export class AppendedBytes {
 
   constructor(
     startOffset: number,
-    private readonly capacity = 4096,
+    private readonly capacity = 256,
   ) {
     this.#endOffsets.push(startOffset);
     this.#cumulative.push(0);
