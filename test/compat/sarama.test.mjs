@@ -53,7 +53,7 @@ test("sarama (default protocol version): SyncProducer, partition consumer", { ti
   // Message format v0 carries neither headers nor timestamps.
   const records = makeRecords("sarama0", 10).map((r) => ({ ...r, headers: [] }));
   const out = await roundTrip("", records);
-  assert.equal(out.version, "0.8.2", "Sarama's default protocol version");
+  assert.equal(out.version, "0.8.2.0", "Sarama's default protocol version");
   assert.deepEqual(
     out.produced,
     records.map((_, i) => i),
