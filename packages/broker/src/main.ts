@@ -26,7 +26,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   const { config } = command;
   const log = createLogger();
-  for (const key of config.unknownKeys) log.warn({ key }, "unknown config ignored");
+  if (config.unknownKeys.length > 0) log.warn({ keys: config.unknownKeys }, "unknown configs ignored");
   const broker = new Broker({ config, log, openLogs: openPartitionLogs });
   try {
     await broker.start();
