@@ -471,3 +471,30 @@ test("compression.type: the log holds the topic's codec; zstd topics refuse Fetc
   assert.equal(firstPartition(await fetch(9, "zstdonly", 0, 0)).errorCode, ErrorCode.UNSUPPORTED_COMPRESSION_TYPE);
   assert.equal(firstPartition(await fetch(10, "zstdonly", 0, 0)).errorCode, ErrorCode.NONE);
 });
+
+test("a long poll with min_bytes waits until that many bytes are below the HW", async () => {
+  const hw = Number(firstPartition(await fetch(12, "t", 1, 0)).highWatermark);
+  const other = await TestClient.connect(port);
+  try {
+    let done = false;
+    const waiting = fetch(12, "t", 1, hw, { maxWaitMs: 10_000, minBytes: 2000 }).then((r) => {
+      done = true;
+      return r;
+    });
+    const send = () =>
+      other.send(0, 9, {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 5000,
+        topicData: [{ name: "t", partitionData: [{ index: 1, records: records(1, "small") }] }],
+      });
+    await send();
+    await new Promise((r) => setTimeout(r, 100));
+    assert.equal(done, false, "one small batch is not enough");
+    for (let i = 0; i < 40 && !done; i++) await send();
+    const f = firstPartition(await waiting);
+    assert.ok((f.records as Buffer).length >= 2000);
+  } finally {
+    other.close();
+  }
+});
