@@ -2,6 +2,7 @@ import { type Clock, systemClock } from "@samsa/common";
 import { bumpLeaderEpochs, MetadataStore } from "@samsa/metadata";
 import type { BrokerConfig } from "./config/broker-config.js";
 import { formatListener } from "./config/listeners.js";
+import { GroupCoordinatorService } from "./group-coordinator-service.js";
 import type { AnyHandler, BrokerIdentity, BrokerServices, Endpoint } from "./handlers/handler.js";
 import { HANDLERS } from "./handlers/index.js";
 import type { Logger } from "./logger.js";
@@ -49,6 +50,7 @@ export class Broker {
   #metadata: MetadataStore | undefined;
   #logs: PartitionLogs | undefined;
   #dataPath: DataPath | undefined;
+  #groups: GroupCoordinatorService | undefined;
   #unlock: (() => Promise<void>) | undefined;
   #identity: BrokerIdentity | undefined;
   #bound: BoundListener[] = [];
@@ -135,6 +137,14 @@ export class Broker {
     const handlers = this.#opts.handlers ?? HANDLERS;
     const clock = this.#opts.clock ?? systemClock;
     this.#dataPath = createDataPath({ config, metadata: this.#metadata, logs: this.#logs, logger: log, clock });
+    this.#groups = new GroupCoordinatorService({
+      config,
+      metadata: this.#metadata,
+      replicas: this.#dataPath.replicas,
+      clock,
+      log,
+    });
+    this.#groups.start();
     const services: BrokerServices = {
       config,
       metadata: this.#metadata,
@@ -144,6 +154,7 @@ export class Broker {
       identity: this.#identity,
       apiVersions: advertisedVersions(handlers),
       dataPath: this.#dataPath,
+      groups: this.#groups,
     };
     router = createRouter(handlers, services);
     markReady();
@@ -179,7 +190,10 @@ export class Broker {
   /** Stops accepting, finishes in-flight requests, then closes metadata and logs (flushing them). */
   async stop(): Promise<void> {
     // Parked requests (acks=-1 produce, long-poll fetch) are answered now rather than at their timeout.
-    await this.#server?.stop(this.#opts.shutdownTimeoutMs ?? 10_000, () => this.#dataPath?.replicas.close());
+    await this.#server?.stop(this.#opts.shutdownTimeoutMs ?? 10_000, () => {
+      this.#dataPath?.replicas.close();
+      this.#groups?.close();
+    });
     await this.#metadata?.close();
     await this.#logs?.close();
     await this.#unlock?.();

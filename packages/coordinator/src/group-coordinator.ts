@@ -994,6 +994,23 @@ export class GroupCoordinator {
     this.#groups.set(record.groupId, g);
   }
 
+  /**
+   * Shutdown: parked JoinGroup and SyncGroup requests get NOT_COORDINATOR, as when Kafka unloads a
+   * partition, so clients look for the coordinator again instead of waiting out their timeout.
+   */
+  abandonParkedRequests(nowMs: number): Effects {
+    const fx = this.#enter(nowMs);
+    for (const g of this.#groups.values()) {
+      for (const m of g.members.values()) {
+        if (m.joinReply !== null) fx.reply(m.joinReply, joinError(m.memberId, ErrorCode.NOT_COORDINATOR));
+        if (m.syncReply !== null) fx.reply(m.syncReply, syncError(ErrorCode.NOT_COORDINATOR));
+        m.joinReply = null;
+        m.syncReply = null;
+      }
+    }
+    return fx;
+  }
+
   /** After a partition's records are replayed: members of loaded groups must heartbeat from now on. */
   onLoaded(partition: number, nowMs: number): void {
     this.#enter(nowMs);

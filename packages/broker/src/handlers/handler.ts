@@ -2,6 +2,7 @@ import type { Clock } from "@samsa/common";
 import type { MetadataStore } from "@samsa/metadata";
 import type { RequestByApiKey, RequestHeader, ResponseByApiKey } from "@samsa/protocol";
 import type { BrokerConfig } from "../config/broker-config.js";
+import type { GroupCoordinatorService } from "../group-coordinator-service.js";
 import type { Logger } from "../logger.js";
 import type { ConnectionInfo } from "../network/connection.js";
 import type { PartitionLogs } from "../partition-logs.js";
@@ -42,6 +43,8 @@ export interface BrokerServices {
   readonly apiVersions: readonly ApiVersionRange[];
   /** Leader replicas, purgatories, fetch sessions, producer ids: the data-path handlers' services. */
   readonly dataPath: DataPath;
+  /** The group coordinator and its `__consumer_offsets` glue. */
+  readonly groups: GroupCoordinatorService;
 }
 
 /** Per-request context: the services plus who asked and in which version. */

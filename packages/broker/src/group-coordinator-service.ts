@@ -1,0 +1,318 @@
+import { type Clock, type Random, SamsaError, seededRandom } from "@samsa/common";
+import {
+  type CoordinatorRecord,
+  decodeCoordinatorRecord,
+  DEFAULT_GROUP_COORDINATOR_CONFIG,
+  type Effects,
+  encodeCoordinatorRecord,
+  GroupCoordinator,
+  type GroupCoordinatorConfig,
+  type ReplyTo,
+} from "@samsa/coordinator";
+import type { MetadataStore } from "@samsa/metadata";
+import {
+  batchSpans,
+  buildRecordBatch,
+  ErrorCode,
+  isControl,
+  readRecordBatch,
+  validateRecordBatch,
+} from "@samsa/protocol";
+import { type Scheduler, systemScheduler, type TimerHandle } from "@samsa/replication";
+import { autoCreateTopic } from "./admin/topics.js";
+import type { BrokerConfig } from "./config/broker-config.js";
+import type { BrokerServices } from "./handlers/handler.js";
+import type { Logger } from "./logger.js";
+import type { ReplicaManager } from "./replica/replica-manager.js";
+
+export const OFFSETS_TOPIC = "__consumer_offsets";
+/** Bytes read per step while loading a partition of the offsets topic. */
+const LOAD_READ_BYTES = 1024 * 1024;
+/** Inflated-size bound for a compressed batch of the offsets topic. */
+const MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024;
+
+/** A partition whose load failed has no entry, so the next request for it tries again. */
+type PartitionLoad = "loading" | "loaded";
+
+export interface GroupCoordinatorServiceOptions {
+  readonly config: BrokerConfig;
+  readonly metadata: MetadataStore;
+  readonly replicas: ReplicaManager;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly scheduler?: Scheduler;
+  readonly random?: Random;
+}
+
+/** The coordinator settings from the broker's (Kafka-named) configs. */
+export function groupCoordinatorConfig(config: BrokerConfig): GroupCoordinatorConfig {
+  return {
+    ...DEFAULT_GROUP_COORDINATOR_CONFIG,
+    minSessionTimeoutMs: config.int("group.min.session.timeout.ms"),
+    maxSessionTimeoutMs: config.int("group.max.session.timeout.ms"),
+    initialRebalanceDelayMs: config.int("group.initial.rebalance.delay.ms"),
+    maxGroupSize: Math.min(config.int("group.max.size"), DEFAULT_GROUP_COORDINATOR_CONFIG.maxGroupSize),
+    offsetsRetentionMs: config.long("offsets.retention.minutes") * 60_000,
+    offsetsTopicNumPartitions: config.int("offsets.topic.num.partitions"),
+  };
+}
+
+/**
+ * Runs the pure group coordinator inside the broker: owns `__consumer_offsets` (created on first
+ * use, loaded at start-up), appends the coordinator's records before its answers leave, and drives
+ * its deadlines with the scheduler.
+ */
+export class GroupCoordinatorService {
+  readonly coordinator: GroupCoordinator;
+  readonly #opts: GroupCoordinatorServiceOptions;
+  readonly #scheduler: Scheduler;
+  readonly #loads = new Map<number, PartitionLoad>();
+  #creating: Promise<void> | undefined;
+  #timer: TimerHandle | undefined;
+  #timerDeadlineMs: number | null = null;
+  #closed = false;
+
+  constructor(opts: GroupCoordinatorServiceOptions) {
+    this.#opts = opts;
+    this.#scheduler = opts.scheduler ?? systemScheduler;
+    this.coordinator = new GroupCoordinator(
+      groupCoordinatorConfig(opts.config),
+      opts.random ?? seededRandom((Math.random() * 2 ** 32) >>> 0),
+      opts.clock.nowMs(),
+    );
+  }
+
+  /** Starts loading every partition of an existing offsets topic; answers wait with LOAD_IN_PROGRESS. */
+  start(): void {
+    const topic = this.#opts.metadata.image.topics.get(OFFSETS_TOPIC);
+    if (topic !== undefined) for (const p of topic.partitions) this.#load(p.partitionIndex);
+    this.rearm();
+  }
+
+  /** Answers parked requests with NOT_COORDINATOR and stops the timer (shutdown). */
+  close(): void {
+    for (const r of this.coordinator.abandonParkedRequests(this.#opts.clock.nowMs()).replies) r.deliver();
+    this.#closed = true;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+  }
+
+  /** Whether some partition of the offsets topic is still being loaded. */
+  loading(): boolean {
+    for (const l of this.#loads.values()) if (l === "loading") return true;
+    return false;
+  }
+
+  /** NONE when this broker can serve the group now, else Kafka's error for why not. */
+  coordinatorError(groupId: string): number {
+    const topic = this.#opts.metadata.image.topics.get(OFFSETS_TOPIC);
+    if (topic === undefined || this.#creating !== undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const partition = this.coordinator.partitionFor(groupId);
+    const image = topic.partitions.find((p) => p.partitionIndex === partition);
+    if (image === undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (image.leaderId !== this.#opts.config.nodeId) return ErrorCode.NOT_COORDINATOR;
+    const load = this.#loads.get(partition);
+    if (load === undefined) {
+      this.#load(partition);
+      return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    }
+    return load === "loading" ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
+  }
+
+  /**
+   * FindCoordinator's check: creates the offsets topic on first use (answering
+   * COORDINATOR_NOT_AVAILABLE meanwhile, as Kafka does), then reports the group's readiness.
+   */
+  findCoordinator(services: BrokerServices, groupId: string): number {
+    if (!this.#opts.metadata.image.topics.has(OFFSETS_TOPIC)) {
+      this.#ensureTopic(services);
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+    const error = this.coordinatorError(groupId);
+    return error === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS ? ErrorCode.NONE : error;
+  }
+
+  #ensureTopic(services: BrokerServices): void {
+    if (this.#creating !== undefined) return;
+    this.#creating = autoCreateTopic(services, OFFSETS_TOPIC)
+      .then((outcome) => {
+        if (!outcome.ok && !this.#opts.metadata.image.topics.has(OFFSETS_TOPIC))
+          this.#opts.log.error({ error: outcome.error }, "creating __consumer_offsets failed");
+        const topic = this.#opts.metadata.image.topics.get(OFFSETS_TOPIC);
+        if (topic !== undefined) for (const p of topic.partitions) this.#load(p.partitionIndex);
+      })
+      .catch((e: unknown) => this.#opts.log.error({ err: e }, "creating __consumer_offsets failed"))
+      .finally(() => {
+        this.#creating = undefined;
+      });
+  }
+
+  /**
+   * Runs one coordinator step and returns its answer once the records it produced are appended
+   * (and flushed): the answer never promises what a crash could undo.
+   */
+  run<T>(step: (reply: ReplyTo<T>, nowMs: number) => Effects): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const reply: ReplyTo<T> = {
+        resolve,
+        fail: (errorCode) => reject(new CoordinatorAppendError(errorCode)),
+      };
+      const fx = step(reply, this.#opts.clock.nowMs());
+      this.#apply(fx);
+    });
+  }
+
+  #apply(fx: Effects): void {
+    this.rearm();
+    if (fx.records.length === 0) {
+      for (const r of fx.replies) r.deliver();
+      return;
+    }
+    this.#append(fx.records).then(
+      (error) => {
+        for (const r of fx.replies) {
+          if (error === ErrorCode.NONE) r.deliver();
+          else r.fail(error);
+        }
+      },
+      (e: unknown) => {
+        this.#opts.log.error({ err: e }, "appending to __consumer_offsets failed");
+        for (const r of fx.replies) r.fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      },
+    );
+  }
+
+  /** Appends records grouped by partition, one batch each; resolves to NONE or Kafka's error. */
+  async #append(records: readonly CoordinatorRecord[]): Promise<number> {
+    const byPartition = new Map<number, CoordinatorRecord[]>();
+    for (const r of records) {
+      const p = this.coordinator.partitionFor(r.groupId);
+      const list = byPartition.get(p) ?? [];
+      list.push(r);
+      byPartition.set(p, list);
+    }
+    const results = await Promise.all([...byPartition].map(([p, rs]) => this.#appendPartition(p, rs)));
+    return results.find((e) => e !== ErrorCode.NONE) ?? ErrorCode.NONE;
+  }
+
+  async #appendPartition(partition: number, records: readonly CoordinatorRecord[]): Promise<number> {
+    const lookup = await this.#opts.replicas.getPartition(OFFSETS_TOPIC, partition);
+    if ("error" in lookup)
+      return lookup.error === "NOT_LEADER_OR_FOLLOWER"
+        ? ErrorCode.NOT_COORDINATOR
+        : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const nowMs = this.#opts.clock.nowMs();
+    const batch = buildRecordBatch(
+      records.map((r) => {
+        const { key, value } = encodeCoordinatorRecord(r);
+        return { key, value, timestamp: nowMs };
+      }),
+      { timestamp: nowMs },
+    );
+    const validation = validateRecordBatch(batch, 0, {
+      maxUncompressedBytes: MAX_UNCOMPRESSED_BYTES,
+      origin: "coordinator",
+    });
+    const result = await lookup.partition.appendAsLeader(batch, [{ pos: 0, validation }]);
+    if (result.kind === "error") {
+      if (result.error === "NOT_LEADER_OR_FOLLOWER" || result.error === "FENCED_LEADER_EPOCH")
+        return ErrorCode.NOT_COORDINATOR;
+      if (result.error === "MESSAGE_TOO_LARGE" || result.error === "RECORD_LIST_TOO_LARGE")
+        return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+    // Answer only over flushed data: the high watermark moves with the flush.
+    if (lookup.partition.state.highWatermark <= result.lastOffset) await lookup.partition.flush();
+    return ErrorCode.NONE;
+  }
+
+  #load(partition: number): void {
+    if (this.#loads.has(partition)) return;
+    this.#loads.set(partition, "loading");
+    this.#loadPartition(partition).then(
+      (ok) => {
+        if (ok) {
+          this.#loads.set(partition, "loaded");
+          this.coordinator.onLoaded(partition, this.#opts.clock.nowMs());
+        } else this.#loads.delete(partition);
+        this.rearm();
+      },
+      (e: unknown) => {
+        this.#opts.log.error({ err: e, partition }, "loading __consumer_offsets failed");
+        this.#loads.delete(partition);
+      },
+    );
+  }
+
+  /** Replays every record of one partition in log order. Undecodable records are skipped, loudly. */
+  async #loadPartition(partition: number): Promise<boolean> {
+    const lookup = await this.#opts.replicas.getPartition(OFFSETS_TOPIC, partition);
+    if ("error" in lookup) {
+      this.#opts.log.warn({ partition, error: lookup.error }, "cannot load __consumer_offsets partition");
+      return false;
+    }
+    const p = lookup.partition;
+    let offset = p.log.logStartOffset;
+    const end = p.log.logEndOffset;
+    let skipped = 0;
+    while (offset < end) {
+      const read = await p.read(offset, LOAD_READ_BYTES, true, "logEnd");
+      try {
+        if (read.records.length === 0) break;
+        for (const span of batchSpans(read.records, true)) {
+          const view = readRecordBatch(read.records, span.pos, MAX_UNCOMPRESSED_BYTES);
+          const h = view.header;
+          offset = Math.max(offset, h.baseOffset + h.lastOffsetDelta + 1);
+          if (isControl(h.attributes)) continue;
+          for (const rec of view) {
+            if (h.baseOffset + rec.offsetDelta < p.log.logStartOffset || rec.key === null) continue;
+            try {
+              const decoded = decodeCoordinatorRecord(rec.key, rec.value);
+              if (decoded !== null) this.coordinator.replay(decoded);
+            } catch {
+              skipped++;
+            }
+          }
+        }
+      } finally {
+        read.release();
+      }
+    }
+    if (skipped > 0) this.#opts.log.warn({ partition, skipped }, "skipped undecodable __consumer_offsets records");
+    return true;
+  }
+
+  /** Keeps one real timer armed at the coordinator's next deadline. */
+  rearm(): void {
+    if (this.#closed) return;
+    const next = this.coordinator.nextDeadlineMs();
+    if (next === this.#timerDeadlineMs) return;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#timerDeadlineMs = next;
+    if (next === null) return;
+    this.#timer = this.#scheduler.schedule(Math.max(0, next - this.#opts.clock.nowMs()), () => {
+      this.#timer = undefined;
+      this.#timerDeadlineMs = null;
+      if (this.#closed) return;
+      this.#apply(this.coordinator.poll(this.#opts.clock.nowMs()));
+    });
+  }
+}
+
+/** The records behind an answer could not be appended; the handler answers with `errorCode`. */
+export class CoordinatorAppendError extends SamsaError {
+  constructor(readonly errorCode: number) {
+    super("COORDINATOR_APPEND_FAILED", `appending to ${OFFSETS_TOPIC} failed with Kafka error ${errorCode}`);
+  }
+}
+
+/** Awaits a coordinator answer; a failed append becomes the handler's error answer. */
+export async function answerOr<T>(answer: Promise<T>, onError: (errorCode: number) => T): Promise<T> {
+  try {
+    return await answer;
+  } catch (e) {
+    if (e instanceof CoordinatorAppendError) return onError(e.errorCode);
+    throw e;
+  }
+}

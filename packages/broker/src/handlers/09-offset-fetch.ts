@@ -1,0 +1,68 @@
+import type { OffsetFetchResult } from "@samsa/coordinator";
+import { ErrorCode, type OffsetFetchResponse } from "@samsa/protocol";
+import { defineHandler, type RequestContext } from "./handler.js";
+
+type Topics = readonly { readonly name: string; readonly partitionIndexes: readonly number[] }[] | null;
+
+function fetchGroup(ctx: RequestContext, groupId: string, topics: Topics): OffsetFetchResult {
+  const notReady = groupId === "" ? ErrorCode.INVALID_GROUP_ID : ctx.groups.coordinatorError(groupId);
+  if (notReady !== ErrorCode.NONE) {
+    return {
+      errorCode: notReady,
+      topics: (topics ?? []).map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((p) => ({
+          partitionIndex: p,
+          committedOffset: -1n,
+          committedLeaderEpoch: -1,
+          metadata: "",
+          errorCode: notReady,
+        })),
+      })),
+    };
+  }
+  return ctx.groups.coordinator.fetchOffsets(groupId, topics, ctx.clock.nowMs());
+}
+
+/** OffsetFetch: one group (v0-v7; all partitions with null topics from v2) or many (v8+, KIP-709). */
+export const offsetFetchHandler = defineHandler({
+  apiKey: 9,
+  minVersion: 0,
+  maxVersion: 9,
+  handle(ctx, req): OffsetFetchResponse {
+    const version = ctx.apiVersion;
+    if (version >= 8) {
+      return {
+        throttleTimeMs: 0,
+        topics: [],
+        errorCode: ErrorCode.NONE,
+        groups: req.groups.map((g) => {
+          const r = fetchGroup(ctx, g.groupId, g.topics);
+          return {
+            groupId: g.groupId,
+            errorCode: r.errorCode,
+            topics: r.topics.map((t) => ({
+              name: t.name,
+              partitions: t.partitions.map((p) => ({ ...p, errorCode: r.errorCode === 0 ? p.errorCode : 0 })),
+            })),
+          };
+        }),
+      };
+    }
+    const r = fetchGroup(ctx, req.groupId, version >= 2 ? req.topics : (req.topics ?? []));
+    // Before v2 there is no top-level error: each partition carries it.
+    return {
+      throttleTimeMs: 0,
+      errorCode: version >= 2 ? r.errorCode : ErrorCode.NONE,
+      groups: [],
+      topics: r.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          ...p,
+          committedLeaderEpoch: p.committedLeaderEpoch,
+          errorCode: version >= 2 && r.errorCode !== ErrorCode.NONE ? 0 : p.errorCode,
+        })),
+      })),
+    };
+  },
+});

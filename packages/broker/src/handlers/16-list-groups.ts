@@ -1,0 +1,17 @@
+import { ErrorCode } from "@samsa/protocol";
+import { defineHandler } from "./handler.js";
+
+/** ListGroups: every group this broker coordinates, filtered by state (v4+) and type (v5+). */
+export const listGroupsHandler = defineHandler({
+  apiKey: 16,
+  minVersion: 0,
+  maxVersion: 5,
+  handle(ctx, req) {
+    const groups = ctx.groups.coordinator.listGroups(req.statesFilter, req.typesFilter);
+    return {
+      throttleTimeMs: 0,
+      errorCode: ctx.groups.loading() ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE,
+      groups: groups.map((g) => ({ ...g })),
+    };
+  },
+});
