@@ -4,10 +4,11 @@
 // start/stop a broker process, create topics over the Kafka protocol, run and parse
 // rdkafka_performance.
 //
-//   node bench/throughput.mjs [--seconds 5] [--set key=value ...] [--keep]
+//   node bench/throughput.mjs [--seconds 5] [--repeat 1] [--consume-timeout 60] [--set key=value ...] [--keep]
 //
 // Each produce row runs for --seconds and is stopped with SIGINT (rdkafka_performance then prints
-// its summary); each consume row reads that topic from the beginning to its end.
+// its summary); each consume row reads that topic from the beginning to its end. With --repeat N
+// every row runs N times (round-robin) and the table shows the median run and the range.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
@@ -460,27 +461,29 @@ const ACKS = [1, -1];
 const PARTITIONS = [1, 4];
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2), { seconds: 5, "consume-timeout": 60, keep: false });
+  const opts = parseArgs(process.argv.slice(2), { seconds: 5, repeat: 1, "consume-timeout": 60, keep: false });
   const bin = buildPerf();
   const dataDir = tempDataDir("throughput");
   const broker = await startBroker({ dataDir, set: opts.set });
-  console.log(`# broker: ${broker.command}  (started in ${broker.startupMs.toFixed(0)} ms)`);
+  console.log(`# broker: ${broker.command}  (started in ${broker.startupMs.toFixed(0)} ms; ${revision()})`);
   console.log(`# rdkafka_performance: ${shown(bin)} (librdkafka ${librdkafkaVersion(bin)})`);
-  const results = [];
+  const runs = [];
   try {
-    for (const size of SIZES) {
-      for (const partitions of PARTITIONS) {
-        for (const acks of ACKS) {
-          const topic = `bench-s${size}-p${partitions}-a${acks === -1 ? "all" : acks}`;
-          await createTopics(broker.bootstrap, [{ name: topic, partitions }]);
-          const produced = await produceRow(bin, broker, { topic, size, partitions, acks, seconds: opts.seconds });
-          results.push(produced);
-          if (produced.messages === 0) {
-            const row = { mode: "consume", size, partitions, acks, messages: 0, msgsPerSec: "-", mbPerSec: "-" };
-            results.push({ ...row, note: "skipped: nothing produced", detail: "", command: "" });
-          } else {
-            const timeoutS = opts["consume-timeout"];
-            results.push(await consumeRow(bin, broker, { topic, size, partitions, acks, timeoutS }));
+    for (let round = 1; round <= opts.repeat; round++) {
+      for (const size of SIZES) {
+        for (const partitions of PARTITIONS) {
+          for (const acks of ACKS) {
+            const topic = `bench-s${size}-p${partitions}-a${acks === -1 ? "all" : acks}-r${round}`;
+            await createTopics(broker.bootstrap, [{ name: topic, partitions }]);
+            const row = { topic, size, partitions, acks };
+            const produced = await produceRow(bin, broker, { ...row, seconds: opts.seconds });
+            runs.push(produced);
+            if (produced.messages === 0) {
+              const skipped = { ...row, mode: "consume", messages: 0, msgsPerSec: "-", mbPerSec: "-" };
+              runs.push({ ...skipped, note: "skipped: nothing produced", detail: "", command: "" });
+            } else {
+              runs.push(await consumeRow(bin, broker, { ...row, timeoutS: opts["consume-timeout"] }));
+            }
           }
         }
       }
@@ -490,21 +493,44 @@ async function main() {
     console.log(`# broker stopped (${stop.signal ?? `exit ${stop.code}`}) in ${stop.stopMs.toFixed(0)} ms`);
     if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
   }
+  const results = medians(runs);
   console.log("");
   printTable(
-    ["mode", "size", "partitions", "acks", "messages", "msgs/s", "MB/s", "note"],
-    results.map((r) => [r.mode, r.size, r.partitions, r.acks, r.messages, r.msgsPerSec, r.mbPerSec, r.note]),
+    ["mode", "size", "partitions", "acks", "messages", "msgs/s", "MB/s", `msgs/s range (${opts.repeat} runs)`, "note"],
+    results.map((r) => [r.mode, r.size, r.partitions, r.acks, r.messages, r.msgsPerSec, r.mbPerSec, r.range, r.note]),
   );
   console.log("\n# reproduce (broker as above; topics created with CreateTopics, replication factor 1):");
   for (const r of results.filter((r) => r.command !== "")) {
     console.log(`# ${r.mode} ${r.size} B, ${r.partitions} partition(s), acks=${r.acks}`);
     console.log(r.command);
   }
-  const problems = results.filter((r) => r.detail !== "");
+  const problems = runs.filter((r) => r.detail !== "");
   if (problems.length > 0) console.log("\n# problems:");
-  for (const r of problems)
-    console.log(`# ${r.mode} ${r.size} B, ${r.partitions} partition(s), acks=${r.acks}:\n${r.detail}`);
-  if (results.some((r) => r.note !== "")) process.exitCode = 1;
+  for (const r of problems) console.log(`# ${r.mode} ${r.topic}:\n${r.detail}`);
+  if (runs.some((r) => r.note !== "")) process.exitCode = 1;
+}
+
+/** One row per configuration: the run with the median msgs/s (lower median), and the spread. */
+function medians(runs) {
+  const groups = new Map();
+  for (const r of runs) {
+    const key = `${r.size}/${r.partitions}/${r.acks}/${r.mode}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const rate = (r) => (typeof r.msgsPerSec === "number" ? r.msgsPerSec : 0);
+  return [...groups.values()].map((group) => {
+    const sorted = [...group].sort((a, b) => rate(a) - rate(b));
+    const median = sorted[Math.floor((sorted.length - 1) / 2)];
+    const notes = [...new Set(group.map((r) => r.note).filter((n) => n !== ""))];
+    return { ...median, range: `${rate(sorted[0])}-${rate(sorted.at(-1))}`, note: notes.join("; ") };
+  });
+}
+
+/** The commit the broker was built from, as far as git knows (dist/ may lag a dirty tree). */
+export function revision() {
+  const git = (args) => spawnSync("git", args, { cwd: ROOT, encoding: "utf8" }).stdout.trim();
+  const dirty = git(["status", "--porcelain", "--untracked-files=no", "packages"]) === "" ? "" : ", tree dirty";
+  return `commit ${git(["rev-parse", "--short", "HEAD"])}${dirty}`;
 }
 
 async function produceRow(bin, broker, { topic, size, partitions, acks, seconds }) {
@@ -516,6 +542,7 @@ async function produceRow(bin, broker, { topic, size, partitions, acks, seconds 
   const s = parseProduce(run.stdout);
   const row = {
     mode: "produce",
+    topic,
     size,
     partitions,
     acks,
@@ -531,7 +558,7 @@ async function consumeRow(bin, broker, { topic, size, partitions, acks, timeoutS
   const args = ["-C", "-t", topic, "-b", broker.bootstrap, ...partitionFlags(partitions), "-o", "beginning", "-e"];
   const run = await runPerf(bin, args, { timeoutMs: timeoutS * 1000 });
   const s = parseConsume(run.stdout);
-  const row = { mode: "consume", size, partitions, acks, command: `${shown(bin)} ${quote(args)}` };
+  const row = { mode: "consume", topic, size, partitions, acks, command: `${shown(bin)} ${quote(args)}` };
   if (!s) return { ...row, messages: 0, msgsPerSec: "-", mbPerSec: "-", note: "no summary", detail: perfErrors(run) };
   const note = run.killedByTimeout ? `end not reached in ${timeoutS} s` : "";
   const detail = note === "" ? "" : perfErrors(run);
