@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import fc from "fast-check";
-import { type CreateTopicSpec, createPartitions, createTopic, deleteTopic, setTopicConfigs } from "./changes.js";
+import {
+  applyEach,
+  type CreateTopicSpec,
+  createPartitions,
+  createTopic,
+  deleteTopic,
+  setTopicConfigs,
+} from "./changes.js";
 import { MetadataErrorCode } from "./errors.js";
 import { type ClusterImage, emptyImage } from "./image.js";
 
@@ -140,4 +147,15 @@ test("property: leader epochs of a re-created topic are above every earlier epoc
     }),
     { numRuns: 200 },
   );
+});
+
+test("applyEach: one change, failures isolated, successes build on each other", () => {
+  const r = applyEach(base(), ["a", "bad name", "b", "a"], (img, name) => createTopic(img, spec(name), opts));
+  assert.ok(r.ok);
+  assert.deepEqual(
+    r.value.map((x) => x.ok),
+    [true, false, true, false],
+  );
+  assert.deepEqual([...r.image.topics.keys()], ["a", "b"]);
+  assert.equal(r.image.changeCount, 2);
 });

@@ -308,3 +308,22 @@ export function bumpLeaderEpochs(image: ClusterImage): ChangeResult<number> {
 export function registerBrokers(image: ClusterImage, brokers: ClusterImage["brokers"]): ClusterImage {
   return { ...image, brokers };
 }
+
+/**
+ * Applies `step` to each item in turn as ONE change (one snapshot write): failed items leave the image
+ * as it was and report their error; the others build on each other.
+ */
+export function applyEach<S, T>(
+  image: ClusterImage,
+  items: readonly S[],
+  step: (image: ClusterImage, item: S) => ChangeResult<T>,
+): ChangeResult<ChangeResult<T>[]> {
+  let current = image;
+  const results: ChangeResult<T>[] = [];
+  for (const item of items) {
+    const r = step(current, item);
+    if (r.ok) current = r.image;
+    results.push(r);
+  }
+  return { ok: true, image: current, value: results };
+}

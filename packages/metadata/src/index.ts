@@ -1,5 +1,6 @@
 export { writeFileAtomic } from "./atomic-file.js";
 export {
+  applyEach,
   bumpLeaderEpochs,
   type ChangeResult,
   type CreatePartitionsSpec,

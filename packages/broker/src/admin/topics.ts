@@ -1,10 +1,9 @@
 import {
+  applyEach,
   type ChangeResult,
   type CreateTopicSpec,
   createTopic,
   deleteTopic,
-  type MetadataError,
-  MetadataErrorCode,
   randomUuid,
   type TopicImage,
 } from "@samsa/metadata";
@@ -12,9 +11,15 @@ import { normalizeTopicConfig, validateTopicConfig } from "../config/topic-confi
 import type { BrokerServices } from "../handlers/handler.js";
 import { ErrorCode } from "@samsa/protocol";
 
+/** A Kafka error code with its message (metadata or storage failures). */
+export interface TopicError {
+  readonly errorCode: number;
+  readonly errorMessage: string;
+}
+
 export type TopicOutcome =
   | { readonly ok: true; readonly topic: TopicImage }
-  | { readonly ok: false; readonly error: MetadataError };
+  | { readonly ok: false; readonly error: TopicError };
 
 /** Internal topics get Kafka's fixed settings when they are created on demand. */
 function internalTopicSpec(services: BrokerServices, name: string): CreateTopicSpec | undefined {
@@ -70,28 +75,41 @@ export function validateCreateTopic(services: BrokerServices, spec: CreateTopicS
   );
 }
 
-/** Creates a topic in the metadata, then its partition logs. */
-export async function createTopicWithLogs(services: BrokerServices, spec: CreateTopicSpec): Promise<TopicOutcome> {
-  const opts = createOptions(services);
-  const result = await services.metadata.apply((image) =>
-    createTopic(image, { ...spec, configs: normalizeConfigs(spec.configs) }, opts),
-  );
-  if (!result.ok) return result;
-  const topic = result.value;
+async function createLogs(services: BrokerServices, topic: TopicImage): Promise<TopicOutcome> {
   try {
-    for (const p of topic.partitions)
+    for (const p of topic.partitions) {
       await services.logs.createLog(topic.name, p.partitionIndex, topic.topicId, topic.configs);
+    }
+    return { ok: true, topic };
   } catch (e) {
     services.log.error({ topic: topic.name, err: (e as Error).message }, "creating partition logs failed");
     return {
       ok: false,
-      error: {
-        errorCode: ErrorCode.KAFKA_STORAGE_ERROR as never,
-        errorMessage: `Creating the logs of ${topic.name} failed`,
-      },
+      error: { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, errorMessage: `Creating the logs of ${topic.name} failed` },
     };
   }
-  return { ok: true, topic };
+}
+
+/** Creates topics in the metadata (one change for all), then their partition logs. */
+export async function createTopicsWithLogs(
+  services: BrokerServices,
+  specs: readonly CreateTopicSpec[],
+): Promise<TopicOutcome[]> {
+  const opts = createOptions(services);
+  const batch = await services.metadata.apply((image) =>
+    applyEach(image, specs, (img, spec) =>
+      createTopic(img, { ...spec, configs: normalizeConfigs(spec.configs) }, opts),
+    ),
+  );
+  if (!batch.ok) return specs.map(() => batch);
+  const out: TopicOutcome[] = [];
+  for (const r of batch.value) out.push(r.ok ? await createLogs(services, r.value) : r);
+  return out;
+}
+
+/** Creates a topic in the metadata, then its partition logs. */
+export async function createTopicWithLogs(services: BrokerServices, spec: CreateTopicSpec): Promise<TopicOutcome> {
+  return (await createTopicsWithLogs(services, [spec]))[0];
 }
 
 /** Auto-creation (Metadata, FindCoordinator): broker defaults, or Kafka's settings for internal topics. */
@@ -106,19 +124,33 @@ export function autoCreateTopic(services: BrokerServices, name: string): Promise
   return createTopicWithLogs(services, spec);
 }
 
-/** Deletes a topic from the metadata, then its logs. */
-export async function deleteTopicWithLogs(services: BrokerServices, name: string): Promise<TopicOutcome> {
-  const result = await services.metadata.apply((image) => deleteTopic(image, name));
-  if (!result.ok) return result;
-  try {
-    await services.logs.deleteLogs(
-      name,
-      result.value.partitions.map((p) => p.partitionIndex),
-    );
-  } catch (e) {
-    services.log.error({ topic: name, err: (e as Error).message }, "deleting partition logs failed");
+/** Deletes topics from the metadata (one change for all), then their logs. */
+export async function deleteTopicsWithLogs(
+  services: BrokerServices,
+  names: readonly string[],
+): Promise<TopicOutcome[]> {
+  const batch = await services.metadata.apply((image) => applyEach(image, names, deleteTopic));
+  if (!batch.ok) return names.map(() => batch);
+  const out: TopicOutcome[] = [];
+  for (const r of batch.value) {
+    if (!r.ok) {
+      out.push(r);
+      continue;
+    }
+    try {
+      await services.logs.deleteLogs(
+        r.value.name,
+        r.value.partitions.map((p) => p.partitionIndex),
+      );
+    } catch (e) {
+      services.log.error({ topic: r.value.name, err: (e as Error).message }, "deleting partition logs failed");
+    }
+    out.push({ ok: true, topic: r.value });
   }
-  return { ok: true, topic: result.value };
+  return out;
 }
 
-export { MetadataErrorCode };
+/** Deletes a topic from the metadata, then its logs. */
+export async function deleteTopicWithLogs(services: BrokerServices, name: string): Promise<TopicOutcome> {
+  return (await deleteTopicsWithLogs(services, [name]))[0];
+}

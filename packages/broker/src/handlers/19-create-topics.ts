@@ -1,7 +1,7 @@
 import type { CreateTopicSpec, TopicImage } from "@samsa/metadata";
 import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
 import { ConfigSource } from "../admin/config-source.js";
-import { createTopicWithLogs, validateCreateTopic } from "../admin/topics.js";
+import { createTopicsWithLogs, validateCreateTopic } from "../admin/topics.js";
 import { describeTopicConfigs } from "../config/topic-config.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
@@ -48,6 +48,7 @@ export const createTopicsHandler = defineHandler({
     const counts = new Map<string, number>();
     for (const t of request.topics) counts.set(t.name, (counts.get(t.name) ?? 0) + 1);
     const results: TopicResult[] = [];
+    const pending: { index: number; spec: CreateTopicSpec }[] = [];
     for (const t of request.topics) {
       if ((counts.get(t.name) ?? 0) > 1) {
         results.push(
@@ -75,15 +76,22 @@ export const createTopicsHandler = defineHandler({
         assignments: t.assignments.map((a) => ({ partitionIndex: a.partitionIndex, brokerIds: a.brokerIds })),
         configs,
       };
-      const outcome = request.validateOnly
-        ? toOutcome(validateCreateTopic(ctx, spec))
-        : await createTopicWithLogs(ctx, spec);
-      results.push(
-        outcome.ok
-          ? succeeded(ctx, outcome.topic)
-          : failed(t.name, outcome.error.errorCode, outcome.error.errorMessage),
-      );
+      pending.push({ index: results.length, spec });
+      results.push(failed(t.name, ErrorCode.UNKNOWN_SERVER_ERROR, null));
     }
+    // All topics of one request go into the metadata as one change.
+    const outcomes = request.validateOnly
+      ? pending.map((p) => toOutcome(validateCreateTopic(ctx, p.spec)))
+      : await createTopicsWithLogs(
+          ctx,
+          pending.map((p) => p.spec),
+        );
+    pending.forEach((p, i) => {
+      const outcome = outcomes[i];
+      results[p.index] = outcome.ok
+        ? succeeded(ctx, outcome.topic)
+        : failed(p.spec.name, outcome.error.errorCode, outcome.error.errorMessage);
+    });
     // v0 has no error messages; the codec rejects non-default values in fields a version lacks.
     if (ctx.apiVersion < 1) for (const r of results) r.errorMessage = null;
     if (ctx.apiVersion < 5) {
