@@ -13,7 +13,7 @@ import {
 import { Broker } from "./broker.js";
 import { BrokerConfig } from "./config/broker-config.js";
 import { silentLogger } from "./logger.js";
-import { DiskPartitionLogs } from "./replica/testing/disk-partition-logs.js";
+import { openPartitionLogs } from "./storage-logs.js";
 import { removeDir } from "./testing/test-broker.js";
 import { TestClient } from "./testing/test-client.js";
 
@@ -22,7 +22,7 @@ async function start(dir: string): Promise<{ broker: Broker; client: TestClient 
     ["log.dirs", dir],
     ["listeners", "PLAINTEXT://127.0.0.1:0"],
   ]);
-  const broker = new Broker({ config, log: silentLogger(), openLogs: async () => new DiskPartitionLogs(dir) });
+  const broker = new Broker({ config, log: silentLogger(), openLogs: openPartitionLogs });
   await broker.start();
   return { broker, client: await TestClient.connect(broker.identity.endpoints[0].port) };
 }

@@ -22,12 +22,13 @@ import { bumpLeaderEpochs } from "@samsa/metadata";
 import { Broker } from "./broker.js";
 import { BrokerConfig } from "./config/broker-config.js";
 import { silentLogger } from "./logger.js";
-import { DiskPartitionLogs } from "./replica/testing/disk-partition-logs.js";
+import type { PartitionLogs } from "./partition-logs.js";
+import { openPartitionLogs } from "./storage-logs.js";
 import { removeDir } from "./testing/test-broker.js";
 import { TestClient } from "./testing/test-client.js";
 
 let broker: Broker;
-let logs: DiskPartitionLogs;
+let logs: PartitionLogs;
 let dir: string;
 let c: TestClient;
 let port: number;
@@ -39,8 +40,14 @@ before(async () => {
     ["listeners", "PLAINTEXT://127.0.0.1:0"],
     ["num.partitions", "1"],
   ]);
-  logs = new DiskPartitionLogs(dir);
-  broker = new Broker({ config, log: silentLogger(), openLogs: async () => logs });
+  broker = new Broker({
+    config,
+    log: silentLogger(),
+    openLogs: async (cfg, log, metadata) => {
+      logs = await openPartitionLogs(cfg, log, metadata);
+      return logs;
+    },
+  });
   await broker.start();
   port = broker.identity.endpoints[0].port;
   c = await TestClient.connect(port);
