@@ -211,6 +211,16 @@ test("legacy message sets are up-converted on produce and down-converted on fetc
       [1, base + 1, "old2"],
     ],
   );
+  const v0 = buildMessageSet([{ key: null, value: Buffer.from("ancient") }], { magic: 0 });
+  const p0 = await produce(0, "t", 0, v0, 1);
+  assert.equal(p0.errorCode, ErrorCode.NONE);
+  await logs.getLog("t", 0)!.flush();
+  const f0 = firstPartition(await fetch(0, "t", 0, Number(p0.baseOffset)));
+  const m0 = readMessageSet(f0.records as Buffer, { maxUncompressedBytes: 1 << 20, allowPartialTail: true });
+  assert.deepEqual(
+    m0.map((m) => [m.magic, m.value?.toString()]),
+    [[0, "ancient"]],
+  );
 });
 
 test("a long poll wakes up when data arrives and expires without it", async () => {
