@@ -15,10 +15,11 @@ const HEADERS = [
   ["trace", "abc-123"],
 ];
 
-test("kcat -P keyed records with headers, -C -e -f reads them back", { timeout: 60_000 }, async () => {
+/** Produces COUNT keyed records with headers (compressed with `codec` if given), reads them back. */
+async function kcatRoundTrip(codec) {
   const kcat = requireExecutable("kcat");
   const broker = await startBroker();
-  const topic = uniqueTopic("kcat");
+  const topic = uniqueTopic(`kcat-${codec ?? "none"}`);
   await createTopic(broker.bootstrap, topic);
 
   const expected = [];
@@ -29,8 +30,8 @@ test("kcat -P keyed records with headers, -C -e -f reads them back", { timeout: 
   const beforeMs = Date.now();
   const headerArgs = HEADERS.flatMap(([k, v]) => ["-H", `${k}=${v}`]);
   // A record the broker does not take fails kcat within the test budget instead of retrying on.
-  const timeoutArgs = ["-X", "message.timeout.ms=10000"];
-  await runOk(kcat, ["-b", broker.bootstrap, "-P", "-t", topic, "-p", "0", "-K", "\t", ...headerArgs, ...timeoutArgs], {
+  const produceArgs = ["-X", "message.timeout.ms=10000", ...(codec ? ["-z", codec] : [])];
+  await runOk(kcat, ["-b", broker.bootstrap, "-P", "-t", topic, "-p", "0", "-K", "\t", ...headerArgs, ...produceArgs], {
     input,
     timeoutMs: 20_000,
   });
@@ -62,4 +63,12 @@ test("kcat -P keyed records with headers, -C -e -f reads them back", { timeout: 
     },
   });
   await broker.stop();
-});
+}
+
+test("kcat -P keyed records with headers, -C -e -f reads them back", { timeout: 60_000 }, () => kcatRoundTrip());
+
+for (const codec of ["gzip", "snappy", "lz4", "zstd"]) {
+  test(`kcat -P -z ${codec}: compressed batches read back record by record`, { timeout: 60_000 }, () =>
+    kcatRoundTrip(codec),
+  );
+}
