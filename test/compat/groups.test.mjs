@@ -1,0 +1,242 @@
+// Consumer groups with real clients against a real Samsa broker: kafkajs members sharing a topic,
+// committed offsets surviving a broker restart, rebalance times after a member leaves or is killed,
+// and python confluent-kafka subscribe + commit.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { makeTempDir, REPO_ROOT, startBroker, stopAllBrokers } from "./harness/broker.mjs";
+import { createTopic, kafkajsClient } from "./harness/kafkajs.mjs";
+import { requireExecutable, runOk } from "./harness/process.mjs";
+import { uniqueTopic } from "./harness/records.mjs";
+
+after(stopAllBrokers);
+
+const PYTHON = "/usr/bin/python3";
+const PY_GROUP = join(import.meta.dirname, "clients/confluent_group.py");
+const SESSION_TIMEOUT_MS = 6000;
+
+async function produce(bootstrap, topic, partitions, perPartition, tag) {
+  const producer = kafkajsClient(bootstrap).producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    const messages = [];
+    for (let p = 0; p < partitions; p++)
+      for (let i = 0; i < perPartition; i++)
+        messages.push({ partition: p, key: `${tag}-${p}-${i}`, value: `v-${tag}-${p}-${i}` });
+    await producer.send({ topic, acks: -1, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** A kafkajs group member recording what it consumes and every assignment it is given. */
+function member(bootstrap, groupId, name, sink) {
+  const consumer = kafkajsClient(bootstrap, name).consumer({
+    groupId,
+    sessionTimeout: SESSION_TIMEOUT_MS,
+    heartbeatInterval: 300,
+    maxWaitTimeInMs: 200,
+    retry: { retries: 10, initialRetryTime: 100, maxRetryTime: 1000 },
+  });
+  const joins = [];
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    joins.push({ atMs: Date.now(), assignment: e.payload.memberAssignment, leader: e.payload.isLeader });
+  });
+  return {
+    name,
+    consumer,
+    joins,
+    async start(topic) {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        eachMessage: async ({ partition, message }) => {
+          sink.push({ member: name, partition, offset: Number(message.offset), key: message.key.toString() });
+        },
+      });
+    },
+  };
+}
+
+async function until(what, predicate, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+async function committedOffsets(bootstrap, groupId, topic) {
+  const admin = kafkajsClient(bootstrap).admin();
+  await admin.connect();
+  try {
+    const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+    return Object.fromEntries(t.partitions.map((p) => [p.partition, Number(p.offset)]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+test("kafkajs: 2 members share 4 partitions, commit, and after a broker restart the group resumes from its commits", {
+  timeout: 120_000,
+}, async () => {
+  const dataDir = makeTempDir("groups");
+  let broker = await startBroker({ dataDir });
+  try {
+    const topic = uniqueTopic("grp");
+    const groupId = `g-${topic}`;
+    await createTopic(broker.bootstrap, topic, { partitions: 4 });
+    await produce(broker.bootstrap, topic, 4, 10, "a");
+
+    const consumed = [];
+    const m1 = member(broker.bootstrap, groupId, "m1", consumed);
+    const m2 = member(broker.bootstrap, groupId, "m2", consumed);
+    // Both start within group.initial.rebalance.delay.ms, so the first generation has both.
+    await Promise.all([m1.start(topic), m2.start(topic)]);
+    await until("40 records", () => consumed.length >= 40, 60_000);
+    const last = (m) => m.joins.at(-1).assignment[topic] ?? [];
+    const p1 = last(m1);
+    const p2 = last(m2);
+    assert.equal(p1.length, 2, `m1 got ${p1}`);
+    assert.equal(p2.length, 2, `m2 got ${p2}`);
+    assert.deepEqual([...p1, ...p2].sort(), [0, 1, 2, 3], "partitions divided between the members");
+    const seen = new Set(consumed.map((c) => `${c.partition}:${c.offset}`));
+    assert.equal(seen.size, 40, "every record consumed");
+    for (const c of consumed)
+      assert.ok((c.member === "m1" ? p1 : p2).includes(c.partition), `${c.member} read ${c.partition}`);
+
+    await until(
+      "commits of every partition",
+      async () => Object.values(await committedOffsets(broker.bootstrap, groupId, topic)).every((o) => o === 10),
+      20_000,
+    );
+    await Promise.all([m1.consumer.disconnect(), m2.consumer.disconnect()]);
+    await produce(broker.bootstrap, topic, 4, 2, "b");
+
+    const port = broker.port;
+    await broker.stop();
+    broker = await startBroker({ dataDir, port });
+    assert.deepEqual(await committedOffsets(broker.bootstrap, groupId, topic), { 0: 10, 1: 10, 2: 10, 3: 10 });
+
+    const resumed = [];
+    const m3 = member(broker.bootstrap, groupId, "m3", resumed);
+    await m3.start(topic);
+    await until("8 new records", () => resumed.length >= 8, 30_000);
+    // Give a re-read of old records a chance to show up before checking there is none.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await m3.consumer.disconnect();
+    assert.deepEqual(
+      resumed.map((c) => c.offset).sort(),
+      [10, 10, 10, 10, 11, 11, 11, 11],
+      "the restarted group resumes from its committed offsets",
+    );
+    assert.ok(resumed.every((c) => c.key.startsWith("b-")));
+  } finally {
+    await broker.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+/** A kafkajs member in its own process, so it can be killed with SIGKILL. */
+function memberProcess(bootstrap, groupId, topic) {
+  const script = `
+    import { Kafka, logLevel } from "kafkajs";
+    const kafka = new Kafka({ clientId: "victim", brokers: [${JSON.stringify(bootstrap)}], logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: ${JSON.stringify(groupId)}, sessionTimeout: ${SESSION_TIMEOUT_MS}, heartbeatInterval: 300, maxWaitTimeInMs: 200 });
+    consumer.on(consumer.events.GROUP_JOIN, () => console.log("joined"));
+    await consumer.connect();
+    await consumer.subscribe({ topics: [${JSON.stringify(topic)}], fromBeginning: true });
+    await consumer.run({ eachMessage: async () => {} });
+  `;
+  const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
+    cwd: REPO_ROOT,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const joined = new Promise((resolve) => child.stdout.on("data", (d) => d.toString().includes("joined") && resolve()));
+  return { child, joined };
+}
+
+/** Waits until the survivors' latest assignments cover all `partitions` between them, after `sinceMs`. */
+async function rebalancedAfter(survivors, topic, partitions, sinceMs) {
+  await until(
+    "the survivors' rebalance",
+    () => {
+      const latest = survivors.map((m) => m.joins.at(-1));
+      if (latest.some((j) => j === undefined || j.atMs < sinceMs)) return false;
+      const all = latest.flatMap((j) => j.assignment[topic] ?? []).sort((a, b) => a - b);
+      return all.length === partitions && all.every((p, i) => p === i);
+    },
+    SESSION_TIMEOUT_MS * 4,
+  );
+  return Math.max(...survivors.map((m) => m.joins.at(-1).atMs)) - sinceMs;
+}
+
+test("kafkajs: a 3-member group rebalances after a member leaves and after one is killed", {
+  timeout: 120_000,
+}, async () => {
+  const broker = await startBroker();
+  const topic = uniqueTopic("reb");
+  const groupId = `g-${topic}`;
+  await createTopic(broker.bootstrap, topic, { partitions: 6 });
+  const sink = [];
+  const a = member(broker.bootstrap, groupId, "a", sink);
+  const b = member(broker.bootstrap, groupId, "b", sink);
+  const c = member(broker.bootstrap, groupId, "c", sink);
+  await Promise.all([a.start(topic), b.start(topic), c.start(topic)]);
+  await until(
+    "3 members with 2 partitions each",
+    () => [a, b, c].every((m) => (m.joins.at(-1)?.assignment[topic] ?? []).length === 2),
+    30_000,
+  );
+
+  const leftAt = Date.now();
+  await c.consumer.disconnect();
+  const afterLeaveMs = await rebalancedAfter([a, b], topic, 6, leftAt);
+
+  const victim = memberProcess(broker.bootstrap, groupId, topic);
+  await victim.joined;
+  await until(
+    "3 members again",
+    () => [a, b].every((m) => (m.joins.at(-1)?.assignment[topic] ?? []).length === 2),
+    30_000,
+  );
+  const killedAt = Date.now();
+  victim.child.kill("SIGKILL");
+  const afterKillMs = await rebalancedAfter([a, b], topic, 6, killedAt);
+  await Promise.all([a.consumer.disconnect(), b.consumer.disconnect()]);
+  await broker.stop();
+
+  console.log(
+    `# rebalance after a graceful leave: ${afterLeaveMs} ms; after kill -9: ${afterKillMs} ms (session ${SESSION_TIMEOUT_MS} ms)`,
+  );
+  // A leave rebalances at once (the survivors learn it from their next heartbeat); a kill waits out the session.
+  assert.ok(afterLeaveMs < 3000, `graceful leave took ${afterLeaveMs} ms`);
+  assert.ok(afterKillMs >= SESSION_TIMEOUT_MS - 500, `kill noticed after ${afterKillMs} ms, before the session ended`);
+  assert.ok(afterKillMs < SESSION_TIMEOUT_MS + 5000, `kill took ${afterKillMs} ms`);
+});
+
+test("confluent-kafka (python): subscribe, consume, commit; the commit is what kafkajs reads", {
+  timeout: 90_000,
+}, async () => {
+  requireExecutable(PYTHON);
+  const broker = await startBroker();
+  const topic = uniqueTopic("pygrp");
+  const group = `g-${topic}`;
+  await createTopic(broker.bootstrap, topic, { partitions: 2 });
+  await produce(broker.bootstrap, topic, 2, 3, "py");
+  const { stdout } = await runOk(PYTHON, [PY_GROUP], {
+    input: JSON.stringify({ bootstrap: broker.bootstrap, topic, group, count: 6 }),
+    timeoutMs: 60_000,
+  });
+  const out = JSON.parse(stdout);
+  assert.deepEqual(out.assignment, [0, 1]);
+  assert.deepEqual(out.consumed.map(([p, o]) => `${p}:${o}`).sort(), ["0:0", "0:1", "0:2", "1:0", "1:1", "1:2"]);
+  assert.deepEqual(out.committed, [
+    [0, 3, null],
+    [1, 3, null],
+  ]);
+  assert.deepEqual(await committedOffsets(broker.bootstrap, group, topic), { 0: 3, 1: 3 });
+  await broker.stop();
+});
