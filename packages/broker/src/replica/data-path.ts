@@ -1,11 +1,9 @@
-import { FetchSessionCache, ProducerIdAllocator, ProducerIdBlockFile } from "@samsa/replication";
-import { type Random, systemClock } from "@samsa/common";
+import { type Clock, type Random, systemClock } from "@samsa/common";
 import type { MetadataStore } from "@samsa/metadata";
+import { FetchSessionCache, ProducerIdAllocator, ProducerIdBlockFile, type Scheduler } from "@samsa/replication";
 import type { BrokerConfig } from "../config/broker-config.js";
 import type { Logger } from "../logger.js";
 import { type LogSource, ReplicaManager } from "./replica-manager.js";
-import type { Clock } from "@samsa/common";
-import type { Scheduler } from "@samsa/replication";
 
 /** The services of the data-path handlers (Produce, Fetch, ListOffsets, DeleteRecords, ...). */
 export interface DataPath {
