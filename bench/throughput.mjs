@@ -18,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const LOG_TAIL_LINES = 40;
+const START_LOG_LINES = 200;
 const MAX_CAPTURE_BYTES = 4 * 1024 * 1024;
 const SIGINT_GRACE_MS = 10_000;
 
@@ -74,7 +75,7 @@ export function brokerMain() {
  * Starts `node <broker main> start --data-dir DIR --listeners PLAINTEXT://127.0.0.1:PORT` and resolves
  * once it prints a line containing `started`. `startupMs` is spawn-to-that-line.
  */
-export async function startBroker({ dataDir, port, set = [], startTimeoutMs = 300_000 }) {
+export async function startBroker({ dataDir, port, set = [], env = {}, startTimeoutMs = 300_000 }) {
   const listenPort = port ?? (await freePort());
   const args = [
     brokerMain(),
@@ -87,8 +88,13 @@ export async function startBroker({ dataDir, port, set = [], startTimeoutMs = 30
   ];
   const command = ["node", shown(args[0]), ...args.slice(1)].join(" ");
   const t0 = performance.now();
-  const child = spawn(process.execPath, args, { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, args, {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const tail = [];
+  const startLog = [];
   const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
   const startupMs = await new Promise((resolve, reject) => {
     let done = false;
@@ -106,6 +112,7 @@ export async function startBroker({ dataDir, port, set = [], startTimeoutMs = 30
     const onLine = (line) => {
       tail.push(line);
       if (tail.length > LOG_TAIL_LINES) tail.shift();
+      if (!done && startLog.length < START_LOG_LINES) startLog.push(line);
       if (line.includes("started")) finish(null, performance.now() - t0);
     };
     forEachLine(child.stdout, onLine);
@@ -123,6 +130,8 @@ export async function startBroker({ dataDir, port, set = [], startTimeoutMs = 30
     startupMs,
     exited,
     logTail: () => tail.join("\n"),
+    /** Output lines up to the `started` line (the first START_LOG_LINES). */
+    startLog,
     /** Sends `signal`; resolves with how the process ended and how long that took. */
     async stop(signal = "SIGTERM", timeoutMs = 60_000) {
       const t = performance.now();
