@@ -40,7 +40,11 @@ async function main(argv: readonly string[]): Promise<void> {
 
   let stopping = false;
   const shutdown = (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      // A second signal while draining: the operator wants out now.
+      process.stderr.write(`samsa: ${signal} again, exiting without a clean shutdown\n`);
+      process.exit(1);
+    }
     stopping = true;
     log.info({ signal }, "shutting down");
     broker.stop().then(
