@@ -125,6 +125,21 @@ test("Metadata: auto-create answers LEADER_NOT_AVAILABLE first, then the topic; 
     const none = v >= 1 ? await metadata(v, []) : undefined;
     if (none !== undefined) assert.equal(none.topics.length, 0);
   }
+  const several = await metadata(12, ["auto-4", "bad name!", "auto-5", "orders"], true);
+  assert.deepEqual(
+    several.topics.map((x) => [x.name, x.errorCode]),
+    [
+      ["auto-4", ErrorCode.LEADER_NOT_AVAILABLE],
+      ["bad name!", ErrorCode.INVALID_TOPIC_EXCEPTION],
+      ["auto-5", ErrorCode.LEADER_NOT_AVAILABLE],
+      ["orders", ErrorCode.NONE],
+    ],
+  );
+  const createdNow = await metadata(12, ["auto-4", "auto-5"]);
+  assert.deepEqual(
+    createdNow.topics.map((x) => x.errorCode),
+    [ErrorCode.NONE, ErrorCode.NONE],
+  );
   // v3 and below always allow auto-creation.
   const v3 = await metadata(3, ["auto-3"]);
   assert.equal(v3.topics[0].errorCode, ErrorCode.LEADER_NOT_AVAILABLE);

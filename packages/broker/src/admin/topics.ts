@@ -112,16 +112,29 @@ export async function createTopicWithLogs(services: BrokerServices, spec: Create
   return (await createTopicsWithLogs(services, [spec]))[0];
 }
 
+function autoCreateSpec(services: BrokerServices, name: string): CreateTopicSpec {
+  return (
+    internalTopicSpec(services, name) ?? {
+      name,
+      numPartitions: -1,
+      replicationFactor: -1,
+      assignments: [],
+      configs: {},
+    }
+  );
+}
+
 /** Auto-creation (Metadata, FindCoordinator): broker defaults, or Kafka's settings for internal topics. */
 export function autoCreateTopic(services: BrokerServices, name: string): Promise<TopicOutcome> {
-  const spec = internalTopicSpec(services, name) ?? {
-    name,
-    numPartitions: -1,
-    replicationFactor: -1,
-    assignments: [],
-    configs: {},
-  };
-  return createTopicWithLogs(services, spec);
+  return createTopicWithLogs(services, autoCreateSpec(services, name));
+}
+
+/** Auto-creates several topics as one metadata change. */
+export function autoCreateTopics(services: BrokerServices, names: readonly string[]): Promise<TopicOutcome[]> {
+  return createTopicsWithLogs(
+    services,
+    names.map((name) => autoCreateSpec(services, name)),
+  );
 }
 
 /** Deletes topics from the metadata (one change for all), then their logs. */

@@ -6,7 +6,7 @@ import {
   TOPIC_AUTHORIZED_OPERATIONS,
 } from "../admin/acl-operations.js";
 import { endpointFor } from "../admin/endpoints.js";
-import { autoCreateTopic } from "../admin/topics.js";
+import { autoCreateTopics } from "../admin/topics.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
 type MetadataTopic = ResponseByApiKey[3]["topics"][number];
@@ -41,15 +41,29 @@ function errorTopic(errorCode: number, name: string | null, topicId = ZERO_UUID)
   };
 }
 
-/** Unknown topic by name: auto-create it when allowed (answering LEADER_NOT_AVAILABLE, like Kafka), else UNKNOWN_TOPIC_OR_PARTITION. */
-async function unknownTopic(ctx: RequestContext, name: string, allowAutoCreate: boolean): Promise<MetadataTopic> {
-  if (!allowAutoCreate || !ctx.config.bool("auto.create.topics.enable"))
-    return errorTopic(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name);
-  if (invalidTopicNameReason(name) !== undefined) return errorTopic(ErrorCode.INVALID_TOPIC_EXCEPTION, name);
-  const created = await autoCreateTopic(ctx, name);
-  if (created.ok || created.error.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS)
-    return errorTopic(ErrorCode.LEADER_NOT_AVAILABLE, name);
-  return errorTopic(created.error.errorCode, name);
+/**
+ * Unknown topics by name: auto-created (as one metadata change) when allowed, answering
+ * LEADER_NOT_AVAILABLE like Kafka does for a topic it has just created; else UNKNOWN_TOPIC_OR_PARTITION.
+ */
+async function unknownTopics(
+  ctx: RequestContext,
+  names: readonly string[],
+  allowAutoCreate: boolean,
+): Promise<MetadataTopic[]> {
+  if (!allowAutoCreate || !ctx.config.bool("auto.create.topics.enable")) {
+    return names.map((name) => errorTopic(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name));
+  }
+  const valid = names.filter((name) => invalidTopicNameReason(name) === undefined);
+  const outcomes = new Map<string, number>();
+  const created = await autoCreateTopics(ctx, valid);
+  valid.forEach((name, i) => {
+    const o = created[i];
+    outcomes.set(
+      name,
+      o.ok || o.error.errorCode === ErrorCode.TOPIC_ALREADY_EXISTS ? ErrorCode.LEADER_NOT_AVAILABLE : o.error.errorCode,
+    );
+  });
+  return names.map((name) => errorTopic(outcomes.get(name) ?? ErrorCode.INVALID_TOPIC_EXCEPTION, name));
 }
 
 /** Metadata: brokers (on the listener asked), cluster id, controller, topics with leaders and epochs. */
@@ -69,6 +83,7 @@ export const metadataHandler = defineHandler({
       for (const t of image.topics.values()) topics.push(describeTopic(t, includeOps));
     } else {
       const seen = new Set<string>();
+      const unknown: { index: number; name: string }[] = [];
       for (const wanted of request.topics ?? []) {
         if (wanted.name === null) {
           const t = topicById(image, wanted.topicId);
@@ -82,9 +97,22 @@ export const metadataHandler = defineHandler({
         if (seen.has(wanted.name)) continue;
         seen.add(wanted.name);
         const t = image.topics.get(wanted.name);
+        if (t === undefined) unknown.push({ index: topics.length, name: wanted.name });
         topics.push(
-          t === undefined ? await unknownTopic(ctx, wanted.name, allowAutoCreate) : describeTopic(t, includeOps),
+          t === undefined
+            ? errorTopic(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name)
+            : describeTopic(t, includeOps),
         );
+      }
+      if (unknown.length > 0) {
+        const answers = await unknownTopics(
+          ctx,
+          unknown.map((u) => u.name),
+          allowAutoCreate,
+        );
+        unknown.forEach((u, i) => {
+          topics[u.index] = answers[i];
+        });
       }
     }
     const endpoint = endpointFor(ctx.identity, ctx.connection.listenerName);
