@@ -271,6 +271,11 @@ test("AlterConfigs replaces overrides; IncrementalAlterConfigs applies operation
     resources: [{ resourceType: 2, resourceName: "cfg", configs: [{ name: "segment.bytes", value: "1048576" }] }],
   });
   assert.equal(alter.responses[0].errorCode, ErrorCode.NONE);
+  const odd = await c.send(33, 2, {
+    ...defaultAlterConfigsRequest(),
+    resources: [{ resourceType: 2, resourceName: "cfg", configs: [{ name: "errorCode", value: "1" }] }],
+  });
+  assert.equal(odd.responses[0].errorCode, ErrorCode.INVALID_CONFIG);
   assert.deepEqual(await describe(), { "segment.bytes": "1048576" });
   const inc = await c.send(44, 1, {
     ...defaultIncrementalAlterConfigsRequest(),

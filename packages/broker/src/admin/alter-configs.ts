@@ -1,4 +1,12 @@
-import { type MetadataError, setTopicConfigs } from "@samsa/metadata";
+import {
+  type ChangeResult,
+  type ClusterImage,
+  type MetadataError,
+  MetadataErrorCode,
+  metadataError,
+  setTopicConfigs,
+  type TopicImage,
+} from "@samsa/metadata";
 import { ErrorCode } from "@samsa/protocol";
 import { validateTopicConfig } from "../config/topic-config.js";
 import type { RequestContext } from "../handlers/handler.js";
@@ -13,7 +21,11 @@ export interface AlterOutcome {
 const OK: AlterOutcome = { errorCode: ErrorCode.NONE, errorMessage: null };
 
 /** New topic overrides from the current ones, or an error to answer with. */
-export type ConfigsUpdate = (current: Readonly<Record<string, string>>) => Record<string, string> | AlterOutcome;
+export type ConfigsUpdate = (
+  current: Readonly<Record<string, string>>,
+) =>
+  | { readonly ok: true; readonly configs: Record<string, string> }
+  | { readonly ok: false; readonly error: MetadataError };
 
 /**
  * Alters one resource. Topics: the update runs against the latest image inside the metadata store's
@@ -43,27 +55,19 @@ export async function alterResource(
   }
   if (resourceType !== ResourceType.TOPIC)
     return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resourceType}` };
-  let rejected: AlterOutcome | undefined;
-  const change = (image: typeof ctx.metadata.image) => {
+  const change = (image: ClusterImage): ChangeResult<TopicImage> => {
     const topic = image.topics.get(resourceName);
     if (topic === undefined) {
       return {
-        ok: false as const,
-        error: {
-          errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-          errorMessage: `Topic ${resourceName} does not exist.`,
-        } as MetadataError,
+        ok: false,
+        error: metadataError(MetadataErrorCode.UNKNOWN_TOPIC_OR_PARTITION, `Topic ${resourceName} does not exist.`),
       };
     }
     const next = update(topic.configs);
-    if ("errorCode" in next) {
-      rejected = next as AlterOutcome;
-      return { ok: false as const, error: { errorCode: ErrorCode.INVALID_CONFIG, errorMessage: "" } as MetadataError };
-    }
-    return setTopicConfigs(image, resourceName, normalizeConfigs(next), validateTopicConfig);
+    if (!next.ok) return next;
+    return setTopicConfigs(image, resourceName, normalizeConfigs(next.configs), validateTopicConfig);
   };
   const result = validateOnly ? change(ctx.metadata.image) : await ctx.metadata.apply(change);
-  if (rejected !== undefined) return rejected;
   if (!result.ok) return { errorCode: result.error.errorCode, errorMessage: result.error.errorMessage };
   if (!validateOnly) {
     try {

@@ -1,4 +1,4 @@
-import { ErrorCode } from "@samsa/protocol";
+import { MetadataErrorCode, metadataError } from "@samsa/metadata";
 import { alterResource } from "../admin/alter-configs.js";
 import { defineHandler } from "./handler.js";
 
@@ -19,10 +19,13 @@ export const alterConfigsHandler = defineHandler({
           const next: Record<string, string> = {};
           for (const c of r.configs) {
             if (c.value === null)
-              return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Null value not supported for : ${c.name}` };
+              return {
+                ok: false,
+                error: metadataError(MetadataErrorCode.INVALID_REQUEST, `Null value not supported for : ${c.name}`),
+              };
             next[c.name] = c.value;
           }
-          return next;
+          return { ok: true, configs: next };
         },
         request.validateOnly,
       );

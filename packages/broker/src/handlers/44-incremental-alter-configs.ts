@@ -1,5 +1,5 @@
-import { ErrorCode } from "@samsa/protocol";
-import { type AlterOutcome, alterResource } from "../admin/alter-configs.js";
+import { type MetadataError, MetadataErrorCode, metadataError } from "@samsa/metadata";
+import { alterResource } from "../admin/alter-configs.js";
 import { TOPIC_CONFIG_BY_NAME } from "../config/topic-defs.js";
 import { defineHandler } from "./handler.js";
 
@@ -12,22 +12,23 @@ interface ConfigOp {
   readonly value: string | null;
 }
 
-function invalid(errorCode: number, errorMessage: string): AlterOutcome {
-  return { errorCode, errorMessage };
+function invalid(errorCode: MetadataErrorCode, errorMessage: string): { ok: false; error: MetadataError } {
+  return { ok: false, error: metadataError(errorCode, errorMessage) };
 }
 
 /** Applies SET/DELETE/APPEND/SUBTRACT to a topic's overrides; list ops only for LIST configs. */
 export function applyOps(
   current: Readonly<Record<string, string>>,
   ops: readonly ConfigOp[],
-): Record<string, string> | AlterOutcome {
+): { ok: true; configs: Record<string, string> } | { ok: false; error: MetadataError } {
   const next: Record<string, string> = { ...current };
   for (const op of ops) {
     const def = TOPIC_CONFIG_BY_NAME.get(op.name);
-    if (def === undefined) return invalid(ErrorCode.INVALID_CONFIG, `Unknown topic config name: ${op.name}`);
+    if (def === undefined) return invalid(MetadataErrorCode.INVALID_CONFIG, `Unknown topic config name: ${op.name}`);
     switch (op.configOperation) {
       case Op.SET:
-        if (op.value === null) return invalid(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${op.name}`);
+        if (op.value === null)
+          return invalid(MetadataErrorCode.INVALID_REQUEST, `Null value not supported for : ${op.name}`);
         next[op.name] = op.value;
         break;
       case Op.DELETE:
@@ -37,9 +38,13 @@ export function applyOps(
       case Op.SUBTRACT: {
         if (def.type !== "LIST") {
           const verb = op.configOperation === Op.APPEND ? "append" : "subtract";
-          return invalid(ErrorCode.INVALID_CONFIG, `Config value ${verb} is not allowed for config key: ${op.name}`);
+          return invalid(
+            MetadataErrorCode.INVALID_CONFIG,
+            `Config value ${verb} is not allowed for config key: ${op.name}`,
+          );
         }
-        if (op.value === null) return invalid(ErrorCode.INVALID_REQUEST, `Null value not supported for : ${op.name}`);
+        if (op.value === null)
+          return invalid(MetadataErrorCode.INVALID_REQUEST, `Null value not supported for : ${op.name}`);
         const base = (next[op.name] ?? def.default ?? "")
           .split(",")
           .map((s) => s.trim())
@@ -56,10 +61,13 @@ export function applyOps(
         break;
       }
       default:
-        return invalid(ErrorCode.INVALID_REQUEST, `Unknown config operation ${op.configOperation} for ${op.name}`);
+        return invalid(
+          MetadataErrorCode.INVALID_REQUEST,
+          `Unknown config operation ${op.configOperation} for ${op.name}`,
+        );
     }
   }
-  return next;
+  return { ok: true, configs: next };
 }
 
 /** IncrementalAlterConfigs: per-key operations on topic overrides. */
@@ -74,7 +82,7 @@ export const incrementalAlterConfigsHandler = defineHandler({
       const duplicate = names.find((n, i) => names.indexOf(n) !== i);
       const outcome =
         duplicate !== undefined
-          ? invalid(ErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${duplicate}`)
+          ? invalid(MetadataErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${duplicate}`).error
           : await alterResource(
               ctx,
               r.resourceType,
