@@ -43,8 +43,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 
 # node-gyp must compile native addons against the local Node headers instead of downloading them.
-if [ -f /usr/include/node/node_version.h ]; then
-  export npm_config_nodedir=/usr
+node_prefix="$(node -p 'require("node:path").resolve(process.execPath, "../..")')"
+if [ -f "$node_prefix/include/node/node_version.h" ]; then
+  export npm_config_nodedir="$node_prefix"
 fi
 # @confluentinc/kafka-javascript: skip the prebuilt-binary download (only the npm registry is reachable)
 # and compile the librdkafka 2.15 it bundles, linked dynamically against Debian's ssl/sasl/zstd/lz4/curl
