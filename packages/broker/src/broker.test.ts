@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { defaultCreateTopicsRequest, defaultCreateTopicsRequestCreatableTopic, ErrorCode } from "@samsa/protocol";
+import {
+  defaultApiVersionsRequest,
+  defaultCreateTopicsRequest,
+  defaultCreateTopicsRequestCreatableTopic,
+  ErrorCode,
+} from "@samsa/protocol";
 import { BrokerConfig } from "./config/broker-config.js";
 import { logConfigFor } from "./config/log-config.js";
 import { InMemoryPartitionLogs } from "./partition-logs.js";
@@ -54,4 +59,22 @@ test("topic overrides map onto storage's log config", () => {
     deleteRetentionMs: 86400000,
   });
   assert.equal(logConfigFor(broker, { "cleanup.policy": "compact" }).cleanupPolicy, "compact");
+});
+
+test("socket.request.max.bytes closes only the connection that exceeds it", async () => {
+  const b = await startTestBroker([["socket.request.max.bytes", "1000"]]);
+  try {
+    const good = await TestClient.connect(b.port);
+    const bad = await TestClient.connect(b.port);
+    const size = Buffer.alloc(4);
+    size.writeInt32BE(1001);
+    bad.writeRaw(size);
+    assert.equal(await bad.closedByBroker(), true);
+    const r = await good.send(18, 0, defaultApiVersionsRequest());
+    assert.equal(r.errorCode, ErrorCode.NONE);
+    good.close();
+  } finally {
+    await b.stop();
+    await removeDir(b.dataDir);
+  }
 });
