@@ -15,6 +15,10 @@ export const BROKER_START_TIMEOUT_MS = 20_000;
 const MAX_LOG_LINES = 200;
 
 const running = new Set();
+// A test file that exits abruptly (uncaught error, runner timeout) must not leave brokers behind.
+process.once("exit", () => {
+  for (const b of running) b.process.kill("SIGKILL");
+});
 
 /** A TCP port on 127.0.0.1 that was free a moment ago. */
 export function freePort() {
