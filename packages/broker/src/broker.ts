@@ -16,9 +16,6 @@ import { advertisedVersions, createRouter } from "./router.js";
 import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
 
-/** Per-connection in-flight requests when queued.max.requests is left at Kafka's default. */
-const DEFAULT_MAX_IN_FLIGHT = 100;
-
 export interface BrokerOptions {
   readonly config: BrokerConfig;
   readonly log: Logger;
@@ -93,9 +90,7 @@ export class Broker {
       listeners: config.listeners,
       limits: {
         maxFrameBytes: socketMax,
-        maxInFlightRequests: config.isSet("queued.max.requests")
-          ? config.int("queued.max.requests")
-          : DEFAULT_MAX_IN_FLIGHT,
+        maxInFlightRequests: config.int("queued.max.requests"),
         maxInFlightBytes: queuedBytes > 0 ? queuedBytes : socketMax,
         idleTimeoutMs: config.long("connections.max.idle.ms"),
       },
