@@ -16,6 +16,7 @@ import {
   perfErrors,
   printTable,
   quote,
+  revision,
   rssMiB,
   runPerf,
   shown,
@@ -35,7 +36,7 @@ const topic = "rss-bench";
 const bin = buildPerf();
 const dataDir = tempDataDir("rss");
 const broker = await startBroker({ dataDir, set: opts.set });
-console.log(`# broker: ${broker.command}`);
+console.log(`# broker: ${broker.command}  (${revision()})`);
 const rows = [];
 const commands = [];
 const sample = async (stage) => {
