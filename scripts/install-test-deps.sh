@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the test suite needs on a fresh Debian (bookworm) machine with Node 20+:
-# the real Kafka clients used by test/compat (kcat, confluent-kafka for Python, Sarama for Go,
-# librdkafka for @confluentinc/kafka-javascript), etcd for the cluster tests, then the npm tree.
+# the real Kafka clients used by test/compat (kcat, confluent-kafka for Python, Sarama for Go), the
+# headers native client builds link against (librdkafka, SASL, SSL, LZ4, zstd, curl), etcd for the
+# cluster tests, then the npm tree (kafkajs, @confluentinc/kafka-javascript built from source).
 # Idempotent and non-interactive. Set SAMSA_SLOW_COMPAT=1 to also build node-rdkafka (it compiles
 # its own librdkafka 2.12: about 80 s more on 2 cores) for test/compat/node-rdkafka.slow-test.mjs.
 set -euo pipefail
