@@ -32,6 +32,8 @@ async function main(argv: readonly string[]): Promise<void> {
     await broker.start();
   } catch (e) {
     process.stderr.write(`samsa: ${oneLine(e)}\n`);
+    // Release what did start (the data dir lock, bound listeners, opened logs).
+    await broker.stop().catch(() => undefined);
     log.flush();
     process.exit(EXIT_USAGE);
   }
