@@ -13,6 +13,11 @@ APT_PACKAGES=(
   kcat
   python3
   python3-confluent-kafka
+  python3-kafka
+  python3-snappy
+  python3-lz4
+  python3-zstandard
+  python3-xxhash
   golang-go
   golang-github-shopify-sarama-dev
   librdkafka-dev
