@@ -164,6 +164,9 @@ test("topic config validation", () => {
   assert.match(validateTopicConfig("segment.bytes", "13") ?? "", /at least 14/);
   assert.match(validateTopicConfig("no.such.config", "1") ?? "", /Unknown topic config/);
   assert.match(validateTopicConfig("min.insync.replicas", "0") ?? "", /at least 1/);
+  assert.equal(validateTopicConfig("compression.zstd.level", "-5"), undefined);
+  assert.match(validateTopicConfig("compression.zstd.level", "23") ?? "", /no more than 22/);
+  assert.equal(validateTopicConfig("leader.replication.throttled.replicas", "0:1,1:1"), undefined);
 });
 
 test("advertised listeners must name bound listeners", () => {
