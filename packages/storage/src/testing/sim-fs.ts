@@ -6,10 +6,41 @@ type PendingOp = { kind: "write"; position: number; bytes: Buffer } | { kind: "t
 
 /** File contents as the process sees them and as the disk holds them after the last sync. */
 class Inode {
-  data: Buffer = Buffer.alloc(0);
+  /** Capacity grows by doubling so appends stay linear; `length` bytes are the file. */
+  private buf: Buffer = Buffer.alloc(0);
+  private length = 0;
   durable: Buffer = Buffer.alloc(0);
   pending: PendingOp[] = [];
   syncCount = 0;
+
+  get data(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+
+  set data(bytes: Buffer) {
+    this.buf = Buffer.from(bytes);
+    this.length = bytes.length;
+  }
+
+  private reserve(size: number): void {
+    if (size <= this.buf.length) return;
+    const grown = Buffer.alloc(Math.max(size, this.buf.length * 2, 4096));
+    this.buf.copy(grown, 0, 0, this.length);
+    this.buf = grown;
+  }
+
+  write(position: number, bytes: Buffer): void {
+    this.reserve(position + bytes.length);
+    if (position > this.length) this.buf.fill(0, this.length, position);
+    bytes.copy(this.buf, position);
+    this.length = Math.max(this.length, position + bytes.length);
+  }
+
+  truncate(length: number): void {
+    this.reserve(length);
+    if (length > this.length) this.buf.fill(0, this.length, length);
+    this.length = length;
+  }
 }
 
 interface Dir {
@@ -105,12 +136,12 @@ export class SimFs implements StorageFs {
         if (fs.failNext === "write") {
           fs.failNext = undefined;
           const half = Buffer.from(buffer.subarray(offset, offset + (length >> 1)));
-          inode.data = applyWrite(inode.data, position, half);
+          inode.write(position, half);
           inode.pending.push({ kind: "write", position, bytes: half });
           throw fsError("EIO", path);
         }
         const bytes = Buffer.from(buffer.subarray(offset, offset + length));
-        inode.data = applyWrite(inode.data, position, bytes);
+        inode.write(position, bytes);
         inode.pending.push({ kind: "write", position, bytes });
         return { bytesWritten: length, buffer };
       },
@@ -130,7 +161,7 @@ export class SimFs implements StorageFs {
       async truncate(length) {
         check();
         if (!writable) throw fsError("EBADF", path);
-        inode.data = applyTruncate(inode.data, length);
+        inode.truncate(length);
         inode.pending.push({ kind: "truncate", length });
       },
       async stat() {
@@ -229,7 +260,7 @@ export class SimFs implements StorageFs {
     const { dir, name } = this.split(path);
     const inode = dir.entries.get(name);
     if (!inode) throw fsError("ENOENT", path);
-    inode.data = applyWrite(inode.data, position, bytes);
+    inode.write(position, bytes);
     inode.durable = applyWrite(inode.durable, position, bytes);
   }
 
