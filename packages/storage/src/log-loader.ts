@@ -124,7 +124,11 @@ export async function loadLog(ctx: SegmentContext, input: LoadInput): Promise<Lo
     if (recovered.has(s)) await s.onBecomeInactive();
     else s.nextOffset = segments[i + 1].baseOffset;
   }
-  if (!recovered.has(last)) await last.loadNextOffset();
+  if (!recovered.has(last) && !(await last.loadNextOffset())) {
+    // A torn tail despite a clean shutdown (or a bad recovery point): scan and cut it.
+    result.recoveredSegments++;
+    result.truncatedBytes += (await last.recover(maxBatchBytes, ctx.config.indexIntervalBytes, onBatch)).truncatedBytes;
+  }
   result.logEndOffset = Math.max(last.nextOffset, last.baseOffset);
   result.recoveryPoint = input.hadCleanShutdown
     ? result.logEndOffset

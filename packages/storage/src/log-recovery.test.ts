@@ -74,6 +74,20 @@ describe("Log recovery", () => {
     assert.equal((await readAll(reopened)).size, 11);
   });
 
+  it("cuts a torn tail even when the shutdown was marked clean", async () => {
+    const fs = new SimFs();
+    const log = await openTestLog(fs, DIR);
+    for (let i = 0; i < 5; i++) await log.append(testBatch({ payload: 30 }), { assignOffsets: true, leaderEpoch: 0 });
+    await log.close();
+    const file = fs.peek(`${seg0}.log`);
+    assert.ok(file);
+    fs.corrupt(`${seg0}.log`, file.length, testBatch({ baseOffset: 5, payload: 30 }).subarray(0, 70));
+    const reopened = await openTestLog(fs, DIR, { hadCleanShutdown: true, recoveryPoint: 5 });
+    assert.equal(reopened.logEndOffset, 5);
+    assert.equal(reopened.recovery.truncatedBytes, 70);
+    assert.equal((await readAll(reopened)).size, 5);
+  });
+
   it("truncates at the first batch with a bad CRC and drops later segments", async () => {
     const fs = new SimFs();
     const config = { segmentBytes: 500, indexIntervalBytes: 100 };

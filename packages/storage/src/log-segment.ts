@@ -329,7 +329,8 @@ export class LogSegment {
   }
 
   /** Scans from the last index entry to the end to learn nextOffset (clean open of the active segment). */
-  async loadNextOffset(): Promise<void> {
+  /** False if the tail is not whole batches (the caller then recovers the segment). */
+  async loadNextOffset(): Promise<boolean> {
     const start = await this.offsetIndex.lastEntry();
     let next = this.baseOffset;
     let pos = start.position;
@@ -346,7 +347,7 @@ export class LogSegment {
     });
     this.nextOffset = next;
     this.bytesSinceLastIndexEntry = this.size - start.position;
-    assert(pos === this.size, "segment tail is not whole batches after a clean shutdown");
+    return pos === this.size;
   }
 
   /**
