@@ -2,13 +2,15 @@
 // Broker resident memory: idle, after creating 1,000 partitions (CreateTopics), after producing to
 // all of them, after consuming them all back. Figures are VmRSS/VmHWM from /proc, in MiB.
 //
-//   node bench/rss.mjs [--partitions 1000] [--messages 200000] [--size 1024] [--settle-ms 3000]
+//   node bench/rss.mjs [--quick] [--partitions 1000] [--messages 200000] [--size 1024] [--settle-ms 3000]
 //                      [--timeout-s 300] [--set k=v]
+// --quick: 50,000 messages, 1 s settle time.
 import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   buildPerf,
   createTopics,
+  loadAverage,
   parseArgs,
   parseConsume,
   parseProduce,
@@ -24,14 +26,18 @@ import {
   tempDataDir,
 } from "./throughput.mjs";
 
-const opts = parseArgs(process.argv.slice(2), {
-  partitions: 1000,
-  messages: 200_000,
-  size: 1024,
-  "settle-ms": 3000,
-  "timeout-s": 300,
-  keep: false,
-});
+const opts = parseArgs(
+  process.argv.slice(2),
+  {
+    partitions: 1000,
+    messages: 200_000,
+    size: 1024,
+    "settle-ms": 3000,
+    "timeout-s": 300,
+    keep: false,
+  },
+  { messages: 50_000, "settle-ms": 1000 },
+);
 const topic = "rss-bench";
 const bin = buildPerf();
 const dataDir = tempDataDir("rss");
@@ -87,6 +93,7 @@ try {
 }
 console.log("");
 printTable(["stage", "RSS MiB", "peak RSS MiB"], rows);
+console.log(`# ${loadAverage()}`);
 console.log(`\n# samples taken ${opts["settle-ms"]} ms after each stage; reproduce:`);
 for (const c of commands) console.log(c);
 

@@ -4,8 +4,9 @@
 // spawning the process to its "started" line; the broker's own "partition logs loaded" log line
 // (its LogManager start-up stats) is shown beside it.
 //
-//   node bench/startup.mjs [--gb 5] [--partitions 1000] [--size 1024] [--keep] [--data-dir DIR]
+//   node bench/startup.mjs [--quick] [--gb 5] [--partitions 1000] [--size 1024] [--keep] [--data-dir DIR]
 //                          [--skip-verify] [--set k=v]
+// --quick: 0.5 GB, 1 s settle time.
 //
 // Order: empty start -> create topic -> produce --gb -> kill -9 -> start (recovery) -> SIGTERM
 // (clean shutdown) -> start (clean) -> consume everything and compare the count with what was
@@ -17,6 +18,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import {
   buildPerf,
   createTopics,
+  loadAverage,
   parseArgs,
   parseConsume,
   parseProduce,
@@ -33,15 +35,19 @@ import {
 } from "./throughput.mjs";
 
 const GIB = 1024 ** 3;
-const opts = parseArgs(process.argv.slice(2), {
-  gb: 5,
-  partitions: 1000,
-  size: 1024,
-  "data-dir": "",
-  "settle-ms": 2000,
-  keep: false,
-  "skip-verify": false,
-});
+const opts = parseArgs(
+  process.argv.slice(2),
+  {
+    gb: 5,
+    partitions: 1000,
+    size: 1024,
+    "data-dir": "",
+    "settle-ms": 2000,
+    keep: false,
+    "skip-verify": false,
+  },
+  { gb: 0.5, "settle-ms": 1000 },
+);
 const BROKER_ENV = { SAMSA_LOG_LEVEL: "info" };
 const topic = "startup-bench";
 const reuse = opts["data-dir"] !== "" && existsSync(opts["data-dir"]);
@@ -131,6 +137,7 @@ printTable(
   rows,
 );
 console.log("# ms: spawn to the `started` line; log load ms .. truncated B: the broker's own start-up stats");
+console.log(`# ${loadAverage()}`);
 console.log("");
 for (const n of notes) console.log(`# ${n}`);
 if (opts.keep) console.log(`# data dir kept: ${dataDir} (rerun with --data-dir ${dataDir})`);

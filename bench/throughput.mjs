@@ -4,7 +4,9 @@
 // start/stop a broker process, create topics over the Kafka protocol, run and parse
 // rdkafka_performance.
 //
-//   node bench/throughput.mjs [--seconds 5] [--repeat 1] [--consume-timeout 60] [--set key=value ...] [--keep]
+//   node bench/throughput.mjs [--quick] [--seconds 5] [--repeat 1] [--consume-timeout 60] [--set key=value ...]
+//                             [--keep]
+// --quick: 2-second rows.
 //
 // Each produce row runs for --seconds and is stopped with SIGINT (rdkafka_performance then prints
 // its summary); each consume row reads that topic from the beginning to its end. With --repeat N
@@ -12,7 +14,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -32,11 +34,16 @@ export function buildPerf() {
   return res.stdout.trim().split("\n").pop();
 }
 
-/** Command-line options shared by the bench scripts: `--name value` pairs, repeatable `--set`. */
-export function parseArgs(argv, defaults) {
-  const opts = { ...defaults, set: [] };
+/**
+ * Command-line options shared by the bench scripts: `--name value` pairs, boolean flags, repeatable
+ * `--set`. `--quick` (what `npm run bench -- --quick` passes) starts from `quickDefaults` instead.
+ */
+export function parseArgs(argv, defaults, quickDefaults = {}) {
+  const quick = argv.includes("--quick");
+  const opts = { ...defaults, ...(quick ? quickDefaults : {}), quick, set: [] };
   for (let i = 0; i < argv.length; i++) {
     const name = argv[i].replace(/^--/, "");
+    if (name === "quick") continue;
     if (name === "set") opts.set.push(argv[++i]);
     else if (typeof defaults[name] === "boolean") opts[name] = true;
     else if (name in defaults) opts[name] = typeof defaults[name] === "number" ? Number(argv[++i]) : argv[++i];
@@ -470,12 +477,13 @@ const ACKS = [1, -1];
 const PARTITIONS = [1, 4];
 
 async function main() {
-  const opts = parseArgs(process.argv.slice(2), { seconds: 5, repeat: 1, "consume-timeout": 60, keep: false });
+  const defaults = { seconds: 5, repeat: 1, "consume-timeout": 60, keep: false };
+  const opts = parseArgs(process.argv.slice(2), defaults, { seconds: 2 });
   const bin = buildPerf();
   const dataDir = tempDataDir("throughput");
   const broker = await startBroker({ dataDir, set: opts.set });
   console.log(`# broker: ${broker.command}  (started in ${broker.startupMs.toFixed(0)} ms; ${revision()})`);
-  console.log(`# rdkafka_performance: ${shown(bin)} (librdkafka ${librdkafkaVersion(bin)})`);
+  console.log(`# rdkafka_performance: ${shown(bin)} (librdkafka ${librdkafkaVersion(bin)}); ${loadAverage()}`);
   const runs = [];
   try {
     for (let round = 1; round <= opts.repeat; round++) {
@@ -504,10 +512,15 @@ async function main() {
   }
   const results = medians(runs);
   console.log("");
+  const range = opts.repeat > 1 ? [`msgs/s range (${opts.repeat} runs)`] : [];
   printTable(
-    ["mode", "size", "partitions", "acks", "messages", "msgs/s", "MB/s", `msgs/s range (${opts.repeat} runs)`, "note"],
-    results.map((r) => [r.mode, r.size, r.partitions, r.acks, r.messages, r.msgsPerSec, r.mbPerSec, r.range, r.note]),
+    ["mode", "size", "partitions", "acks", "messages", "msgs/s", "MB/s", ...range, "note"],
+    results.map((r) => {
+      const cells = [r.mode, r.size, r.partitions, r.acks, r.messages, r.msgsPerSec, r.mbPerSec];
+      return [...cells, ...(opts.repeat > 1 ? [r.range] : []), r.note];
+    }),
   );
+  console.log(`# ${loadAverage()}`);
   console.log("\n# reproduce (broker as above; topics created with CreateTopics, replication factor 1):");
   for (const r of results.filter((r) => r.command !== "")) {
     console.log(`# ${r.mode} ${r.size} B, ${r.partitions} partition(s), acks=${r.acks}`);
@@ -533,6 +546,13 @@ function medians(runs) {
     const notes = [...new Set(group.map((r) => r.note).filter((n) => n !== ""))];
     return { ...median, range: `${rate(sorted[0])}-${rate(sorted.at(-1))}`, note: notes.join("; ") };
   });
+}
+
+/** The machine's load averages: these benchmarks share it with whatever else runs. */
+export function loadAverage() {
+  return `load average ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(" ")} on ${availableParallelism()} cores`;
 }
 
 /** The commit the broker was built from, as far as git knows (dist/ may lag a dirty tree). */
