@@ -19,3 +19,4 @@ export {
   type OffsetCommitRecord,
 } from "./records.js";
 export type * from "./types.js";
+export * from "./transaction/index.js";
