@@ -75,12 +75,21 @@ describe("IndexCache", () => {
   it("unloads the least recently used indexes beyond its byte bound", () => {
     const cache = new IndexCache(300);
     const unloaded: number[] = [];
-    const idx = (id: number) => ({ memoryBytes: 100, unload: () => unloaded.push(id) });
-    const items = [idx(0), idx(1), idx(2), idx(3)];
+    const idx = (id: number, evictable = true) => ({
+      memoryBytes: 100,
+      unload: () => {
+        if (evictable) unloaded.push(id);
+        return evictable;
+      },
+    });
+    const items = [idx(0), idx(1, false), idx(2), idx(3), idx(4)];
     for (const i of items.slice(0, 3)) cache.touch(i);
     cache.touch(items[0]);
     cache.touch(items[3]);
-    assert.deepEqual(unloaded, [1]);
+    assert.deepEqual(unloaded, [2], "the unevictable one is skipped, not forgotten");
+    assert.equal(cache.memoryBytes, 300);
+    cache.touch(items[4]);
+    assert.deepEqual(unloaded, [2, 0]);
     assert.equal(cache.memoryBytes, 300);
   });
 });

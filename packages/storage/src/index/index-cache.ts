@@ -2,12 +2,17 @@ import { assert } from "@samsa/common";
 
 export interface Evictable {
   readonly memoryBytes: number;
-  unload(): void;
+  /** Drops the entries from memory; false if it cannot now (pinned, or entries not yet in its file). */
+  unload(): boolean;
 }
 
+/** Victims examined per touch: unevictable indexes are skipped, but never scanned without end. */
+const MAX_CANDIDATES_PER_TOUCH = 16;
+
 /**
- * Bounds the memory of inactive segments' indexes: they are loaded on lookup and the least
- * recently used are unloaded beyond `maxBytes`, so memory does not grow with data on disk.
+ * Bounds the memory of segment indexes: the least recently used are unloaded beyond `maxBytes`
+ * and reloaded on lookup, so memory does not grow with data on disk. Indexes that cannot be
+ * unloaded yet (entries not in their file) stay counted, so the figure is what is really held.
  */
 export class IndexCache {
   private readonly entries = new Map<Evictable, number>();
@@ -25,11 +30,12 @@ export class IndexCache {
     }
     this.entries.set(index, index.memoryBytes);
     this.bytes += index.memoryBytes;
+    let candidates = 0;
     for (const [victim, size] of this.entries) {
-      if (this.bytes <= this.maxBytes || victim === index) break;
+      if (this.bytes <= this.maxBytes || victim === index || candidates++ >= MAX_CANDIDATES_PER_TOUCH) break;
+      if (!victim.unload()) continue;
       this.entries.delete(victim);
       this.bytes -= size;
-      victim.unload();
     }
   }
 

@@ -45,9 +45,10 @@ export abstract class SegmentIndex implements Evictable {
     return this.buf?.length ?? 0;
   }
 
-  unload(): void {
-    if (this.pins > 0 || this.persisted !== this.count) return;
+  unload(): boolean {
+    if (this.pins > 0 || this.persisted !== this.count || this.loading) return false;
     this.buf = null;
+    return true;
   }
 
   /** Loads the entries and keeps them loaded until `unpin` (for appends, which are synchronous). */
