@@ -10,6 +10,7 @@ import {
   type ReplyTo,
 } from "@samsa/coordinator";
 import type { MetadataStore } from "@samsa/metadata";
+import type { TopicsView } from "@samsa/coordinator";
 import {
   batchSpans,
   buildRecordBatch,
@@ -42,6 +43,18 @@ export interface GroupCoordinatorServiceOptions {
   readonly log: Logger;
   readonly scheduler?: Scheduler;
   readonly random?: Random;
+}
+
+/** The metadata image as the KIP-848 assignors see it: topic ids and partition counts. */
+export function topicsView(metadata: MetadataStore): TopicsView {
+  const image = metadata.image;
+  return {
+    byName(name) {
+      const t = image.topics.get(name);
+      return t === undefined ? undefined : { topicId: t.topicId, numPartitions: t.partitions.length };
+    },
+    nameOf: (topicId) => image.topicIds.get(topicId),
+  };
 }
 
 /** The coordinator settings from the broker's (Kafka-named) configs. */

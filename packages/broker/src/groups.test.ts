@@ -269,3 +269,98 @@ test("a group over TCP: find coordinator, join, sync, heartbeat, commit, fetch, 
     await removeDir(dir);
   }
 });
+
+test("KIP-848 over TCP: ConsumerGroupHeartbeat v0 join/revoke/assign, ConsumerGroupDescribe, OffsetCommit v9 epochs", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "samsa-groups848-"));
+  const { broker, port } = await startBroker(dir);
+  const c = await TestClient.connect(port);
+  try {
+    await findCoordinator(c, "cg");
+    const created = await c.send(19, 7, {
+      ...defaultCreateTopicsRequest(),
+      topics: [{ ...defaultCreateTopicsRequestCreatableTopic(), name: "t", numPartitions: 4, replicationFactor: -1 }],
+    });
+    const topicId = created.topics[0].topicId;
+    const heartbeat = (memberId: string, memberEpoch: number, owned: number[] | null, join = false) =>
+      c.send(68, 0, {
+        groupId: "cg",
+        memberId,
+        memberEpoch,
+        instanceId: null,
+        rackId: null,
+        rebalanceTimeoutMs: join ? 30_000 : -1,
+        subscribedTopicNames: join ? ["t"] : null,
+        subscribedTopicRegex: null,
+        serverAssignor: join ? "range" : null,
+        topicPartitions: owned === null ? null : owned.length === 0 ? [] : [{ topicId, partitions: owned }],
+      });
+    let m1 = await heartbeat("m1", 0, [], true);
+    assert.equal(m1.errorCode, ErrorCode.NONE);
+    assert.equal(m1.memberEpoch, 1);
+    assert.deepEqual(m1.assignment?.topicPartitions, [{ topicId, partitions: [0, 1, 2, 3] }]);
+    const m2 = await heartbeat("m2", 0, [], true);
+    assert.equal(m2.memberEpoch, 2);
+    assert.deepEqual(m2.assignment?.topicPartitions, [], "m2 waits for m1 to revoke");
+    m1 = await heartbeat("m1", 1, [0, 1, 2, 3]);
+    assert.equal(m1.memberEpoch, 1);
+    assert.deepEqual(m1.assignment?.topicPartitions, [{ topicId, partitions: [0, 1] }]);
+    m1 = await heartbeat("m1", 1, [0, 1]);
+    assert.equal(m1.memberEpoch, 2);
+    const m2b = await heartbeat("m2", 2, []);
+    assert.deepEqual(m2b.assignment?.topicPartitions, [{ topicId, partitions: [2, 3] }]);
+    const fenced = await heartbeat("m2", 9, [2, 3]);
+    assert.equal(fenced.errorCode, ErrorCode.FENCED_MEMBER_EPOCH);
+
+    const described = await c.send(69, 0, { groupIds: ["cg"], includeAuthorizedOperations: false });
+    const g = described.groups[0];
+    assert.equal(g.groupState, "Stable");
+    assert.equal(g.groupEpoch, 2);
+    assert.equal(g.assignorName, "range");
+    assert.deepEqual(
+      g.members.map((m) => [m.memberId, m.memberEpoch, m.assignment.topicPartitions[0]?.topicName]),
+      [
+        ["m1", 2, "t"],
+        ["m2", 2, "t"],
+      ],
+    );
+    const commit = (memberEpoch: number) =>
+      c.send(8, 9, {
+        ...defaultOffsetCommitRequest(),
+        groupId: "cg",
+        generationIdOrMemberEpoch: memberEpoch,
+        memberId: "m1",
+        topics: [
+          {
+            name: "t",
+            partitions: [
+              {
+                partitionIndex: 0,
+                committedOffset: 3n,
+                committedLeaderEpoch: -1,
+                commitTimestamp: -1n,
+                committedMetadata: null,
+              },
+            ],
+          },
+        ],
+      });
+    assert.equal((await commit(2)).topics[0].partitions[0].errorCode, ErrorCode.NONE);
+    assert.equal((await commit(1)).topics[0].partitions[0].errorCode, ErrorCode.STALE_MEMBER_EPOCH);
+    const fetched = await c.send(9, 9, {
+      ...defaultOffsetFetchRequest(),
+      groups: [{ groupId: "cg", memberId: "m1", memberEpoch: 2, topics: [{ name: "t", partitionIndexes: [0] }] }],
+    });
+    assert.equal(fetched.groups[0].topics[0].partitions[0].committedOffset, 3n);
+    const listed = await c.send(16, 5, { statesFilter: [], typesFilter: ["consumer"] });
+    assert.deepEqual(
+      listed.groups.map((x) => [x.groupId, x.groupType]),
+      [["cg", "consumer"]],
+    );
+    const left = await heartbeat("m1", -1, null);
+    assert.equal(left.memberEpoch, -1);
+  } finally {
+    c.close();
+    await broker.stop();
+    await removeDir(dir);
+  }
+});

@@ -18,6 +18,12 @@ export interface GroupCoordinatorConfig {
   readonly offsetsTopicNumPartitions: number;
   /** Kafka's fixed 5-minute limit on a new member's parked JoinGroup. */
   readonly newMemberJoinTimeoutMs: number;
+  /** group.consumer.session.timeout.ms (45000): KIP-848 members */
+  readonly consumerSessionTimeoutMs: number;
+  /** group.consumer.heartbeat.interval.ms (5000) */
+  readonly consumerHeartbeatIntervalMs: number;
+  /** group.consumer.assignors ("uniform,range"); the first is the default. */
+  readonly consumerAssignors: readonly string[];
   /** Bounds the coordinator's memory: groups beyond it are refused. */
   readonly maxGroups: number;
   /** Bounds one group's committed offsets; commits beyond it fail. */
@@ -34,6 +40,9 @@ export const DEFAULT_GROUP_COORDINATOR_CONFIG: GroupCoordinatorConfig = {
   offsetMetadataMaxBytes: 4096,
   offsetsTopicNumPartitions: 50,
   newMemberJoinTimeoutMs: 300_000,
+  consumerSessionTimeoutMs: 45_000,
+  consumerHeartbeatIntervalMs: 5000,
+  consumerAssignors: ["uniform", "range"],
   maxGroups: 100_000,
   maxOffsetsPerGroup: 1_000_000,
 };

@@ -6,6 +6,14 @@
 import { assert, type Random } from "@samsa/common";
 import { ErrorCode, type GroupMetadataValue } from "@samsa/protocol";
 import { ClassicGroup, ClassicMember, EMPTY_ASSIGNMENT } from "./classic-group.js";
+import type { ConsumerGroup } from "./consumer-group.js";
+import {
+  ConsumerGroupManager,
+  type ConsumerHeartbeatInput,
+  type ConsumerHeartbeatResult,
+  type TopicsView,
+  toTopicPartitions,
+} from "./consumer-groups.js";
 import type { GroupCoordinatorConfig } from "./config.js";
 import { Effects, type ReplyTo } from "./effects.js";
 import { groupPartition } from "./group-partition.js";
@@ -54,6 +62,27 @@ const joinKey = (g: string) => `join:${g}`;
 const syncKey = (g: string) => `sync:${g}`;
 const RETENTION_KEY = "offsets-retention";
 
+export interface DescribedConsumerGroup {
+  readonly errorCode: number;
+  readonly errorMessage: string | null;
+  readonly groupId: string;
+  readonly groupState: string;
+  readonly groupEpoch: number;
+  readonly assignmentEpoch: number;
+  readonly assignorName: string;
+  readonly members: readonly {
+    readonly memberId: string;
+    readonly instanceId: string | null;
+    readonly rackId: string | null;
+    readonly memberEpoch: number;
+    readonly clientId: string;
+    readonly clientHost: string;
+    readonly subscribedTopicNames: string[];
+    readonly assignment: { topicId: string; topicName: string; partitions: number[] }[];
+    readonly targetAssignment: { topicId: string; topicName: string; partitions: number[] }[];
+  }[];
+}
+
 export interface DeleteGroupsResult {
   readonly results: readonly { readonly groupId: string; readonly errorCode: number }[];
 }
@@ -69,6 +98,7 @@ export class GroupCoordinator {
   readonly #groups = new Map<string, ClassicGroup>();
   readonly #offsets = new OffsetStore();
   readonly #timers: Timers<Effects>;
+  readonly #consumers: ConsumerGroupManager;
   #nowMs: number;
 
   constructor(config: GroupCoordinatorConfig, random: Random, nowMs: number) {
@@ -80,6 +110,25 @@ export class GroupCoordinator {
     this.#timers.schedule(RETENTION_KEY, nowMs + config.offsetsRetentionCheckIntervalMs, (fx) =>
       this.#expireOffsetsAndGroups(fx),
     );
+    this.#consumers = new ConsumerGroupManager(
+      {
+        sessionTimeoutMs: config.consumerSessionTimeoutMs,
+        heartbeatIntervalMs: config.consumerHeartbeatIntervalMs,
+        assignors: config.consumerAssignors,
+        maxGroupSize: config.maxGroupSize,
+      },
+      this.#timers,
+      () => this.#newMemberId("").slice(1),
+    );
+  }
+
+  /** A KIP-848 consumer group, if one has this id. */
+  consumerGroup(groupId: string): ConsumerGroup | undefined {
+    return this.#consumers.groups.get(groupId);
+  }
+
+  consumerGroups(): IterableIterator<ConsumerGroup> {
+    return this.#consumers.groups.values();
   }
 
   get config(): GroupCoordinatorConfig {
@@ -135,6 +184,15 @@ export class GroupCoordinator {
       return fx;
     }
     const isUnknownMember = req.memberId === UNKNOWN_MEMBER_ID;
+    const consumer = this.#consumers.groups.get(req.groupId);
+    if (consumer !== undefined) {
+      // A classic member may take over an empty consumer group; a live one speaks the other protocol.
+      if (consumer.members.size > 0) {
+        fx.reply(reply, joinError(req.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+        return fx;
+      }
+      this.#consumers.groups.delete(req.groupId);
+    }
     let group = this.#groups.get(req.groupId);
     const isNewGroup = group === undefined;
     if (group === undefined) {
@@ -142,7 +200,7 @@ export class GroupCoordinator {
         fx.reply(reply, joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
         return fx;
       }
-      if (this.#groups.size >= this.#config.maxGroups) {
+      if (this.#groupCount() >= this.#config.maxGroups) {
         fx.reply(reply, joinError(req.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
         return fx;
       }
@@ -695,7 +753,7 @@ export class GroupCoordinator {
       fx.reply(reply, all(error));
       return fx;
     }
-    if (!this.#groups.has(req.groupId)) {
+    if (!this.#groups.has(req.groupId) && !this.#consumers.groups.has(req.groupId)) {
       // A simple consumer's first commit creates an empty group with no protocol type.
       const g = new ClassicGroup(req.groupId, this.#nowMs);
       this.#groups.set(req.groupId, g);
@@ -730,6 +788,8 @@ export class GroupCoordinator {
 
   #validateCommit(req: OffsetCommitInput): number {
     if (req.groupId === "") return ErrorCode.INVALID_GROUP_ID;
+    const consumer = this.#consumers.groups.get(req.groupId);
+    if (consumer !== undefined) return this.#validateConsumerCommit(consumer, req);
     const group = this.#groups.get(req.groupId);
     if (group === undefined) {
       if (req.generationId < 0)
@@ -745,6 +805,112 @@ export class GroupCoordinator {
     } else if (!group.is("Empty")) return ErrorCode.UNKNOWN_MEMBER_ID;
     if (group.is("CompletingRebalance")) return ErrorCode.REBALANCE_IN_PROGRESS;
     return ErrorCode.NONE;
+  }
+
+  /** Kafka's ConsumerGroup.validateOffsetCommit: the member's current epoch, or a simple commit to an empty group. */
+  #validateConsumerCommit(group: ConsumerGroup, req: OffsetCommitInput): number {
+    if (req.generationId < 0 && group.members.size === 0) return ErrorCode.NONE;
+    const member = group.members.get(req.memberId);
+    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (!req.groupIdNotFoundError) return ErrorCode.UNSUPPORTED_VERSION;
+    if (req.generationId > member.memberEpoch) return ErrorCode.FENCED_MEMBER_EPOCH;
+    if (req.generationId < member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+    return ErrorCode.NONE;
+  }
+
+  /** OffsetFetch v9 from a consumer-protocol member: its epoch must be current. */
+  validateOffsetFetch(groupId: string, memberId: string | null, memberEpoch: number): number {
+    const group = this.#consumers.groups.get(groupId);
+    if (group === undefined || memberId === null || memberEpoch < 0) return ErrorCode.NONE;
+    const member = group.members.get(memberId);
+    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (memberEpoch !== member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+    return ErrorCode.NONE;
+  }
+
+  // ---------------------------------------------------------------- KIP-848
+
+  consumerGroupHeartbeat(
+    req: ConsumerHeartbeatInput,
+    topics: TopicsView,
+    reply: ReplyTo<ConsumerHeartbeatResult>,
+    nowMs: number,
+  ): Effects {
+    const fx = this.#enter(nowMs);
+    const classic = this.#groups.get(req.groupId);
+    if (classic !== undefined) {
+      if (classic.members.size > 0 || req.memberEpoch !== 0) {
+        fx.reply(reply, {
+          errorCode: ErrorCode.GROUP_ID_NOT_FOUND,
+          errorMessage: `Group ${req.groupId} is not a consumer group.`,
+          memberId: null,
+          memberEpoch: -1,
+          heartbeatIntervalMs: 0,
+          assignment: null,
+        });
+        return fx;
+      }
+      // An empty classic group (a simple consumer's, or one all members left) becomes a consumer group.
+      this.#groups.delete(req.groupId);
+      this.#timers.cancel(joinKey(req.groupId));
+      this.#timers.cancel(syncKey(req.groupId));
+      fx.append({ type: "group", groupId: req.groupId, value: null });
+    } else if (!this.#consumers.groups.has(req.groupId) && this.#groupCount() >= this.#config.maxGroups) {
+      fx.reply(reply, {
+        errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE,
+        errorMessage: "Too many groups.",
+        memberId: null,
+        memberEpoch: -1,
+        heartbeatIntervalMs: 0,
+        assignment: null,
+      });
+      return fx;
+    }
+    fx.reply(reply, this.#consumers.heartbeat(req, topics, this.#nowMs));
+    return fx;
+  }
+
+  #groupCount(): number {
+    return this.#groups.size + this.#consumers.groups.size;
+  }
+
+  /** ConsumerGroupDescribe: epochs, assignor, and each member's current and target assignment. */
+  describeConsumerGroup(groupId: string, topics: TopicsView): DescribedConsumerGroup {
+    const group = this.#consumers.groups.get(groupId);
+    if (group === undefined) {
+      return {
+        errorCode: ErrorCode.GROUP_ID_NOT_FOUND,
+        errorMessage: `Group ${groupId} not found.`,
+        groupId,
+        groupState: "Dead",
+        groupEpoch: -1,
+        assignmentEpoch: -1,
+        assignorName: "",
+        members: [],
+      };
+    }
+    const named = (keys: Iterable<string>) =>
+      toTopicPartitions(keys).map((t) => ({ ...t, topicName: topics.nameOf(t.topicId) ?? "" }));
+    return {
+      errorCode: ErrorCode.NONE,
+      errorMessage: null,
+      groupId,
+      groupState: group.state,
+      groupEpoch: group.groupEpoch,
+      assignmentEpoch: group.assignmentEpoch,
+      assignorName: group.preferredAssignor(this.#config.consumerAssignors[0]),
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        instanceId: m.instanceId,
+        rackId: m.rackId,
+        memberEpoch: m.memberEpoch,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        subscribedTopicNames: [...m.subscribedTopicNames],
+        assignment: named(m.assigned),
+        targetAssignment: named(group.target.get(m.memberId) ?? []),
+      })),
+    };
   }
 
   /** Committed offsets of the given partitions (null: all the group has), -1 where none. */
@@ -796,12 +962,13 @@ export class GroupCoordinator {
       fx.reply(reply, { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] });
       return fx;
     }
+    const consumer = this.#consumers.groups.get(groupId);
     const group = this.#groups.get(groupId);
-    if (group === undefined || group.is("Dead")) {
+    if (consumer === undefined && (group === undefined || group.is("Dead"))) {
       fx.reply(reply, { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] });
       return fx;
     }
-    if (!group.is("Empty")) {
+    if (consumer !== undefined ? consumer.members.size > 0 : !group!.is("Empty")) {
       fx.reply(reply, { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] });
       return fx;
     }
@@ -820,6 +987,24 @@ export class GroupCoordinator {
   // ---------------------------------------------------------------- Admin
 
   describeGroup(groupId: string): DescribedGroup {
+    const consumer = this.#consumers.groups.get(groupId);
+    if (consumer !== undefined) {
+      return {
+        errorCode: ErrorCode.NONE,
+        groupId,
+        groupState: consumer.state,
+        protocolType: "consumer",
+        protocolData: "",
+        members: [...consumer.members.values()].map((m) => ({
+          memberId: m.memberId,
+          groupInstanceId: m.instanceId,
+          clientId: m.clientId,
+          clientHost: m.clientHost,
+          metadata: EMPTY_ASSIGNMENT,
+          assignment: EMPTY_ASSIGNMENT,
+        })),
+      };
+    }
     const group = this.#groups.get(groupId);
     if (groupId === "")
       return {
@@ -868,6 +1053,12 @@ export class GroupCoordinator {
       if (types.size > 0 && !types.has("classic")) continue;
       out.push({ groupId: g.groupId, protocolType: g.protocolType ?? "", groupState: g.state, groupType: "classic" });
     }
+    for (const g of this.#consumers.groups.values()) {
+      const state = g.state;
+      if (states.size > 0 && !states.has(state.toLowerCase())) continue;
+      if (types.size > 0 && !types.has("consumer")) continue;
+      out.push({ groupId: g.groupId, protocolType: "consumer", groupState: state, groupType: "consumer" });
+    }
     return out;
   }
 
@@ -875,6 +1066,12 @@ export class GroupCoordinator {
     const fx = this.#enter(nowMs);
     const results = groupIds.map((groupId) => {
       if (groupId === "") return { groupId, errorCode: ErrorCode.INVALID_GROUP_ID };
+      const consumer = this.#consumers.groups.get(groupId);
+      if (consumer !== undefined) {
+        if (consumer.members.size > 0) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
+        this.#deleteConsumerGroup(fx, groupId);
+        return { groupId, errorCode: ErrorCode.NONE };
+      }
       const group = this.#groups.get(groupId);
       if (group === undefined || group.is("Dead")) return { groupId, errorCode: ErrorCode.GROUP_ID_NOT_FOUND };
       if (!group.is("Empty")) return { groupId, errorCode: ErrorCode.NON_EMPTY_GROUP };
@@ -883,6 +1080,14 @@ export class GroupCoordinator {
     });
     fx.reply(reply, { results });
     return fx;
+  }
+
+  #deleteConsumerGroup(fx: Effects, groupId: string): void {
+    for (const [topic, partition] of [...this.#offsets.entries(groupId)]) {
+      this.#offsets.delete(groupId, topic, partition);
+      fx.append({ type: "offset", groupId, topic, partition, value: null });
+    }
+    this.#consumers.groups.delete(groupId);
   }
 
   #deleteGroup(fx: Effects, group: ClassicGroup): void {
@@ -922,6 +1127,17 @@ export class GroupCoordinator {
         }
       }
       if (empty && !this.#offsets.hasOffsets(groupId)) this.#deleteGroup(fx, group);
+    }
+    for (const group of [...this.#consumers.groups.values()]) {
+      if (group.members.size > 0) continue;
+      for (const [topic, partition, o] of [...this.#offsets.entries(group.groupId)]) {
+        const expiresAt = o.expireTimestampMs ?? o.commitTimestampMs + retention;
+        if (now >= expiresAt) {
+          this.#offsets.delete(group.groupId, topic, partition);
+          fx.append({ type: "offset", groupId: group.groupId, topic, partition, value: null });
+        }
+      }
+      if (!this.#offsets.hasOffsets(group.groupId)) this.#consumers.groups.delete(group.groupId);
     }
     this.#timers.schedule(RETENTION_KEY, now + this.#config.offsetsRetentionCheckIntervalMs, (f) =>
       this.#expireOffsetsAndGroups(f),

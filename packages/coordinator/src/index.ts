@@ -1,8 +1,12 @@
 export { ClassicGroup, ClassicMember, EMPTY_ASSIGNMENT } from "./classic-group.js";
+export { ASSIGNORS, type Assignor, rangeAssignor, uniformAssignor } from "./assignors.js";
+export { ConsumerGroup, ConsumerMember } from "./consumer-group.js";
+export type { ConsumerHeartbeatInput, ConsumerHeartbeatResult, TopicsView } from "./consumer-groups.js";
 export { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig } from "./config.js";
 export { Effects, type PendingReply, type ReplyTo } from "./effects.js";
 export {
   type DeleteGroupsResult,
+  type DescribedConsumerGroup,
   GroupCoordinator,
   type OffsetDeleteResult,
   UNKNOWN_MEMBER_ID,

@@ -32,4 +32,28 @@ export function checkInvariants(coordinator: GroupCoordinator): void {
       assert(g.protocolName === null || candidates.has(g.protocolName), `${id}: protocol not shared by all`);
     }
   }
+  for (const g of coordinator.consumerGroups()) {
+    const id = g.groupId;
+    assert(coordinator.group(id) === undefined, `${id}: both a classic and a consumer group`);
+    assert(g.assignmentEpoch <= g.groupEpoch, `${id}: assignment epoch ahead of the group epoch`);
+    const owner = new Map<string, string>();
+    for (const m of g.members.values()) {
+      assert(m.memberEpoch <= g.assignmentEpoch, `${id}: ${m.memberId} epoch ${m.memberEpoch} ahead of the assignment`);
+      for (const k of [...m.assigned, ...m.pendingRevocation]) {
+        const prev = owner.get(k);
+        assert(prev === undefined, `${id}: partition ${k} held by ${prev} and ${m.memberId}`);
+        owner.set(k, m.memberId);
+      }
+      if (m.state !== "unrevokedPartitions")
+        assert(m.pendingRevocation.size === 0, `${id}: revocation pending while ${m.state}`);
+    }
+    const targeted = new Set<string>();
+    for (const [memberId, keys] of g.target) {
+      assert(g.members.has(memberId), `${id}: target for a non-member ${memberId}`);
+      for (const k of keys) {
+        assert(!targeted.has(k), `${id}: partition ${k} targeted twice`);
+        targeted.add(k);
+      }
+    }
+  }
 }

@@ -4,8 +4,16 @@ import { defineHandler, type RequestContext } from "./handler.js";
 
 type Topics = readonly { readonly name: string; readonly partitionIndexes: readonly number[] }[] | null;
 
-function fetchGroup(ctx: RequestContext, groupId: string, topics: Topics): OffsetFetchResult {
-  const notReady = groupId === "" ? ErrorCode.INVALID_GROUP_ID : ctx.groups.coordinatorError(groupId);
+function fetchGroup(
+  ctx: RequestContext,
+  groupId: string,
+  topics: Topics,
+  memberId: string | null = null,
+  memberEpoch = -1,
+): OffsetFetchResult {
+  let notReady = groupId === "" ? ErrorCode.INVALID_GROUP_ID : ctx.groups.coordinatorError(groupId);
+  if (notReady === ErrorCode.NONE)
+    notReady = ctx.groups.coordinator.validateOffsetFetch(groupId, memberId, memberEpoch);
   if (notReady !== ErrorCode.NONE) {
     return {
       errorCode: notReady,
@@ -37,7 +45,7 @@ export const offsetFetchHandler = defineHandler({
         topics: [],
         errorCode: ErrorCode.NONE,
         groups: req.groups.map((g) => {
-          const r = fetchGroup(ctx, g.groupId, g.topics);
+          const r = fetchGroup(ctx, g.groupId, g.topics, g.memberId, g.memberEpoch);
           return {
             groupId: g.groupId,
             errorCode: r.errorCode,

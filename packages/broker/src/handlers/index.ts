@@ -25,6 +25,8 @@ import { describeLogDirsHandler } from "./35-describe-log-dirs.js";
 import { createPartitionsHandler } from "./37-create-partitions.js";
 import { incrementalAlterConfigsHandler } from "./44-incremental-alter-configs.js";
 import { describeClusterHandler } from "./60-describe-cluster.js";
+import { consumerGroupHeartbeatHandler } from "./68-consumer-group-heartbeat.js";
+import { consumerGroupDescribeHandler } from "./69-consumer-group-describe.js";
 import { describeTopicPartitionsHandler } from "./75-describe-topic-partitions.js";
 import type { AnyHandler } from "./handler.js";
 
@@ -58,4 +60,6 @@ export const HANDLERS: readonly AnyHandler[] = [
   listGroupsHandler,
   deleteGroupsHandler,
   offsetDeleteHandler,
+  consumerGroupHeartbeatHandler,
+  consumerGroupDescribeHandler,
 ];
