@@ -8,6 +8,7 @@ import {
 import type { FetchPartitionRequest } from "@samsa/replication";
 import { StorageError } from "@samsa/storage";
 import type { FetchIsolation, Partition } from "../replica/partition.js";
+import type { AbortedTxn } from "../txn/partition-txns.js";
 import type { PartitionLookup, ReplicaManager } from "../replica/replica-manager.js";
 
 /** How this fetch reads: who asks, what they may see, and the request-wide byte limits. */
@@ -38,8 +39,8 @@ export interface PartitionReadResult {
   readonly logStartOffset: number;
   readonly records: Buffer;
   readonly divergingEpoch?: { readonly epoch: number; readonly endOffset: number };
-  /** [] for read_committed (no aborted transactions yet), null for read_uncommitted. */
-  readonly abortedTransactions: readonly never[] | null;
+  /** For read_committed the aborted transactions among the records; null for read_uncommitted. */
+  readonly abortedTransactions: readonly AbortedTxn[] | null;
   /** The replica read, for parking a delayed fetch on it. */
   readonly partition?: Partition;
 }
@@ -90,7 +91,7 @@ async function readOne(
   const hw = partition.state.highWatermark;
   const lso = partition.state.lastStableOffset;
   const logStart = partition.log.logStartOffset;
-  const aborted = params.isolation === "committed" ? [] : null;
+  let aborted: AbortedTxn[] | null = params.isolation === "committed" ? [] : null;
   const base = { target, error: "NONE" as ErrorName, highWatermark: hw, lastStableOffset: lso, partition };
   if (req.lastFetchedEpoch >= 0 && params.apiVersion >= 12) {
     const end = partition.log.endOffsetForEpoch(req.lastFetchedEpoch);
@@ -131,6 +132,7 @@ async function readOne(
       throw e;
     }
   }
+  if (aborted !== null && records.length > 0) aborted = partition.abortedTransactions(req.fetchOffset, lso);
   return { ...base, logStartOffset: logStart, records, abortedTransactions: aborted };
 }
 

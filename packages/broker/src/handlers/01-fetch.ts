@@ -100,7 +100,10 @@ function encodePartition(r: PartitionReadResult, version: number): FetchResponse
     },
     currentLeader: { leaderId: -1, leaderEpoch: -1 },
     snapshotId: { endOffset: -1n, epoch: -1 },
-    abortedTransactions: r.abortedTransactions === null ? null : [],
+    abortedTransactions:
+      r.abortedTransactions === null
+        ? null
+        : r.abortedTransactions.map((a) => ({ producerId: BigInt(a.producerId), firstOffset: BigInt(a.firstOffset) })),
     preferredReadReplica: -1,
     records: r.records,
   };

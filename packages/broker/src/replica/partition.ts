@@ -2,15 +2,20 @@ import type { Clock } from "@samsa/common";
 import {
   type BatchValidation,
   batchSpans,
+  buildEndTxnMarkerBatch,
+  ControlRecordType,
   isControl,
   isTransactional,
   readBatchHeader,
+  readControlRecordType,
+  readRecordBatch,
   TimestampType,
   timestampType,
 } from "@samsa/protocol";
 import { type HighWatermarkPolicy, type ProducerBatch, PartitionState, ProducerStateManager } from "@samsa/replication";
 import { type Log, type LogReadResult, StorageError } from "@samsa/storage";
 import type { Logger } from "../logger.js";
+import { type AbortedTxn, PartitionTxns } from "../txn/partition-txns.js";
 import { AppendedBytes } from "./appended-bytes.js";
 import { SerialQueue } from "./serial-queue.js";
 import type { TopicSettings } from "./topic-settings.js";
@@ -91,6 +96,8 @@ export class Partition {
   readonly log: Log;
   readonly state: PartitionState;
   readonly producers: ProducerStateManager;
+  /** Open, completing and aborted transactions: the LSO and Fetch's aborted_transactions. */
+  readonly txns = new PartitionTxns();
   readonly #appends = new SerialQueue();
   readonly #bytes: AppendedBytes;
   readonly #clock: Clock;
@@ -163,7 +170,11 @@ export class Partition {
    * checks producer state (answering a retried batch with its original offsets), then appends and
    * commits the producer state. Never throws for client mistakes.
    */
-  appendAsLeader(records: Buffer, batches: readonly ValidatedBatch[]): Promise<LeaderAppendResult> {
+  appendAsLeader(
+    records: Buffer,
+    batches: readonly ValidatedBatch[],
+    origin: "client" | "coordinator" = "client",
+  ): Promise<LeaderAppendResult> {
     return this.#appends.run(async () => {
       const logStartOffset = this.log.logStartOffset;
       const nowMs = this.#clock.nowMs();
@@ -184,7 +195,7 @@ export class Partition {
           transactional: isTransactional(h.attributes),
         });
       }
-      const check = this.producers.checkClientAppend(producerBatches);
+      const check = this.producers.checkClientAppend(producerBatches, origin === "client");
       if (check.kind === "duplicate") {
         return {
           kind: "duplicate",
@@ -205,8 +216,10 @@ export class Partition {
         throw e;
       }
       this.producers.commit(check.update);
+      for (const b of producerBatches) if (b.transactional) this.txns.onData(b.producerId, b.firstOffset);
       this.#bytes.record(appended.lastOffset + 1, records.length);
-      if (this.state.onAppend(this.log.logEndOffset)) this.#syncHighWatermark();
+      this.state.onAppend(this.log.logEndOffset);
+      this.#syncHighWatermark();
       await this.#afterAppend();
       this.#changed();
       return {
@@ -217,6 +230,48 @@ export class Partition {
         logStartOffset: this.log.logStartOffset,
       };
     });
+  }
+
+  /**
+   * WriteTxnMarkers: appends a COMMIT or ABORT control batch for `producerId`, closing its
+   * transaction here. A marker of an older epoch than the producer's is refused.
+   */
+  appendTxnMarker(marker: TxnMarker): Promise<MarkerAppendResult> {
+    return this.#appends.run(async () => {
+      const entry = this.producers.lastEntry(marker.producerId);
+      if (entry !== undefined && marker.producerEpoch < entry.producerEpoch) return { error: "INVALID_PRODUCER_EPOCH" };
+      const nowMs = this.#clock.nowMs();
+      const batch = buildEndTxnMarkerBatch({ ...marker, timestamp: nowMs });
+      let appended: Awaited<ReturnType<Log["append"]>>;
+      try {
+        appended = await this.log.append(batch, { assignOffsets: true, leaderEpoch: this.state.leaderEpoch });
+      } catch (e) {
+        if (e instanceof StorageError) return { error: storageErrorName(e) };
+        throw e;
+      }
+      this.producers.replay({
+        producerId: marker.producerId,
+        producerEpoch: marker.producerEpoch,
+        baseSequence: -1,
+        firstOffset: appended.baseOffset,
+        lastOffset: appended.lastOffset,
+        maxTimestamp: nowMs,
+        transactional: true,
+        control: true,
+      });
+      this.txns.onMarker(marker.producerId, appended.baseOffset, marker.commit);
+      this.#bytes.record(appended.lastOffset + 1, batch.length);
+      this.state.onAppend(this.log.logEndOffset);
+      this.#syncHighWatermark();
+      await this.#afterAppend();
+      this.#changed();
+      return { error: "NONE", offset: appended.baseOffset };
+    });
+  }
+
+  /** Aborted transactions a read_committed fetch from `fetchOffset` must be told about. */
+  abortedTransactions(fetchOffset: number, upperBoundOffset: number): AbortedTxn[] {
+    return this.txns.abortedBetween(fetchOffset, upperBoundOffset);
   }
 
   /** Reads whole batches from `fetchOffset` up to what `isolation` allows. Throws StorageError. */
@@ -250,6 +305,7 @@ export class Partition {
       if (e instanceof StorageError) return storageErrorName(e);
       throw e;
     }
+    this.txns.retainFrom(this.log.logStartOffset);
     const refused = this.state.incrementLogStartOffset(this.log.logStartOffset);
     return refused === undefined ? undefined : "UNKNOWN_SERVER_ERROR";
   }
@@ -289,6 +345,7 @@ export class Partition {
 
   #syncHighWatermark(): void {
     this.log.highWatermark = this.state.highWatermark;
+    this.state.setFirstUnstableOffset(this.txns.firstUnstableOffset(this.state.highWatermark));
   }
 
   #changed(): void {
@@ -312,6 +369,8 @@ export class Partition {
         const lastOffset = h.baseOffset + h.lastOffsetDelta;
         offset = Math.max(offset, lastOffset + 1);
         if (h.producerId < 0) continue;
+        if (isControl(h.attributes)) this.#replayMarker(read.records, span.pos, h.producerId, h.baseOffset);
+        else if (isTransactional(h.attributes)) this.txns.onData(h.producerId, h.baseOffset);
         this.producers.replay({
           producerId: h.producerId,
           producerEpoch: h.producerEpoch,
@@ -327,8 +386,36 @@ export class Partition {
     }
     this.producers.retainFrom(log.logStartOffset);
     this.producers.removeExpiredProducers(this.#clock.nowMs());
+    this.#syncHighWatermark();
+  }
+
+  /** A control batch read back from the log: a COMMIT/ABORT marker closes its producer's transaction. */
+  #replayMarker(records: Buffer, pos: number, producerId: number, offset: number): void {
+    try {
+      for (const rec of readRecordBatch(records, pos, 1024)) {
+        const type = readControlRecordType(rec.key);
+        if (type === ControlRecordType.COMMIT || type === ControlRecordType.ABORT) {
+          this.txns.onMarker(producerId, offset, type === ControlRecordType.COMMIT);
+        }
+        return;
+      }
+    } catch (e) {
+      this.#logger.warn({ err: e, partition: this.key, offset }, "unreadable control batch skipped");
+    }
   }
 }
+
+/** A transaction marker to append (WriteTxnMarkers). */
+export interface TxnMarker {
+  readonly producerId: number;
+  readonly producerEpoch: number;
+  readonly coordinatorEpoch: number;
+  readonly commit: boolean;
+}
+
+export type MarkerAppendResult =
+  | { readonly error: "NONE"; readonly offset: number }
+  | { readonly error: DataPathError };
 
 export function partitionKey(topic: string, index: number): string {
   return `${topic}\u0000${index}`;

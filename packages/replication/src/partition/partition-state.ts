@@ -43,6 +43,7 @@ export class PartitionState {
   private endOffset: number;
   private flushed: number;
   private hw: number;
+  private firstUnstable: number | undefined;
   private isrSet: Set<number>;
   /** Log end offsets of followers, reported by their fetches; bounded by the replica set. */
   private readonly followerEndOffsets = new Map<number, number>();
@@ -84,9 +85,14 @@ export class PartitionState {
     return this.hw;
   }
 
-  /** Offsets below it are decided (committed or aborted); equal to the HW until transactions exist. */
+  /** Offsets below it are decided (committed or aborted): the HW, or the first unstable offset below it. */
   get lastStableOffset(): number {
-    return this.hw;
+    return this.firstUnstable === undefined ? this.hw : Math.min(this.hw, this.firstUnstable);
+  }
+
+  /** The first offset of the oldest undecided transaction (the caller tracks transactions), if any. */
+  setFirstUnstableOffset(offset: number | undefined): void {
+    this.firstUnstable = offset;
   }
 
   get isr(): readonly number[] {

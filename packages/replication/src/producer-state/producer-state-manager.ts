@@ -84,19 +84,24 @@ export class ProducerStateManager {
   /**
    * Checks a client's batches (in log order, offsets assigned) as Kafka's
    * analyzeAndValidateProducerState does. Batches without a producer id (-1) are skipped.
+   * Coordinator appends (transactional offset commits) carry no sequences: `fromClient` false
+   * skips the duplicate and sequence checks, as Kafka does for its coordinator origin.
    */
-  checkClientAppend(batches: readonly ProducerBatch[]): ClientAppendCheck {
+  checkClientAppend(batches: readonly ProducerBatch[], fromClient = true): ClientAppendCheck {
     const updates = new Map<number, AppendInfo>();
     try {
       for (const batch of batches) {
         if (batch.producerId < 0) continue;
         const lastSeq = incrementSequence(batch.baseSequence, batch.lastOffset - batch.firstOffset);
         const current = this.producers.get(batch.producerId);
-        const duplicate = current?.findDuplicateBatch(batch.producerEpoch, batch.baseSequence, lastSeq);
+        const duplicate = fromClient
+          ? current?.findDuplicateBatch(batch.producerEpoch, batch.baseSequence, lastSeq)
+          : undefined;
         if (duplicate !== undefined) return { kind: "duplicate", batch: duplicate };
         let info = updates.get(batch.producerId);
         if (info === undefined) {
-          info = new AppendInfo(this.topicPartition, current ?? new ProducerStateEntry(batch.producerId), true);
+          const entry = current ?? new ProducerStateEntry(batch.producerId);
+          info = new AppendInfo(this.topicPartition, entry, fromClient);
           updates.set(batch.producerId, info);
         }
         info.appendDataBatch(batch, lastSeq);
