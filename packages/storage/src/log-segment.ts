@@ -7,8 +7,8 @@ import type { LogConfig } from "./config.js";
 import type { FilePool, PooledFile } from "./file-pool.js";
 import { readFully, writeFully } from "./fs/storage-fs.js";
 import type { IndexCache } from "./index/index-cache.js";
-import { OffsetIndex } from "./index/offset-index.js";
-import { TimeIndex } from "./index/time-index.js";
+import { OffsetIndex, type OffsetPosition } from "./index/offset-index.js";
+import { TimeIndex, type TimestampOffset } from "./index/time-index.js";
 import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentPath } from "./log-files.js";
 
 export interface SegmentContext {
@@ -41,6 +41,7 @@ export class LogSegment {
   /** Wall-clock time the segment was created or loaded, for segment.ms. */
   createdMs: number;
   private bytesSinceLastIndexEntry = 0;
+  private rebuilding: Promise<void> | null = null;
   /** Written since the last fsync (data or indexes). */
   dirty = false;
 
@@ -52,6 +53,7 @@ export class LogSegment {
     readonly timeIndex: TimeIndex,
     size: number,
     nowMs: number,
+    private readonly ctx: SegmentContext,
   ) {
     this.size = size;
     this.nextOffset = baseOffset;
@@ -89,7 +91,12 @@ export class LogSegment {
       ),
       size,
       nowMs,
+      ctx,
     );
+  }
+
+  private get indexIntervalBytes(): number {
+    return this.ctx.config.indexIntervalBytes;
   }
 
   /** Loads the index files; false if either is missing or not sane (the caller then recovers). */
@@ -175,7 +182,7 @@ export class LogSegment {
    * it, and not past `maxPosition`; undefined if there is none.
    */
   async translateOffset(offset: number, maxPosition = this.size): Promise<BatchInfo | undefined> {
-    const start = await this.offsetIndex.lookup(offset);
+    const start = await this.lookupOffset(offset);
     return this.log.use(async (h) => {
       const scan = scanBatches(h, {
         start: start.position,
@@ -204,7 +211,7 @@ export class LogSegment {
     buffers: BufferPool,
     indexIntervalBytes: number,
   ): Promise<SegmentRead | undefined> {
-    const entry = await this.offsetIndex.lookup(startOffset);
+    const entry = await this.lookupOffset(startOffset);
     if (entry.position >= maxPosition)
       return this.readAfterTranslate(startOffset, maxBytes, maxPosition, minOneMessage, buffers);
     const length = Math.min(maxPosition - entry.position, maxBytes + indexIntervalBytes + RECORD_BATCH_OVERHEAD);
@@ -326,6 +333,61 @@ export class LogSegment {
     this.size = validBytes;
     this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
     return { truncatedBytes: fileSize - validBytes, stop };
+  }
+
+  /** Offset index lookup; an inactive index found corrupt is rebuilt from the log. */
+  async lookupOffset(target: number): Promise<OffsetPosition> {
+    const found = await this.offsetIndex.lookup(target);
+    await this.repairIfCorrupt();
+    return found;
+  }
+
+  /** Time index lookup; an inactive index found corrupt is rebuilt from the log. */
+  async lookupTimestamp(target: number): Promise<TimestampOffset> {
+    const found = await this.timeIndex.lookup(target);
+    await this.repairIfCorrupt();
+    return found;
+  }
+
+  private async repairIfCorrupt(): Promise<void> {
+    if (!(this.offsetIndex.corrupt || this.timeIndex.corrupt) || this.offsetIndex.isActive) return;
+    this.rebuilding ??= this.rebuildInactiveIndexes().finally(() => {
+      this.rebuilding = null;
+    });
+    await this.rebuilding;
+  }
+
+  /**
+   * Rebuilds both indexes of an inactive segment from batch headers, without touching the log.
+   * Readers meanwhile see a prefix of the new entries, which is still a valid sparse index.
+   */
+  private async rebuildInactiveIndexes(): Promise<void> {
+    await this.offsetIndex.reset();
+    await this.timeIndex.reset();
+    let maxTimestamp = -1;
+    let offsetOfMaxTimestamp = -1;
+    await this.withIndexesLoaded(async () => {
+      let since = 0;
+      await this.log.use(async (h) => {
+        for await (const b of scanBatches(h, { start: 0, end: this.size, verify: false, maxBatchBytes: 0x7fffffff })) {
+          if (b.maxTimestamp > maxTimestamp) {
+            maxTimestamp = b.maxTimestamp;
+            offsetOfMaxTimestamp = b.lastOffset;
+          }
+          if (since > this.indexIntervalBytes && !this.isIndexFull) {
+            this.offsetIndex.append(b.lastOffset, b.position);
+            this.timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+            since = 0;
+          }
+          since += b.size;
+        }
+      });
+      this.timeIndex.maybeAppend(maxTimestamp, offsetOfMaxTimestamp);
+    });
+    await this.offsetIndex.deactivate();
+    await this.timeIndex.deactivate();
+    await this.offsetIndex.sync();
+    await this.timeIndex.sync();
   }
 
   /** Scans from the last index entry to the end to learn nextOffset (clean open of the active segment). */

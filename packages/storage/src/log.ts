@@ -518,8 +518,8 @@ export class Log {
     if (timestamp === MAX_TIMESTAMP) return this.maxTimestampRecord();
     for (const segment of this.segments) {
       if (segment.maxTimestampSoFar < timestamp) continue;
-      const entry = await segment.timeIndex.lookup(timestamp);
-      const start = await segment.offsetIndex.lookup(entry.offset);
+      const entry = await segment.lookupTimestamp(timestamp);
+      const start = await segment.lookupOffset(entry.offset);
       const found = await segment.log.use(async (h) => {
         for await (const b of scanBatches(h, {
           start: start.position,

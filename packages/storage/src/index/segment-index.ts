@@ -1,7 +1,6 @@
 import { assert } from "@samsa/common";
 import type { PooledFile } from "../file-pool.js";
 import { readFully, writeFully } from "../fs/storage-fs.js";
-import { StorageError } from "../errors.js";
 import type { Evictable, IndexCache } from "./index-cache.js";
 
 /**
@@ -17,6 +16,8 @@ export abstract class SegmentIndex implements Evictable {
   /** The active segment's index takes appends. */
   private active = true;
   private pins = 0;
+  /** Entries failed their sanity check on a lazy load; the index serves as empty until rebuilt. */
+  corrupt = false;
   private loading: Promise<Buffer> | null = null;
 
   constructor(
@@ -146,14 +147,18 @@ export abstract class SegmentIndex implements Evictable {
     const size = this.count * this.entrySize;
     const data = Buffer.alloc(size);
     const got = await this.file.use((h) => readFully(h, data, 0, size, 0));
-    assert(this.buf === null && this.count * this.entrySize === size, "index changed while unloaded");
+    // A reset (rebuild) may have replaced the entries while this load was reading: keep those.
+    if (this.buf !== null) return this.buf;
+    assert(this.count * this.entrySize === size, "index changed while unloaded");
     this.buf = data;
     if (got !== size || !this.sane()) {
-      this.buf = null;
-      throw new StorageError("KAFKA_STORAGE_ERROR", `index ${this.file.path} is corrupt`);
+      // Serve as an empty index (lookups start at the segment's first byte: slow but right) and
+      // let the owner rebuild it.
+      this.clearMemory();
+      this.corrupt = true;
     }
     this.cache.touch(this);
-    return data;
+    return this.loadedBuffer();
   }
 
   /** Entries in memory must be checked by subclasses: monotonic and within the segment. */
@@ -227,6 +232,7 @@ export abstract class SegmentIndex implements Evictable {
 
   async reset(): Promise<void> {
     this.clearMemory();
+    this.corrupt = false;
     this.active = true;
     this.cache.forget(this);
     await this.file.use((h) => h.truncate(0));
