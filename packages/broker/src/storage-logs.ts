@@ -74,7 +74,7 @@ export async function openPartitionLogs(
       retentionCheckMs: config.long("log.retention.check.interval.ms"),
       checkpointMs: config.int("log.flush.offset.checkpoint.interval.ms"),
       highWatermarkCheckpointMs: 5_000,
-      cleanerBackoffMs: config.long("log.cleaner.backoff.ms"),
+      ...(config.bool("log.cleaner.enable") ? { cleanerBackoffMs: config.long("log.cleaner.backoff.ms") } : {}),
       ...(flushMs !== undefined && flushMs < Number.MAX_SAFE_INTEGER ? { flushMs } : {}),
     },
   );

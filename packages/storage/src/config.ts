@@ -18,6 +18,8 @@ export interface LogConfig {
   cleanupPolicy: "delete" | "compact" | "compact,delete";
   /** delete.retention.ms: how long compaction keeps tombstones. */
   deleteRetentionMs: number;
+  /** min.cleanable.dirty.ratio; undefined: the log manager's default. */
+  minCleanableDirtyRatio?: number;
 }
 
 export const defaultLogConfig: LogConfig = {

@@ -55,8 +55,8 @@ export interface BackgroundIntervals {
   checkpointMs: number;
   /** replica.high.watermark.checkpoint.interval.ms */
   highWatermarkCheckpointMs: number;
-  /** log.cleaner.backoff.ms: pause between compaction passes. */
-  cleanerBackoffMs: number;
+  /** log.cleaner.backoff.ms: pause between compaction rounds; undefined: no cleaner (log.cleaner.enable=false). */
+  cleanerBackoffMs?: number;
   /** Flush of all logs with unflushed data (log.flush.interval.ms); undefined: the caller flushes. */
   flushMs?: number;
 }
@@ -312,10 +312,10 @@ export class LogManager {
    * min.cleanable.dirty.ratio (Kafka's cleaner picks the dirtiest log too). Returns its result.
    */
   async runCleaner(): Promise<(CleanResult & { topicPartition: TopicPartition }) | undefined> {
-    const ratio = this.opts.minCleanableDirtyRatio ?? 0.5;
     let best: { k: string; tp: TopicPartition; log: Log; dirtyRatio: number } | undefined;
     for (const [k, { tp, log }] of this.logs) {
       if (!log.config.cleanupPolicy.includes("compact")) continue;
+      const ratio = log.config.minCleanableDirtyRatio ?? this.opts.minCleanableDirtyRatio ?? 0.5;
       if (log.truncatedSinceCleaning !== undefined) {
         this.firstDirty.set(k, Math.min(this.firstDirty.get(k) ?? 0, log.truncatedSinceCleaning));
         log.truncatedSinceCleaning = undefined;
@@ -349,6 +349,16 @@ export class LogManager {
     return { ...result, topicPartition: best.tp };
   }
 
+  /**
+   * Compaction passes until no log is dirty enough, then the scheduler's backoff (Kafka's cleaner
+   * thread also goes on at once after a pass that cleaned something). Bounded by the number of logs.
+   */
+  async runCleanerRound(): Promise<void> {
+    for (let passes = this.logs.size; passes > 0 && !this.closed; passes--) {
+      if ((await this.runCleaner()) === undefined) return;
+    }
+  }
+
   checkpointCleanerOffsets(): Promise<void> {
     return this.writeCheckpoint(
       CLEANER_OFFSET_CHECKPOINT,
@@ -379,6 +389,11 @@ export class LogManager {
     );
     if (intervals.flushMs !== undefined) {
       this.cancelTasks.push(scheduler.schedule("log-flusher", intervals.flushMs, () => this.flushAll()));
+    }
+    if (intervals.cleanerBackoffMs !== undefined) {
+      this.cancelTasks.push(
+        scheduler.schedule("log-cleaner", intervals.cleanerBackoffMs, () => this.runCleanerRound()),
+      );
     }
   }
 

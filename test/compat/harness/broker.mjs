@@ -55,16 +55,25 @@ function canConnect(port) {
 
 /**
  * Starts the broker and resolves once it is ready. `dataDir` defaults to a new temporary directory
- * (removed by `stop`); pass one to restart on existing data.
+ * (removed by `stop`); pass one to restart on existing data. `args` are extra command-line flags
+ * (e.g. `["--set", "log.cleaner.backoff.ms=200"]`).
  */
-export async function startBroker({ dataDir, port, timeoutMs = BROKER_START_TIMEOUT_MS } = {}) {
+export async function startBroker({ dataDir, port, args: extraArgs = [], timeoutMs = BROKER_START_TIMEOUT_MS } = {}) {
   if (!existsSync(BROKER_MAIN)) {
     throw new Error(`no broker at ${BROKER_MAIN}: build it with \`npx tsc -b\``);
   }
   const ownsDataDir = dataDir === undefined;
   const dir = dataDir ?? makeTempDir("compat");
   const listenPort = port ?? (await freePort());
-  const args = [BROKER_MAIN, "start", "--data-dir", dir, "--listeners", `PLAINTEXT://127.0.0.1:${listenPort}`];
+  const args = [
+    BROKER_MAIN,
+    "start",
+    "--data-dir",
+    dir,
+    "--listeners",
+    `PLAINTEXT://127.0.0.1:${listenPort}`,
+    ...extraArgs,
+  ];
   const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
   const lines = [];
   let partial = "";

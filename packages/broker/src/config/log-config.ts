@@ -21,5 +21,6 @@ export function logConfigFor(broker: BrokerConfig, overrides: Readonly<Record<st
     retentionBytes: t.long("retention.bytes"),
     cleanupPolicy: cleanupPolicy(t.get("cleanup.policy")),
     deleteRetentionMs: t.long("delete.retention.ms"),
+    minCleanableDirtyRatio: Number(t.get("min.cleanable.dirty.ratio")),
   };
 }
