@@ -12,6 +12,8 @@ import type { ConnectionInfo, Dispatcher } from "./network/connection.js";
 import { type BoundListener, NetworkServer } from "./network/server.js";
 import type { PartitionLogs } from "./partition-logs.js";
 import { createDataPath, type DataPath } from "./replica/data-path.js";
+import { PendingTxnOffsets } from "./txn/pending-txn-offsets.js";
+import { TransactionCoordinatorService } from "./txn/transaction-coordinator-service.js";
 import { advertisedVersions, createRouter } from "./router.js";
 import { mkdir } from "node:fs/promises";
 import { hostname } from "node:os";
@@ -48,6 +50,7 @@ export class Broker {
   #logs: PartitionLogs | undefined;
   #dataPath: DataPath | undefined;
   #groups: GroupCoordinatorService | undefined;
+  #transactions: TransactionCoordinatorService | undefined;
   #unlock: (() => Promise<void>) | undefined;
   #identity: BrokerIdentity | undefined;
   #bound: BoundListener[] = [];
@@ -132,7 +135,9 @@ export class Broker {
     const handlers = this.#opts.handlers ?? HANDLERS;
     const clock = this.#opts.clock ?? systemClock;
     this.#dataPath = createDataPath({ config, metadata: this.#metadata, logs: this.#logs, logger: log, clock });
+    const txnOffsets = new PendingTxnOffsets();
     this.#groups = new GroupCoordinatorService({
+      txnOffsets,
       config,
       metadata: this.#metadata,
       replicas: this.#dataPath.replicas,
@@ -140,6 +145,16 @@ export class Broker {
       log,
     });
     this.#groups.start();
+    this.#transactions = new TransactionCoordinatorService({
+      config,
+      metadata: this.#metadata,
+      replicas: this.#dataPath.replicas,
+      groups: this.#groups,
+      txnOffsets,
+      clock,
+      log,
+    });
+    this.#transactions.start();
     const services: BrokerServices = {
       config,
       metadata: this.#metadata,
@@ -150,6 +165,7 @@ export class Broker {
       apiVersions: advertisedVersions(handlers),
       dataPath: this.#dataPath,
       groups: this.#groups,
+      transactions: this.#transactions,
     };
     router = createRouter(handlers, services);
     markReady();
@@ -188,6 +204,7 @@ export class Broker {
     await this.#server?.stop(this.#opts.shutdownTimeoutMs ?? 10_000, () => {
       this.#dataPath?.replicas.close();
       this.#groups?.close();
+      this.#transactions?.close();
     });
     await this.#metadata?.close();
     await this.#logs?.close();

@@ -7,6 +7,7 @@ import {
   encodeCoordinatorRecord,
   GroupCoordinator,
   type GroupCoordinatorConfig,
+  type OffsetCommitRecord,
   type ReplyTo,
 } from "@samsa/coordinator";
 import type { MetadataStore } from "@samsa/metadata";
@@ -16,6 +17,7 @@ import {
   buildRecordBatch,
   ErrorCode,
   isControl,
+  isTransactional,
   readRecordBatch,
   validateRecordBatch,
 } from "@samsa/protocol";
@@ -25,6 +27,7 @@ import type { BrokerConfig } from "./config/broker-config.js";
 import type { BrokerServices } from "./handlers/handler.js";
 import type { Logger } from "./logger.js";
 import type { ReplicaManager } from "./replica/replica-manager.js";
+import type { PendingTxnOffsets } from "./txn/pending-txn-offsets.js";
 
 export const OFFSETS_TOPIC = "__consumer_offsets";
 /** Bytes read per step while loading a partition of the offsets topic. */
@@ -43,6 +46,8 @@ export interface GroupCoordinatorServiceOptions {
   readonly log: Logger;
   readonly scheduler?: Scheduler;
   readonly random?: Random;
+  /** Transactional offset commits: staged on load until their marker (none: applied at once). */
+  readonly txnOffsets?: PendingTxnOffsets;
 }
 
 /** The metadata image as the KIP-848 assignors see it: topic ids and partition counts. */
@@ -268,6 +273,8 @@ export class GroupCoordinatorService {
     let offset = p.log.logStartOffset;
     const end = p.log.logEndOffset;
     let skipped = 0;
+    const txnOffsets = this.#opts.txnOffsets;
+    txnOffsets?.clearPartition(partition);
     while (offset < end) {
       const read = await p.read(offset, LOAD_READ_BYTES, true, "logEnd");
       try {
@@ -276,16 +283,24 @@ export class GroupCoordinatorService {
           const view = readRecordBatch(read.records, span.pos, MAX_UNCOMPRESSED_BYTES);
           const h = view.header;
           offset = Math.max(offset, h.baseOffset + h.lastOffsetDelta + 1);
-          if (isControl(h.attributes)) continue;
+          if (isControl(h.attributes)) {
+            txnOffsets?.replayMarker(partition, h.producerId, view, (r) => this.coordinator.replay(r));
+            continue;
+          }
+          // A transaction's offsets wait for its marker.
+          const staged: OffsetCommitRecord[] | undefined =
+            txnOffsets !== undefined && isTransactional(h.attributes) ? [] : undefined;
           for (const rec of view) {
             if (h.baseOffset + rec.offsetDelta < p.log.logStartOffset || rec.key === null) continue;
             try {
               const decoded = decodeCoordinatorRecord(rec.key, rec.value);
-              if (decoded !== null) this.coordinator.replay(decoded);
+              if (decoded?.type === "offset" && staged !== undefined) staged.push(decoded);
+              else if (decoded !== null) this.coordinator.replay(decoded);
             } catch {
               skipped++;
             }
           }
+          if (staged !== undefined && staged.length > 0) txnOffsets?.stage(partition, h.producerId, staged);
         }
       } finally {
         read.release();

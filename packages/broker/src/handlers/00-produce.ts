@@ -1,6 +1,7 @@
 import { SamsaError } from "@samsa/common";
 import {
   ErrorCode,
+  type ErrorName,
   isTransactional,
   magicAt,
   type ProduceRequest,
@@ -14,7 +15,7 @@ import {
   type PartitionProduceResult,
 } from "../produce/append-partition.js";
 import { DelayedProduce, type PendingAck } from "../produce/delayed-produce.js";
-import { defineHandler } from "./handler.js";
+import { defineHandler, type RequestContext } from "./handler.js";
 
 /** acks=0 gets no response; on an error Kafka closes the connection so the producer notices. */
 export class AcksZeroFailure extends SamsaError {
@@ -33,6 +34,29 @@ function hasTransactionalRecords(req: ProduceRequest): boolean {
     }
   }
   return false;
+}
+
+/**
+ * KIP-890 part 1 on a single node: the transaction coordinator is local, so a transactional batch
+ * is checked against it directly. Fenced producers get INVALID_PRODUCER_EPOCH; a coordinator not
+ * ready yet NOT_ENOUGH_REPLICAS (retriable), as Kafka maps them.
+ */
+function verifyTransaction(
+  ctx: RequestContext,
+  transactionalId: string | null,
+  producerId: number,
+  producerEpoch: number,
+  topic: string,
+  partition: number,
+): ErrorName {
+  if (transactionalId === null) return "INVALID_TXN_STATE";
+  const notServing = ctx.transactions.coordinatorError(transactionalId);
+  if (notServing !== "NONE") return "NOT_ENOUGH_REPLICAS";
+  const [error] = ctx.transactions.coordinator.verifyPartitions({ transactionalId, producerId, producerEpoch }, [
+    { topic, partition },
+  ]);
+  if (error === "NONE") return "NONE";
+  return error === "PRODUCER_FENCED" ? "INVALID_PRODUCER_EPOCH" : "INVALID_TXN_STATE";
 }
 
 /** Before v4 clients do not know KAFKA_STORAGE_ERROR; Kafka tells them NOT_LEADER_OR_FOLLOWER so they retry. */
@@ -96,6 +120,8 @@ export const produceHandler = defineHandler({
               apiVersion: ctx.apiVersion,
               acks: req.acks,
               transactionalId: req.transactionalId,
+              verifyTransaction: (producerId, producerEpoch) =>
+                verifyTransaction(ctx, req.transactionalId, producerId, producerEpoch, t.name, p.index),
             };
             return appendPartition(replicas, append);
           }),

@@ -32,6 +32,25 @@ function fetchGroup(
   return ctx.groups.coordinator.fetchOffsets(groupId, topics, ctx.clock.nowMs());
 }
 
+/**
+ * require_stable (v7+, KIP-447): offsets still waiting for their transaction's marker are answered
+ * UNSTABLE_OFFSET_COMMIT, so read_committed consumers retry instead of starting from a stale offset.
+ */
+function stable(ctx: RequestContext, requireStable: boolean, groupId: string, r: OffsetFetchResult): OffsetFetchResult {
+  if (!requireStable || r.errorCode !== ErrorCode.NONE || !ctx.transactions.txnOffsets.hasPending(groupId)) return r;
+  return {
+    ...r,
+    topics: r.topics.map((t) => ({
+      ...t,
+      partitions: t.partitions.map((p) =>
+        ctx.transactions.txnOffsets.hasPending(groupId, t.name, p.partitionIndex)
+          ? { ...p, committedOffset: -1n, errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT }
+          : p,
+      ),
+    })),
+  };
+}
+
 /** OffsetFetch: one group (v0-v7; all partitions with null topics from v2) or many (v8+, KIP-709). */
 export const offsetFetchHandler = defineHandler({
   apiKey: 9,
@@ -45,7 +64,12 @@ export const offsetFetchHandler = defineHandler({
         topics: [],
         errorCode: ErrorCode.NONE,
         groups: req.groups.map((g) => {
-          const r = fetchGroup(ctx, g.groupId, g.topics, g.memberId, g.memberEpoch);
+          const r = stable(
+            ctx,
+            req.requireStable,
+            g.groupId,
+            fetchGroup(ctx, g.groupId, g.topics, g.memberId, g.memberEpoch),
+          );
           return {
             groupId: g.groupId,
             errorCode: r.errorCode,
@@ -57,7 +81,12 @@ export const offsetFetchHandler = defineHandler({
         }),
       };
     }
-    const r = fetchGroup(ctx, req.groupId, version >= 2 ? req.topics : (req.topics ?? []));
+    const r = stable(
+      ctx,
+      version >= 7 && req.requireStable,
+      req.groupId,
+      fetchGroup(ctx, req.groupId, version >= 2 ? req.topics : (req.topics ?? [])),
+    );
     // Before v2 there is no top-level error: each partition carries it.
     return {
       throttleTimeMs: 0,

@@ -15,7 +15,8 @@ function locate(ctx: RequestContext, key: string, keyType: number): FindCoordina
   let errorCode: number;
   if (keyType === KEY_TYPE_GROUP)
     errorCode = key === "" ? ErrorCode.INVALID_GROUP_ID : ctx.groups.findCoordinator(ctx, key);
-  else if (keyType === KEY_TYPE_TRANSACTION) errorCode = ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  else if (keyType === KEY_TYPE_TRANSACTION)
+    errorCode = key === "" ? ErrorCode.INVALID_REQUEST : ctx.transactions.findCoordinator(ctx, key);
   else errorCode = ErrorCode.INVALID_REQUEST;
   const ok = errorCode === ErrorCode.NONE && endpoint !== undefined;
   return {

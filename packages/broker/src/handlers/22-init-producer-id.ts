@@ -6,9 +6,8 @@ const NO_PRODUCER_EPOCH = -1;
 
 /**
  * InitProducerId v0-v5. Without a transactional id (idempotent producers) it always hands out a
- * fresh producer id with epoch 0, as Kafka's coordinator does. A transactional id needs the
- * transaction coordinator, which this broker does not run yet: after Kafka's request checks it
- * answers COORDINATOR_NOT_AVAILABLE.
+ * fresh producer id with epoch 0, as Kafka's coordinator does. With one, the transaction
+ * coordinator bumps the id's epoch (fencing older producers) or aborts its open transaction first.
  */
 export const initProducerIdHandler = defineHandler({
   apiKey: 22,
@@ -30,7 +29,25 @@ export const initProducerIdHandler = defineHandler({
       if (req.transactionTimeoutMs <= 0 || req.transactionTimeoutMs > maxTimeoutMs) {
         return answer("INVALID_TRANSACTION_TIMEOUT");
       }
-      return answer("COORDINATOR_NOT_AVAILABLE");
+      const notServing = ctx.transactions.coordinatorError(req.transactionalId);
+      if (notServing !== "NONE") return answer(notServing);
+      let fresh: number;
+      try {
+        fresh = await ctx.dataPath.producerIds.allocate();
+      } catch (e) {
+        ctx.log.error({ err: e }, "producer id allocation failed");
+        return answer("UNKNOWN_SERVER_ERROR");
+      }
+      const input = {
+        transactionalId: req.transactionalId,
+        timeoutMs: req.transactionTimeoutMs,
+        producerId: Number(req.producerId),
+        producerEpoch: req.producerEpoch,
+      };
+      const r = await ctx.transactions.run((nowMs) => ctx.transactions.coordinator.initProducerId(input, fresh, nowMs));
+      // PRODUCER_FENCED is known to clients from v4.
+      const error = r.error === "PRODUCER_FENCED" && ctx.apiVersion < 4 ? "INVALID_PRODUCER_EPOCH" : r.error;
+      return error === "NONE" ? answer("NONE", BigInt(r.producerId), r.producerEpoch) : answer(error);
     }
     try {
       const id = await ctx.dataPath.producerIds.allocate();

@@ -7,6 +7,7 @@ import type { Logger } from "../logger.js";
 import type { ConnectionInfo } from "../network/connection.js";
 import type { PartitionLogs } from "../partition-logs.js";
 import type { DataPath } from "../replica/data-path.js";
+import type { TransactionCoordinatorService } from "../txn/transaction-coordinator-service.js";
 
 /** API keys that have both a request and a response type. */
 export type HandledApiKey = keyof RequestByApiKey & keyof ResponseByApiKey;
@@ -45,6 +46,8 @@ export interface BrokerServices {
   readonly dataPath: DataPath;
   /** The group coordinator and its `__consumer_offsets` glue. */
   readonly groups: GroupCoordinatorService;
+  /** The transaction coordinator and its `__transaction_state` glue. */
+  readonly transactions: TransactionCoordinatorService;
 }
 
 /** Per-request context: the services plus who asked and in which version. */

@@ -19,6 +19,13 @@ import { deleteTopicsHandler } from "./20-delete-topics.js";
 import { deleteRecordsHandler } from "./21-delete-records.js";
 import { initProducerIdHandler } from "./22-init-producer-id.js";
 import { offsetForLeaderEpochHandler } from "./23-offset-for-leader-epoch.js";
+import { addPartitionsToTxnHandler } from "./24-add-partitions-to-txn.js";
+import { addOffsetsToTxnHandler } from "./25-add-offsets-to-txn.js";
+import { endTxnHandler } from "./26-end-txn.js";
+import { writeTxnMarkersHandler } from "./27-write-txn-markers.js";
+import { txnOffsetCommitHandler } from "./28-txn-offset-commit.js";
+import { describeTransactionsHandler } from "./65-describe-transactions.js";
+import { listTransactionsHandler } from "./66-list-transactions.js";
 import { describeConfigsHandler } from "./32-describe-configs.js";
 import { alterConfigsHandler } from "./33-alter-configs.js";
 import { describeLogDirsHandler } from "./35-describe-log-dirs.js";
@@ -42,6 +49,13 @@ export const HANDLERS: readonly AnyHandler[] = [
   deleteRecordsHandler,
   initProducerIdHandler,
   offsetForLeaderEpochHandler,
+  addPartitionsToTxnHandler,
+  addOffsetsToTxnHandler,
+  endTxnHandler,
+  writeTxnMarkersHandler,
+  txnOffsetCommitHandler,
+  describeTransactionsHandler,
+  listTransactionsHandler,
   describeConfigsHandler,
   alterConfigsHandler,
   describeLogDirsHandler,

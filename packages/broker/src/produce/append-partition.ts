@@ -24,6 +24,11 @@ export interface AppendRequest {
   readonly apiVersion: number;
   readonly acks: number;
   readonly transactionalId: string | null;
+  /**
+   * KIP-890 verification of a transactional batch: NONE when the producer's open transaction has
+   * added this partition, else the error to answer. Absent: transactional batches are refused.
+   */
+  readonly verifyTransaction?: (producerId: number, producerEpoch: number) => ErrorName;
 }
 
 /** Errors Kafka answers without a log start offset (its UNKNOWN_LOG_APPEND_INFO cases). */
@@ -81,9 +86,11 @@ export async function appendPartition(replicas: ReplicaManager, req: AppendReque
   if (checked.records === null) {
     return { ...failed(req.index, "NONE", logStartOffset), logStartOffset };
   }
-  // No transaction coordinator yet: no transaction can have added this partition (KIP-890 verification).
-  if (checked.batches.some((b) => isTransactional(b.validation.header.attributes))) {
-    return failed(req.index, "INVALID_TXN_STATE", logStartOffset);
+  const transactional = checked.batches.find((b) => isTransactional(b.validation.header.attributes));
+  if (transactional !== undefined) {
+    const h = transactional.validation.header;
+    const error = req.verifyTransaction?.(h.producerId, h.producerEpoch) ?? "INVALID_TXN_STATE";
+    if (error !== "NONE") return failed(req.index, error, logStartOffset);
   }
   if (req.acks === -1 && partition.state.isr.length < partition.settings.minInsyncReplicas) {
     return failed(req.index, "NOT_ENOUGH_REPLICAS", logStartOffset);

@@ -396,6 +396,7 @@ export class TransactionCoordinator {
   nextDeadlineMs(): number | null {
     let next: number | null = null;
     for (const t of this.#txns.values()) {
+      if (t.pending !== undefined) continue;
       let at: number | undefined;
       if (t.state === TxnState.Ongoing) at = t.startMs + t.timeoutMs + 1;
       else if (t.state === TxnState.Empty || t.state === TxnState.CompleteCommit || t.state === TxnState.CompleteAbort)

@@ -1,0 +1,58 @@
+import type { OffsetCommitRecord } from "@samsa/coordinator";
+import { ErrorCode } from "@samsa/protocol";
+import { appendTxnOffsets } from "../txn/txn-offset-commit.js";
+import { defineHandler } from "./handler.js";
+
+/** Kafka's `offset.metadata.max.bytes` default. */
+const MAX_METADATA_BYTES = 4096;
+
+/**
+ * TxnOffsetCommit: offsets committed inside a transaction, written to the group's
+ * `__consumer_offsets` partition as the producer's transactional batch and applied to the group
+ * only when the COMMIT marker lands there (dropped on ABORT).
+ */
+export const txnOffsetCommitHandler = defineHandler({
+  apiKey: 28,
+  minVersion: 0,
+  maxVersion: 4,
+  async handle(ctx, req) {
+    const respond = (codeOf: (metadata: string | null) => number) => ({
+      throttleTimeMs: 0,
+      topics: req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({
+          partitionIndex: p.partitionIndex,
+          errorCode: codeOf(p.committedMetadata),
+        })),
+      })),
+    });
+    if (req.groupId === "") return respond(() => ErrorCode.INVALID_GROUP_ID);
+    const notReady = ctx.groups.coordinatorError(req.groupId);
+    if (notReady !== ErrorCode.NONE) return respond(() => notReady);
+    const tooLarge = (m: string | null) => m !== null && Buffer.byteLength(m) > MAX_METADATA_BYTES;
+    const nowMs = ctx.clock.nowMs();
+    const records: OffsetCommitRecord[] = [];
+    for (const t of req.topics) {
+      for (const p of t.partitions) {
+        if (tooLarge(p.committedMetadata)) continue;
+        records.push({
+          type: "offset",
+          groupId: req.groupId,
+          topic: t.name,
+          partition: p.partitionIndex,
+          value: {
+            offset: p.committedOffset,
+            leaderEpoch: p.committedLeaderEpoch,
+            metadata: p.committedMetadata ?? "",
+            commitTimestampMs: nowMs,
+            expireTimestampMs: null,
+          },
+        });
+      }
+    }
+    const error = await appendTxnOffsets(ctx, Number(req.producerId), req.producerEpoch, records);
+    // PRODUCER_FENCED is known to clients from v3 of this API.
+    const code = error === ErrorCode.PRODUCER_FENCED && ctx.apiVersion < 3 ? ErrorCode.INVALID_PRODUCER_EPOCH : error;
+    return respond((m) => (tooLarge(m) ? ErrorCode.OFFSET_METADATA_TOO_LARGE : code));
+  },
+});

@@ -1,0 +1,342 @@
+import type { Clock } from "@samsa/common";
+import {
+  decodeTxnLogRecord,
+  encodeTxnLogRecord,
+  type MarkerJob,
+  TransactionCoordinator,
+  type TransactionCoordinatorConfig,
+  type TxnAppend,
+  type TxnStep,
+} from "@samsa/coordinator";
+import type { MetadataStore } from "@samsa/metadata";
+import {
+  batchSpans,
+  buildRecordBatch,
+  ErrorCode,
+  type ErrorName,
+  isControl,
+  readRecordBatch,
+  validateRecordBatch,
+} from "@samsa/protocol";
+import { type Scheduler, systemScheduler, type TimerHandle } from "@samsa/replication";
+import { autoCreateTopic } from "../admin/topics.js";
+import type { BrokerConfig } from "../config/broker-config.js";
+import { type GroupCoordinatorService, OFFSETS_TOPIC } from "../group-coordinator-service.js";
+import type { BrokerServices } from "../handlers/handler.js";
+import type { Logger } from "../logger.js";
+import type { DataPathError } from "../replica/partition.js";
+import type { ReplicaManager } from "../replica/replica-manager.js";
+import type { PendingTxnOffsets } from "./pending-txn-offsets.js";
+
+export const TRANSACTION_STATE_TOPIC = "__transaction_state";
+const LOAD_READ_BYTES = 1024 * 1024;
+const MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024;
+/** Marker writes that fail for a retriable reason are retried with this backoff (ms), doubling. */
+const MARKER_RETRY_MIN_MS = 100;
+const MARKER_RETRY_MAX_MS = 5000;
+/** Bound on marker jobs in flight. */
+const MAX_MARKER_JOBS = 10_000;
+
+export interface TxnAnswer {
+  readonly error: ErrorName;
+  readonly producerId: number;
+  readonly producerEpoch: number;
+}
+
+export interface TransactionCoordinatorServiceOptions {
+  readonly config: BrokerConfig;
+  readonly metadata: MetadataStore;
+  readonly replicas: ReplicaManager;
+  readonly groups: GroupCoordinatorService;
+  /** Shared with the group coordinator's loader. */
+  readonly txnOffsets: PendingTxnOffsets;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly scheduler?: Scheduler;
+}
+
+export function transactionCoordinatorConfig(config: BrokerConfig): TransactionCoordinatorConfig {
+  return {
+    numPartitions: config.int("transaction.state.log.num.partitions"),
+    maxTimeoutMs: config.int("transaction.max.timeout.ms"),
+    transactionalIdExpirationMs: config.int("transactional.id.expiration.ms"),
+    maxTransactionalIds: 100_000,
+    maxPartitionsPerTxn: 10_000,
+  };
+}
+
+/**
+ * Runs the pure transaction coordinator inside the broker: owns `__transaction_state` (created on
+ * first FindCoordinator, loaded at start-up), appends the coordinator's records before answering,
+ * writes commit/abort markers to the transaction's partitions (retrying until they land), and
+ * drives transaction timeouts and id expiration with one timer.
+ */
+export class TransactionCoordinatorService {
+  readonly coordinator: TransactionCoordinator;
+  /** Transactional offset commits waiting for their transaction's marker. */
+  readonly txnOffsets: PendingTxnOffsets;
+  readonly #opts: TransactionCoordinatorServiceOptions;
+  readonly #scheduler: Scheduler;
+  readonly #loads = new Set<number>();
+  #markerJobs = 0;
+  #creating: Promise<void> | undefined;
+  #timer: TimerHandle | undefined;
+  #timerDeadlineMs: number | null = null;
+  #closed = false;
+
+  constructor(opts: TransactionCoordinatorServiceOptions) {
+    this.#opts = opts;
+    this.txnOffsets = opts.txnOffsets;
+    this.#scheduler = opts.scheduler ?? systemScheduler;
+    this.coordinator = new TransactionCoordinator(transactionCoordinatorConfig(opts.config));
+  }
+
+  start(): void {
+    const topic = this.#opts.metadata.image.topics.get(TRANSACTION_STATE_TOPIC);
+    if (topic !== undefined) for (const p of topic.partitions) this.#load(p.partitionIndex);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+  }
+
+  /** NONE when this broker serves the transactional id now, else Kafka's error (as a code). */
+  coordinatorError(transactionalId: string): ErrorName {
+    if (!this.#opts.metadata.image.topics.has(TRANSACTION_STATE_TOPIC)) return "COORDINATOR_NOT_AVAILABLE";
+    const partition = this.coordinator.partitionFor(transactionalId);
+    const image = this.#opts.metadata.image.topics
+      .get(TRANSACTION_STATE_TOPIC)
+      ?.partitions.find((p) => p.partitionIndex === partition);
+    if (image === undefined) return "COORDINATOR_NOT_AVAILABLE";
+    if (image.leaderId !== this.#opts.config.nodeId) return "NOT_COORDINATOR";
+    const status = this.coordinator.coordinatorError(transactionalId);
+    if (status !== "NOT_COORDINATOR") return status;
+    this.#load(partition);
+    return "COORDINATOR_LOAD_IN_PROGRESS";
+  }
+
+  /** FindCoordinator key type 1: creates `__transaction_state` on first use, as Kafka does. */
+  findCoordinator(services: BrokerServices, transactionalId: string): number {
+    if (!this.#opts.metadata.image.topics.has(TRANSACTION_STATE_TOPIC)) {
+      this.#ensureTopic(services);
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    }
+    const error = this.coordinatorError(transactionalId);
+    return error === "COORDINATOR_LOAD_IN_PROGRESS" ? ErrorCode.NONE : ErrorCode[error];
+  }
+
+  /** Runs one coordinator step; answers once its record (if any) is appended and flushed. */
+  async run(step: (nowMs: number) => TxnStep): Promise<TxnAnswer> {
+    const s = step(this.#opts.clock.nowMs());
+    this.rearm();
+    if (s.kind === "answer") return s;
+    return this.#appendAndComplete(s.append);
+  }
+
+  async #appendAndComplete(append: TxnAppend): Promise<TxnAnswer> {
+    let error: ErrorName;
+    try {
+      error = await this.#append(append);
+    } catch (e) {
+      this.#opts.log.error({ err: e }, "appending to __transaction_state failed");
+      error = "COORDINATOR_NOT_AVAILABLE";
+    }
+    const out = this.coordinator.completeAppend(append, error, this.#opts.clock.nowMs());
+    if (out.markers !== undefined) this.#startMarkers(out.markers);
+    this.rearm();
+    return out;
+  }
+
+  async #append(append: TxnAppend): Promise<ErrorName> {
+    const lookup = await this.#opts.replicas.getPartition(TRANSACTION_STATE_TOPIC, append.partition);
+    if ("error" in lookup)
+      return lookup.error === "NOT_LEADER_OR_FOLLOWER" ? "NOT_COORDINATOR" : "COORDINATOR_NOT_AVAILABLE";
+    const nowMs = this.#opts.clock.nowMs();
+    const { key, value } = encodeTxnLogRecord(TransactionCoordinator.recordOf(append));
+    const batch = buildRecordBatch([{ key, value, timestamp: nowMs }], { timestamp: nowMs });
+    const validation = validateRecordBatch(batch, 0, {
+      maxUncompressedBytes: MAX_UNCOMPRESSED_BYTES,
+      origin: "coordinator",
+    });
+    const result = await lookup.partition.appendAsLeader(batch, [{ pos: 0, validation }], "coordinator");
+    if (result.kind === "error") return appendErrorName(result.error);
+    if (lookup.partition.state.highWatermark <= result.lastOffset) await lookup.partition.flush();
+    return "NONE";
+  }
+
+  // ---- markers --------------------------------------------------------------------------------
+
+  #startMarkers(job: MarkerJob): void {
+    if (this.#markerJobs >= MAX_MARKER_JOBS) {
+      // Resent after the next reload of the partition; the transaction stays in PrepareCommit/Abort.
+      this.#opts.log.error({ transactionalId: job.transactionalId }, "too many marker jobs in flight");
+      return;
+    }
+    this.#markerJobs++;
+    this.#writeMarkers(job)
+      .catch((e: unknown) => this.#opts.log.error({ err: e, transactionalId: job.transactionalId }, "markers failed"))
+      .finally(() => {
+        this.#markerJobs--;
+      });
+  }
+
+  async #writeMarkers(job: MarkerJob): Promise<void> {
+    let remaining = [...job.partitions];
+    let backoffMs = MARKER_RETRY_MIN_MS;
+    while (remaining.length > 0) {
+      if (this.#closed) return;
+      const failed: typeof remaining = [];
+      for (const tp of remaining) {
+        const error = await this.#writeMarker(job, tp.topic, tp.partition);
+        if (error !== "NONE" && error !== "UNKNOWN_TOPIC_OR_PARTITION") failed.push(tp);
+      }
+      remaining = failed;
+      if (remaining.length > 0) {
+        await new Promise<void>((resolve) => this.#scheduler.schedule(backoffMs, resolve));
+        backoffMs = Math.min(backoffMs * 2, MARKER_RETRY_MAX_MS);
+      }
+    }
+    const complete = this.coordinator.markersWritten(job, this.#opts.clock.nowMs());
+    if (complete !== undefined) await this.#appendAndComplete(complete);
+  }
+
+  /** One marker; a topic deleted since is skipped (UNKNOWN_TOPIC_OR_PARTITION), as Kafka does. */
+  async #writeMarker(job: MarkerJob, topic: string, index: number): Promise<DataPathError | "NONE"> {
+    const lookup = await this.#opts.replicas.getPartition(topic, index);
+    if ("error" in lookup) return lookup.error;
+    const result = await lookup.partition.appendTxnMarker({
+      producerId: job.producerId,
+      producerEpoch: job.producerEpoch,
+      coordinatorEpoch: job.coordinatorEpoch,
+      commit: job.commit,
+    });
+    // An older epoch than the partition knows: the producer moved on, nothing left to close here.
+    if (result.error === "INVALID_PRODUCER_EPOCH") return "NONE";
+    if (result.error === "NONE" && topic === OFFSETS_TOPIC) this.applyTxnOffsets(index, job.producerId, job.commit);
+    return result.error;
+  }
+
+  /** A marker landed in a `__consumer_offsets` partition: committed offsets become the group's. */
+  applyTxnOffsets(partition: number, producerId: number, commit: boolean): void {
+    const records = this.txnOffsets.complete(partition, producerId);
+    if (!commit) return;
+    for (const r of records) this.#opts.groups.coordinator.replay(r);
+  }
+
+  // ---- loading --------------------------------------------------------------------------------
+
+  #ensureTopic(services: BrokerServices): void {
+    if (this.#creating !== undefined) return;
+    this.#creating = autoCreateTopic(services, TRANSACTION_STATE_TOPIC)
+      .then((outcome) => {
+        if (!outcome.ok && !this.#opts.metadata.image.topics.has(TRANSACTION_STATE_TOPIC))
+          this.#opts.log.error({ error: outcome.error }, "creating __transaction_state failed");
+        const topic = this.#opts.metadata.image.topics.get(TRANSACTION_STATE_TOPIC);
+        if (topic !== undefined) for (const p of topic.partitions) this.#load(p.partitionIndex);
+      })
+      .catch((e: unknown) => this.#opts.log.error({ err: e }, "creating __transaction_state failed"))
+      .finally(() => {
+        this.#creating = undefined;
+      });
+  }
+
+  #load(partition: number): void {
+    if (this.#loads.has(partition)) return;
+    this.#loads.add(partition);
+    this.#loadPartition(partition).then(
+      (jobs) => {
+        if (jobs === undefined) {
+          this.#loads.delete(partition);
+          return;
+        }
+        for (const job of jobs) this.#startMarkers(job);
+        this.rearm();
+      },
+      (e: unknown) => {
+        this.#opts.log.error({ err: e, partition }, "loading __transaction_state failed");
+        this.coordinator.unload(partition);
+        this.#loads.delete(partition);
+      },
+    );
+  }
+
+  async #loadPartition(partition: number): Promise<MarkerJob[] | undefined> {
+    const lookup = await this.#opts.replicas.getPartition(TRANSACTION_STATE_TOPIC, partition);
+    if ("error" in lookup) {
+      this.#opts.log.warn({ partition, error: lookup.error }, "cannot load __transaction_state partition");
+      return undefined;
+    }
+    const p = lookup.partition;
+    this.coordinator.beginLoad(partition, p.state.leaderEpoch);
+    let offset = p.log.logStartOffset;
+    const end = p.log.logEndOffset;
+    let skipped = 0;
+    while (offset < end) {
+      const read = await p.read(offset, LOAD_READ_BYTES, true, "logEnd");
+      try {
+        if (read.records.length === 0) break;
+        for (const span of batchSpans(read.records, true)) {
+          const view = readRecordBatch(read.records, span.pos, MAX_UNCOMPRESSED_BYTES);
+          const h = view.header;
+          offset = Math.max(offset, h.baseOffset + h.lastOffsetDelta + 1);
+          if (isControl(h.attributes)) continue;
+          for (const rec of view) {
+            if (rec.key === null) continue;
+            try {
+              const decoded = decodeTxnLogRecord(rec.key, rec.value);
+              if (decoded !== null && this.coordinator.partitionFor(decoded.transactionalId) === partition)
+                this.coordinator.replay(decoded);
+            } catch {
+              skipped++;
+            }
+          }
+        }
+      } finally {
+        read.release();
+      }
+    }
+    if (skipped > 0) this.#opts.log.warn({ partition, skipped }, "skipped undecodable __transaction_state records");
+    return this.coordinator.completeLoad(partition);
+  }
+
+  // ---- timer ----------------------------------------------------------------------------------
+
+  /** Keeps one timer at the coordinator's next deadline (transaction timeout or id expiration). */
+  rearm(): void {
+    if (this.#closed) return;
+    const next = this.coordinator.nextDeadlineMs();
+    if (next === this.#timerDeadlineMs) return;
+    this.#timer?.cancel();
+    this.#timer = undefined;
+    this.#timerDeadlineMs = next;
+    if (next === null) return;
+    // Timers are capped so a far expiration does not overflow setTimeout.
+    const delayMs = Math.min(Math.max(0, next - this.#opts.clock.nowMs()), 3_600_000);
+    this.#timer = this.#scheduler.schedule(delayMs, () => {
+      this.#timer = undefined;
+      this.#timerDeadlineMs = null;
+      if (this.#closed) return;
+      for (const append of this.coordinator.poll(this.#opts.clock.nowMs())) {
+        this.#appendAndComplete(append).catch((e: unknown) => this.#opts.log.error({ err: e }, "timeout abort failed"));
+      }
+      this.rearm();
+    });
+  }
+}
+
+/** Kafka's mapping of a failed `__transaction_state` append to the coordinator's answer. */
+function appendErrorName(error: DataPathError): ErrorName {
+  switch (error) {
+    case "NOT_LEADER_OR_FOLLOWER":
+    case "FENCED_LEADER_EPOCH":
+    case "KAFKA_STORAGE_ERROR":
+      return "NOT_COORDINATOR";
+    case "MESSAGE_TOO_LARGE":
+    case "RECORD_LIST_TOO_LARGE":
+      return "UNKNOWN_SERVER_ERROR";
+    default:
+      return "COORDINATOR_NOT_AVAILABLE";
+  }
+}
