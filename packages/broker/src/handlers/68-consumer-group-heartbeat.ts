@@ -30,7 +30,8 @@ export const consumerGroupHeartbeatHandler = defineHandler({
   minVersion: 0,
   maxVersion: 1,
   async handle(ctx, req, header) {
-    if (req.subscribedTopicRegex !== null)
+    // librdkafka sends "" for "no regex", as Kafka reads it.
+    if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== "")
       return toResponse({
         ...errorResult(ErrorCode.INVALID_REQUEST),
         errorMessage: "SubscribedTopicRegex is not supported.",
