@@ -40,7 +40,7 @@ const opts = parseArgs(
 );
 const topic = "rss-bench";
 const bin = buildPerf();
-const dataDir = tempDataDir("rss");
+const dataDir = tempDataDir("rss", { keep: opts.keep });
 const broker = await startBroker({ dataDir, set: opts.set });
 console.log(`# broker: ${broker.command}  (${revision()})`);
 const rows = [];

@@ -53,7 +53,7 @@ const opts = parseArgs(
 const BROKER_ENV = { SAMSA_LOG_LEVEL: "info" };
 const topic = "startup-bench";
 const reuse = opts["data-dir"] !== "" && existsSync(opts["data-dir"]);
-const dataDir = opts["data-dir"] || tempDataDir("startup");
+const dataDir = opts["data-dir"] || tempDataDir("startup", { keep: opts.keep });
 mkdirSync(dataDir, { recursive: true });
 const rows = [];
 const notes = [];

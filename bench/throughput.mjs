@@ -24,6 +24,40 @@ const START_LOG_LINES = 200;
 const MAX_CAPTURE_BYTES = 4 * 1024 * 1024;
 const SIGINT_GRACE_MS = 10_000;
 
+// Brokers and load generators still running: killed if this script exits or is interrupted, so an
+// interrupted benchmark leaves no broker behind.
+const liveChildren = new Set();
+const dirsToRemove = new Set();
+let exitHooked = false;
+function hookExit() {
+  if (!exitHooked) {
+    exitHooked = true;
+    process.on("exit", () => {
+      for (const c of liveChildren) c.kill("SIGKILL");
+      for (const dir of dirsToRemove) {
+        try {
+          rmSync(dir, { recursive: true, force: true });
+        } catch {
+          // A broker killed a moment ago may still be writing; the dir is under tmp anyway.
+        }
+      }
+    });
+    for (const [signal, code] of [
+      ["SIGINT", 130],
+      ["SIGTERM", 143],
+    ]) {
+      process.on(signal, () => process.exit(code));
+    }
+  }
+}
+
+function track(child) {
+  hookExit();
+  liveChildren.add(child);
+  child.on("exit", () => liveChildren.delete(child));
+  return child;
+}
+
 /** Builds (or reuses) .bench-out/rdkafka_performance and returns its path. */
 export function buildPerf() {
   const res = spawnSync("sh", [join(ROOT, "bench/build-rdkafka-perf.sh")], {
@@ -63,8 +97,14 @@ export function freePort() {
   });
 }
 
-export function tempDataDir(label) {
-  return mkdtempSync(join(tmpdir(), `samsa-bench-${label}-`));
+/** A fresh data dir under the temp dir; unless `keep`, removed when this process exits. */
+export function tempDataDir(label, { keep = false } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), `samsa-bench-${label}-`));
+  if (!keep) {
+    hookExit();
+    dirsToRemove.add(dir);
+  }
+  return dir;
 }
 
 /** Path shown in printed commands: relative to the repository when inside it. */
@@ -95,11 +135,9 @@ export async function startBroker({ dataDir, port, set = [], env = {}, startTime
   ];
   const command = ["node", shown(args[0]), ...args.slice(1)].join(" ");
   const t0 = performance.now();
-  const child = spawn(process.execPath, args, {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = track(
+    spawn(process.execPath, args, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] }),
+  );
   const tail = [];
   const startLog = [];
   const exited = new Promise((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
@@ -376,7 +414,7 @@ export async function createTopics(bootstrap, topics, { timeoutMs = 120_000, all
 export function runPerf(bin, args, { sigintAfterMs, timeoutMs = 120_000 } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] });
+    const child = track(spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] }));
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d) => {
@@ -480,7 +518,7 @@ async function main() {
   const defaults = { seconds: 5, repeat: 1, "consume-timeout": 60, keep: false };
   const opts = parseArgs(process.argv.slice(2), defaults, { seconds: 2 });
   const bin = buildPerf();
-  const dataDir = tempDataDir("throughput");
+  const dataDir = tempDataDir("throughput", { keep: opts.keep });
   const broker = await startBroker({ dataDir, set: opts.set });
   console.log(`# broker: ${broker.command}  (started in ${broker.startupMs.toFixed(0)} ms; ${revision()})`);
   console.log(`# rdkafka_performance: ${shown(bin)} (librdkafka ${librdkafkaVersion(bin)}); ${loadAverage()}`);
