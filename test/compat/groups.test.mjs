@@ -240,3 +240,31 @@ test("confluent-kafka (python): subscribe, consume, commit; the commit is what k
   assert.deepEqual(await committedOffsets(broker.bootstrap, group, topic), { 0: 3, 1: 3 });
   await broker.stop();
 });
+
+test("committed offsets survive kill -9 of the broker (answered only once flushed)", { timeout: 60_000 }, async () => {
+  const dataDir = makeTempDir("groups-kill9");
+  let broker = await startBroker({ dataDir });
+  try {
+    const topic = uniqueTopic("k9");
+    const groupId = `g-${topic}`;
+    await createTopic(broker.bootstrap, topic, { partitions: 3 });
+    const admin = kafkajsClient(broker.bootstrap).admin();
+    await admin.connect();
+    // An empty group takes commits from a client outside group management (generation -1).
+    for (let round = 1; round <= 5; round++) {
+      await admin.setOffsets({
+        groupId,
+        topic,
+        partitions: [0, 1, 2].map((p) => ({ partition: p, offset: String(round * 10 + p) })),
+      });
+    }
+    await admin.disconnect();
+    const port = broker.port;
+    await broker.kill9();
+    broker = await startBroker({ dataDir, port });
+    assert.deepEqual(await committedOffsets(broker.bootstrap, groupId, topic), { 0: 50, 1: 51, 2: 52 });
+  } finally {
+    await broker.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
