@@ -6,6 +6,8 @@ Reads a JSON spec on stdin and prints one JSON object:
    "leaveOpen" it then produces those values in a transaction it never ends and exits (hard).
 - {"mode": "consume", "bootstrap", "topic", "partitions", "isolation", "idleS"}: reads every
    partition from the beginning until nothing new arrives for idleS seconds; prints the values.
+- {"mode": "fence", "bootstrap", "topic", "txnId"}: producer A opens a transaction, producer B with
+   the same transactional.id initializes; prints whether A's commit failed as fenced.
 - {"mode": "ctp", "bootstrap", "input", "output", "group", "txnId", "count", "batch",
    "crashAfter"}: a read_committed group consumer copies input to output, committing the consumed
    offsets in each transaction (send_offsets_to_transaction); with crashAfter it exits without
@@ -74,6 +76,23 @@ def consume(spec):
     print(json.dumps({"values": values}))
 
 
+def fence(spec):
+    a = producer(spec, spec["txnId"])
+    a.begin_transaction()
+    a.produce(spec["topic"], value=b"zombie", partition=0)
+    a.flush(30)
+    b = producer(spec, spec["txnId"])
+    b.begin_transaction()
+    b.produce(spec["topic"], value=b"successor", partition=0)
+    b.commit_transaction(30)
+    try:
+        a.commit_transaction(10)
+        print(json.dumps({"fenced": False}))
+    except KafkaException as e:
+        err = e.args[0]
+        print(json.dumps({"fenced": err.fatal() or "fenced" in str(err).lower(), "error": str(err)}))
+
+
 def ctp(spec):
     c = Consumer({
         "bootstrap.servers": spec["bootstrap"],
@@ -109,7 +128,7 @@ def ctp(spec):
 def main():
     spec = json.load(sys.stdin)
     try:
-        {"produce": produce, "consume": consume, "ctp": ctp}[spec["mode"]](spec)
+        {"produce": produce, "consume": consume, "fence": fence, "ctp": ctp}[spec["mode"]](spec)
     except KafkaException as e:
         print(json.dumps({"error": str(e)}))
         sys.exit(1)

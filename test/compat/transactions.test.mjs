@@ -1,0 +1,176 @@
+// Transactions with real clients against a real Samsa broker: python confluent-kafka (librdkafka)
+// commit/abort under read_committed and read_uncommitted, an open transaction holding back the last
+// stable offset, zombie fencing, and a consume-transform-produce loop that survives a killed client
+// and a kill -9 of the broker with every input exactly once in the output; kafkajs transactions with
+// sendOffsets.
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { after, test } from "node:test";
+import { makeTempDir, startBroker, stopAllBrokers } from "./harness/broker.mjs";
+import { createTopic, kafkajsClient } from "./harness/kafkajs.mjs";
+import { requireExecutable, runOk } from "./harness/process.mjs";
+import { uniqueTopic } from "./harness/records.mjs";
+
+after(stopAllBrokers);
+
+const PYTHON = "/usr/bin/python3";
+const PY_TXN = join(import.meta.dirname, "clients/confluent_txn.py");
+
+async function py(spec, timeoutMs = 90_000) {
+  requireExecutable(PYTHON);
+  const { stdout } = await runOk(PYTHON, [PY_TXN], { input: JSON.stringify(spec), timeoutMs });
+  const lines = stdout.trim().split("\n");
+  return JSON.parse(lines.at(-1));
+}
+
+function readValues(bootstrap, topic, partitions, isolation) {
+  return py({ mode: "consume", bootstrap, topic, partitions, isolation, idleS: 2 }).then((r) => r.values);
+}
+
+async function produceInputs(bootstrap, topic, count) {
+  const producer = kafkajsClient(bootstrap).producer();
+  await producer.connect();
+  try {
+    const messages = [];
+    for (let i = 0; i < count; i++) messages.push({ partition: i % 2, key: `k${i}`, value: `v${i}` });
+    await producer.send({ topic, acks: -1, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+test("confluent-kafka: committed records only under read_committed; aborted ones under read_uncommitted; an open transaction holds back the LSO", {
+  timeout: 120_000,
+}, async () => {
+  const broker = await startBroker();
+  try {
+    const topic = uniqueTopic("txn");
+    await createTopic(broker.bootstrap, topic);
+    const txnId = `tx-${topic}`;
+    await py({
+      mode: "produce",
+      bootstrap: broker.bootstrap,
+      topic,
+      txnId,
+      txns: [
+        { values: ["a1", "a2"], commit: true },
+        { values: ["b1", "b2"], commit: false },
+        { values: ["c1"], commit: true },
+      ],
+      leaveOpen: ["d1"],
+    });
+    assert.deepEqual(await readValues(broker.bootstrap, topic, [0], "read_committed"), ["a1", "a2", "c1"]);
+    assert.deepEqual(await readValues(broker.bootstrap, topic, [0], "read_uncommitted"), [
+      "a1",
+      "a2",
+      "b1",
+      "b2",
+      "c1",
+      "d1",
+    ]);
+    // A new producer with the same transactional.id aborts the open transaction, unblocking the LSO.
+    await py({ mode: "produce", bootstrap: broker.bootstrap, topic, txnId, txns: [{ values: ["e1"], commit: true }] });
+    assert.deepEqual(await readValues(broker.bootstrap, topic, [0], "read_committed"), ["a1", "a2", "c1", "e1"]);
+  } finally {
+    await broker.stop();
+  }
+});
+
+test("confluent-kafka: a second producer with the same transactional.id fences the first", {
+  timeout: 90_000,
+}, async () => {
+  const broker = await startBroker();
+  try {
+    const topic = uniqueTopic("fence");
+    await createTopic(broker.bootstrap, topic);
+    const r = await py({ mode: "fence", bootstrap: broker.bootstrap, topic, txnId: `tx-${topic}` });
+    assert.equal(r.fenced, true, r.error);
+    assert.deepEqual(await readValues(broker.bootstrap, topic, [0], "read_committed"), ["successor"]);
+  } finally {
+    await broker.stop();
+  }
+});
+
+test("confluent-kafka consume-transform-produce: a killed client and a kill -9 of the broker, then every input exactly once", {
+  timeout: 240_000,
+}, async () => {
+  const dataDir = makeTempDir("txn-ctp");
+  let broker = await startBroker({ dataDir });
+  try {
+    const input = uniqueTopic("ctp-in");
+    const output = uniqueTopic("ctp-out");
+    await createTopic(broker.bootstrap, input, { partitions: 2 });
+    await createTopic(broker.bootstrap, output, { partitions: 2 });
+    await produceInputs(broker.bootstrap, input, 60);
+    const loop = { mode: "ctp", input, output, group: `g-${input}`, txnId: `tx-${input}`, batch: 10 };
+    // Batches of up to 10: the first ones commit, the one open at record 25 is left hanging.
+    const crashed = await py({ ...loop, bootstrap: broker.bootstrap, count: 60, crashAfter: 25 });
+    assert.equal(crashed.crashed, true);
+    await broker.kill9();
+    broker = await startBroker({ dataDir, port: broker.port });
+    const uncommittedBefore = await readValues(broker.bootstrap, output, [0, 1], "read_uncommitted");
+    assert.ok(uncommittedBefore.length >= 25, `the crashed run wrote ${uncommittedBefore.length} records`);
+    const committedBefore = await readValues(broker.bootstrap, output, [0, 1], "read_committed");
+    const resumed = await py({ ...loop, bootstrap: broker.bootstrap, count: 60 - committedBefore.length });
+    assert.equal(resumed.done, 60 - committedBefore.length);
+    const out = await readValues(broker.bootstrap, output, [0, 1], "read_committed");
+    const expected = Array.from({ length: 60 }, (_, i) => `out-v${i}`).sort();
+    assert.deepEqual([...out].sort(), expected, "every input exactly once in the committed output");
+  } finally {
+    await broker.stop();
+  }
+});
+
+test("kafkajs: transactions commit and abort, sendOffsets commits the group's offsets with the transaction", {
+  timeout: 90_000,
+}, async () => {
+  const broker = await startBroker();
+  try {
+    const topic = uniqueTopic("kjs-txn");
+    await createTopic(broker.bootstrap, topic, { partitions: 2 });
+    const client = kafkajsClient(broker.bootstrap);
+    const producer = client.producer({ transactionalId: `tx-${topic}`, maxInFlightRequests: 1, idempotent: true });
+    await producer.connect();
+    let t = await producer.transaction();
+    await t.send({
+      topic,
+      messages: [
+        { partition: 0, value: "c1" },
+        { partition: 1, value: "c2" },
+      ],
+    });
+    await t.commit();
+    t = await producer.transaction();
+    await t.send({ topic, messages: [{ partition: 0, value: "a1" }] });
+    await t.sendOffsets({
+      consumerGroupId: `g-${topic}`,
+      topics: [{ topic, partitions: [{ partition: 1, offset: "9" }] }],
+    });
+    await t.abort();
+    t = await producer.transaction();
+    await t.send({ topic, messages: [{ partition: 1, value: "c3" }] });
+    await t.sendOffsets({
+      consumerGroupId: `g-${topic}`,
+      topics: [{ topic, partitions: [{ partition: 0, offset: "5" }] }],
+    });
+    await t.commit();
+    await producer.disconnect();
+
+    const admin = client.admin();
+    await admin.connect();
+    const [offsets] = await admin.fetchOffsets({ groupId: `g-${topic}`, topics: [topic] });
+    await admin.disconnect();
+    const byPartition = Object.fromEntries(offsets.partitions.map((p) => [p.partition, p.offset]));
+    assert.deepEqual(byPartition, { 0: "5", 1: "-1" }, "only the committed transaction's offsets");
+
+    assert.deepEqual((await readValues(broker.bootstrap, topic, [0, 1], "read_committed")).sort(), ["c1", "c2", "c3"]);
+    assert.deepEqual((await readValues(broker.bootstrap, topic, [0, 1], "read_uncommitted")).sort(), [
+      "a1",
+      "c1",
+      "c2",
+      "c3",
+    ]);
+  } finally {
+    await broker.stop();
+  }
+});
