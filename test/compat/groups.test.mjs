@@ -268,3 +268,33 @@ test("committed offsets survive kill -9 of the broker (answered only once flushe
     rmSync(dataDir, { recursive: true, force: true });
   }
 });
+
+test("confluent-kafka (python): two cooperative-sticky members split 4 partitions (incremental rebalance)", {
+  timeout: 90_000,
+}, async () => {
+  requireExecutable(PYTHON);
+  const broker = await startBroker();
+  const topic = uniqueTopic("pycoop");
+  const group = `g-${topic}`;
+  await createTopic(broker.bootstrap, topic, { partitions: 4 });
+  await produce(broker.bootstrap, topic, 4, 3, "coop");
+  const run = () =>
+    runOk(PYTHON, [PY_GROUP], {
+      input: JSON.stringify({
+        bootstrap: broker.bootstrap,
+        topic,
+        group,
+        count: 6,
+        linger_s: 2,
+        config: { "partition.assignment.strategy": "cooperative-sticky" },
+      }),
+      timeoutMs: 60_000,
+    }).then((r) => JSON.parse(r.stdout));
+  const [a, b] = await Promise.all([run(), run()]);
+  assert.deepEqual([...a.assignment, ...b.assignment].sort(), [0, 1, 2, 3], "partitions divided");
+  assert.equal(a.assignment.length, 2);
+  const consumed = new Set([...a.consumed, ...b.consumed].map(([p, o]) => `${p}:${o}`));
+  assert.equal(consumed.size, 12, "every record consumed");
+  assert.deepEqual(await committedOffsets(broker.bootstrap, group, topic), { 0: 3, 1: 3, 2: 3, 3: 3 });
+  await broker.stop();
+});

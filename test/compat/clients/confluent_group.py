@@ -1,7 +1,9 @@
 """confluent-kafka (Python) group consumer for the compat suite.
 
-Reads {"bootstrap", "topic", "group", "count"} on stdin, subscribes with the group, consumes `count`
-records, commits them synchronously, reads the committed offsets back and closes (LeaveGroup).
+Reads {"bootstrap", "topic", "group", "count", "config"?, "linger_s"?} on stdin, subscribes with the
+group (extra consumer `config` merged in), consumes `count` records, keeps polling `linger_s` more
+seconds (so other members can join and rebalance), commits synchronously, reads the committed
+offsets back and closes (LeaveGroup).
 Prints one JSON object: the (partition, offset) pairs consumed, the assignment it got and the
 committed offsets.
 """
@@ -21,14 +23,21 @@ def main():
     def on_assign(consumer, partitions):
         assignment.extend(p.partition for p in partitions)
 
-    consumer = Consumer({
+    def on_revoke(consumer, partitions):
+        for p in partitions:
+            if p.partition in assignment:
+                assignment.remove(p.partition)
+
+    config = {
         "bootstrap.servers": spec["bootstrap"],
         "group.id": spec["group"],
         "auto.offset.reset": "earliest",
         "enable.auto.commit": False,
         "session.timeout.ms": 10000,
-    })
-    consumer.subscribe([spec["topic"]], on_assign=on_assign)
+    }
+    config.update(spec.get("config", {}))
+    consumer = Consumer(config)
+    consumer.subscribe([spec["topic"]], on_assign=on_assign, on_revoke=on_revoke)
     consumed = []
     deadline = time.time() + TIMEOUT_S
     while len(consumed) < spec["count"] and time.time() < deadline:
@@ -38,12 +47,19 @@ def main():
         if msg.error():
             raise RuntimeError(str(msg.error()))
         consumed.append([msg.partition(), msg.offset()])
+    linger_until = time.time() + spec.get("linger_s", 0)
+    while time.time() < linger_until:
+        msg = consumer.poll(0.2)
+        if msg is not None and not msg.error():
+            consumed.append([msg.partition(), msg.offset()])
     consumer.commit(asynchronous=False)
-    committed = consumer.committed([TopicPartition(spec["topic"], p) for p in sorted(set(assignment))], timeout=10)
+    held = sorted(set(assignment))
+    committed = consumer.committed([TopicPartition(spec["topic"], p) for p in held], timeout=10)
+    # close() revokes everything (the callback empties `assignment`), so report what was held before.
     consumer.close()
     print(json.dumps({
         "consumed": consumed,
-        "assignment": sorted(assignment),
+        "assignment": held,
         "committed": [[tp.partition, tp.offset, str(tp.error) if tp.error else None] for tp in committed],
     }))
 
