@@ -2,7 +2,8 @@
 // mode. Reads {"bootstrap", "topic", "version", "records": [{key, value, headers, timestampMs}]} on
 // stdin; produces every record to partition 0 with a SyncProducer (acks=all), reads the partition
 // back with a partition consumer from the oldest offset, and prints the produced offsets and the
-// records read as JSON. An empty "version" keeps Sarama's default protocol version.
+// records read as JSON. An empty "version" keeps Sarama's default protocol version. Optional
+// "compression" (gzip, snappy, lz4, zstd) compresses; "batch" sends all records in one request.
 package main
 
 import (
@@ -23,10 +24,12 @@ type record struct {
 }
 
 type spec struct {
-	Bootstrap string   `json:"bootstrap"`
-	Topic     string   `json:"topic"`
-	Version   string   `json:"version"`
-	Records   []record `json:"records"`
+	Bootstrap   string   `json:"bootstrap"`
+	Topic       string   `json:"topic"`
+	Version     string   `json:"version"`
+	Compression string   `json:"compression"`
+	Batch       bool     `json:"batch"`
+	Records     []record `json:"records"`
 }
 
 type result struct {
@@ -64,6 +67,20 @@ func run() error {
 	config.Producer.Partitioner = sarama.NewManualPartitioner
 	config.Producer.Timeout = timeout
 	config.Consumer.MaxWaitTime = 200 * time.Millisecond
+	codecs := map[string]sarama.CompressionCodec{
+		"": sarama.CompressionNone, "gzip": sarama.CompressionGZIP, "snappy": sarama.CompressionSnappy,
+		"lz4": sarama.CompressionLZ4, "zstd": sarama.CompressionZSTD,
+	}
+	codec, ok := codecs[s.Compression]
+	if !ok {
+		return fmt.Errorf("unknown compression %q", s.Compression)
+	}
+	config.Producer.Compression = codec
+	if s.Batch {
+		// One produce request (one message set) for all records.
+		config.Producer.Flush.Messages = len(s.Records)
+		config.Producer.Flush.Frequency = time.Second
+	}
 
 	client, err := sarama.NewClient([]string{s.Bootstrap}, config)
 	if err != nil {
@@ -76,6 +93,7 @@ func run() error {
 	if err != nil {
 		return err
 	}
+	var msgs []*sarama.ProducerMessage
 	for _, r := range s.Records {
 		msg := &sarama.ProducerMessage{
 			Topic:     s.Topic,
@@ -87,11 +105,23 @@ func run() error {
 		for _, h := range r.Headers {
 			msg.Headers = append(msg.Headers, sarama.RecordHeader{Key: []byte(h[0]), Value: []byte(h[1])})
 		}
-		_, offset, err := producer.SendMessage(msg)
-		if err != nil {
-			return fmt.Errorf("produce %s: %w", r.Key, err)
+		msgs = append(msgs, msg)
+	}
+	if s.Batch {
+		if err := producer.SendMessages(msgs); err != nil {
+			return fmt.Errorf("produce batch: %w", err)
 		}
-		out.Produced = append(out.Produced, offset)
+		for _, m := range msgs {
+			out.Produced = append(out.Produced, m.Offset)
+		}
+	} else {
+		for _, m := range msgs {
+			_, offset, err := producer.SendMessage(m)
+			if err != nil {
+				return fmt.Errorf("produce %s: %w", m.Key, err)
+			}
+			out.Produced = append(out.Produced, offset)
+		}
 	}
 	if err := producer.Close(); err != nil {
 		return err
