@@ -38,8 +38,8 @@ function hasTransactionalRecords(req: ProduceRequest): boolean {
 
 /**
  * KIP-890 part 1 on a single node: the transaction coordinator is local, so a transactional batch
- * is checked against it directly. Fenced producers get INVALID_PRODUCER_EPOCH; a coordinator not
- * ready yet NOT_ENOUGH_REPLICAS (retriable), as Kafka maps them.
+ * is checked against it directly. Fenced producers get INVALID_PRODUCER_EPOCH; a coordinator still
+ * loading NOT_ENOUGH_REPLICAS (retriable), as Kafka maps them.
  */
 function verifyTransaction(
   ctx: RequestContext,
@@ -51,6 +51,8 @@ function verifyTransaction(
 ): ErrorName {
   if (transactionalId === null) return "INVALID_TXN_STATE";
   const notServing = ctx.transactions.coordinatorError(transactionalId);
+  // With no coordinator state at all no transaction can have added the partition.
+  if (notServing === "COORDINATOR_NOT_AVAILABLE") return "INVALID_TXN_STATE";
   if (notServing !== "NONE") return "NOT_ENOUGH_REPLICAS";
   const [error] = ctx.transactions.coordinator.verifyPartitions({ transactionalId, producerId, producerEpoch }, [
     { topic, partition },
