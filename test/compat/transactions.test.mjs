@@ -174,3 +174,96 @@ test("kafkajs: transactions commit and abort, sendOffsets commits the group's of
     await broker.stop();
   }
 });
+
+/**
+ * One kafkajs consume-transform-produce worker: each fetched batch is copied to `output` in a
+ * transaction that also commits the consumed offsets. With `crashAfter` it stops after that many
+ * records without ending its transaction, like a killed process.
+ */
+async function kafkajsWorker(bootstrap, { input, output, groupId, txnId, crashAfter, sink }) {
+  const client = kafkajsClient(bootstrap, `ctp-${txnId}`);
+  const producer = client.producer({ transactionalId: txnId, maxInFlightRequests: 1, idempotent: true });
+  const consumer = client.consumer({ groupId, sessionTimeout: 6000, heartbeatInterval: 500, maxWaitTimeInMs: 200 });
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topic: input, fromBeginning: true });
+  let done = 0;
+  let crashed = false;
+  await consumer.run({
+    autoCommit: false,
+    eachBatch: async ({ batch, isRunning }) => {
+      if (crashed || !isRunning() || batch.messages.length === 0) return;
+      const txn = await producer.transaction();
+      await txn.send({
+        topic: output,
+        messages: batch.messages.map((m) => ({ partition: batch.partition, value: `out-${m.value}` })),
+      });
+      done += batch.messages.length;
+      if (crashAfter !== undefined && done >= crashAfter) {
+        crashed = true;
+        return;
+      }
+      const next = (BigInt(batch.lastOffset()) + 1n).toString();
+      await txn.sendOffsets({
+        consumerGroupId: groupId,
+        topics: [{ topic: input, partitions: [{ partition: batch.partition, offset: next }] }],
+      });
+      await txn.commit();
+      sink.push(...batch.messages.map((m) => m.value.toString()));
+    },
+  });
+  return {
+    crashed: () => crashed,
+    async stop() {
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
+}
+
+async function waitFor(what, predicate, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await predicate())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+test("kafkajs consume-transform-produce with sendOffsets: a worker stopped mid-transaction, a successor finishes, every input exactly once", {
+  timeout: 180_000,
+}, async () => {
+  const broker = await startBroker();
+  try {
+    const input = uniqueTopic("kctp-in");
+    const output = uniqueTopic("kctp-out");
+    await createTopic(broker.bootstrap, input, { partitions: 2 });
+    await createTopic(broker.bootstrap, output, { partitions: 2 });
+    const spec = { input, output, groupId: `g-${input}`, txnId: `tx-${input}` };
+    await produceInputs(broker.bootstrap, input, 20);
+    const first = await kafkajsWorker(broker.bootstrap, { ...spec, crashAfter: 1, sink: [] });
+    await waitFor("the first worker to stop mid-transaction", async () => first.crashed(), 60_000);
+    await first.stop();
+    await produceInputs(broker.bootstrap, input, 20);
+    const sink = [];
+    const second = await kafkajsWorker(broker.bootstrap, { ...spec, sink });
+    try {
+      await waitFor(
+        "40 outputs committed",
+        async () => (await readValues(broker.bootstrap, output, [0, 1], "read_committed")).length >= 40,
+        90_000,
+      );
+    } finally {
+      await second.stop();
+    }
+    const out = await readValues(broker.bootstrap, output, [0, 1], "read_committed");
+    const expected = [
+      ...Array.from({ length: 20 }, (_, i) => `out-v${i}`),
+      ...Array.from({ length: 20 }, (_, i) => `out-v${i}`),
+    ];
+    assert.deepEqual([...out].sort(), expected.sort(), "each input record once (the inputs were produced twice)");
+    const uncommitted = await readValues(broker.bootstrap, output, [0, 1], "read_uncommitted");
+    assert.ok(uncommitted.length > out.length, "the stopped worker's transaction is in the log, aborted");
+  } finally {
+    await broker.stop();
+  }
+});
