@@ -47,6 +47,18 @@ export interface PartitionReadResult {
 
 const EMPTY = Buffer.alloc(0);
 
+/**
+ * What Kafka sends a Fetch v0-v2 (no KIP-74) whose first message does not fit the limit: the start
+ * of a message (offset -1, a length beyond the bytes sent). Clients take it as a partial message
+ * and grow their fetch size; an empty answer would have them refetch the same offset forever.
+ */
+const OVERFLOW_MESSAGE = (() => {
+  const b = Buffer.alloc(12);
+  b.writeBigInt64BE(-1n, 0);
+  b.writeInt32BE(61, 8);
+  return b;
+})();
+
 function failure(
   target: FetchTarget,
   error: ErrorName,
@@ -124,6 +136,14 @@ async function readOne(
     return failure(target, "UNSUPPORTED_COMPRESSION_TYPE");
   }
   const magic = magicForFetchVersion(params.apiVersion);
+  if (
+    params.apiVersion < 3 &&
+    records.length === 0 &&
+    maxBytes > 0 &&
+    req.fetchOffset < partition.fetchableEnd(params.isolation)
+  ) {
+    return { ...base, logStartOffset: logStart, records: OVERFLOW_MESSAGE, abortedTransactions: aborted };
+  }
   if (magic !== 2 && records.length > 0) {
     try {
       records = downConvert(records, magic, { maxUncompressedBytes: DEFAULT_MAX_UNCOMPRESSED_BYTES });

@@ -3,7 +3,8 @@
 // stdin; produces every record to partition 0 with a SyncProducer (acks=all), reads the partition
 // back with a partition consumer from the oldest offset, and prints the produced offsets and the
 // records read as JSON. An empty "version" keeps Sarama's default protocol version. Optional
-// "compression" (gzip, snappy, lz4, zstd) compresses; "batch" sends all records in one request.
+// "compression" (gzip, snappy, lz4, zstd) compresses; "batch" sends all records in one request;
+// "fetchDefaultBytes" sets the consumer's initial per-partition fetch size.
 package main
 
 import (
@@ -29,6 +30,7 @@ type spec struct {
 	Version     string   `json:"version"`
 	Compression string   `json:"compression"`
 	Batch       bool     `json:"batch"`
+	FetchBytes  int32    `json:"fetchDefaultBytes"`
 	Records     []record `json:"records"`
 }
 
@@ -67,6 +69,9 @@ func run() error {
 	config.Producer.Partitioner = sarama.NewManualPartitioner
 	config.Producer.Timeout = timeout
 	config.Consumer.MaxWaitTime = 200 * time.Millisecond
+	if s.FetchBytes > 0 {
+		config.Consumer.Fetch.Default = s.FetchBytes
+	}
 	codecs := map[string]sarama.CompressionCodec{
 		"": sarama.CompressionNone, "gzip": sarama.CompressionGZIP, "snappy": sarama.CompressionSnappy,
 		"lz4": sarama.CompressionLZ4, "zstd": sarama.CompressionZSTD,
