@@ -1,0 +1,199 @@
+// librdkafka 2.0.2's own test suite (tests/ in Debian's source package) against Samsa. The runner is
+// built from the source tree's tests/ but linked against Debian's librdkafka 2.0.2 (the same version),
+// so only the test files compile: about 45 s on 2 cores, once. Each test number runs in its own
+// test-runner process (a crash or hang costs one test, not the suite), with the broker set up as the
+// suite's own trivup cluster is: auto-created topics with 4 partitions.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { freePort } from "../test/compat/harness/broker.mjs";
+import { run, runOk } from "../test/compat/harness/process.mjs";
+import { startSuiteBroker } from "./broker.mjs";
+import { CACHE_DIR, ensureSourcePackage } from "./sources.mjs";
+
+const BUILD_TIMEOUT_MS = 900_000;
+/** Outer bound on one test number's runner process; the tests' own timeouts are far shorter. */
+const TEST_PROCESS_TIMEOUT_MS = 300_000;
+/** Runner processes at once: each test's own timeouts assume a lightly loaded machine. */
+const PARALLEL = 2;
+/** The broker settings of librdkafka's trivup scenarios (tests/scenarios/*.json), single node. */
+const SCENARIOS = {
+  default: { "num.partitions": 4, "auto.create.topics.enable": true },
+  noautocreate: { "num.partitions": 4, "auto.create.topics.enable": false },
+};
+
+export async function buildLibrdkafkaTests(log) {
+  const src = await ensureSourcePackage("librdkafka", log);
+  const runner = join(src, "tests/test-runner");
+  if (existsSync(runner)) return { src, runner };
+  log("librdkafka: configure + build tests/test-runner");
+  const started = Date.now();
+  await runOk("./configure", ["--disable-debug-symbols"], { cwd: src, timeoutMs: BUILD_TIMEOUT_MS });
+  // The tests' Makefile wants the static libraries built first; `-o` takes them as up to date, and the
+  // runner links against the installed shared librdkafka instead.
+  await runOk(
+    "make",
+    ["-j2", "-o", "../src/librdkafka.a", "-o", "../src-cpp/librdkafka++.a", "-o", "interceptor_test", "test-runner"],
+    { cwd: join(src, "tests"), timeoutMs: BUILD_TIMEOUT_MS },
+  );
+  log(`librdkafka: test-runner built in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return { src, runner };
+}
+
+/**
+ * The suite's test table (tests/test.c `tests[]`): name, flags and scenario of each test. Broker-backed
+ * means neither TEST_F_LOCAL nor TEST_F_MANUAL.
+ */
+export function listTests(src) {
+  const text = readText(join(src, "tests/test.c"));
+  const start = text.indexOf("struct test tests[] = {");
+  const end = text.indexOf("{NULL}", start);
+  const table = text.slice(start, end);
+  const tests = [];
+  for (const entry of table.split(/_TEST\(/).slice(1)) {
+    const m = /^\s*(\w+),\s*([^,)]*)/.exec(entry);
+    if (!m) continue;
+    const scenario = /\.scenario\s*=\s*"([^"]*)"/.exec(entry)?.[1] ?? "default";
+    const flags = m[2];
+    tests.push({
+      name: m[1],
+      number: m[1].slice(0, 4),
+      brokerBacked: !/TEST_F_LOCAL|TEST_F_MANUAL/.test(flags),
+      scenarios: scenario.split(","),
+    });
+  }
+  return tests;
+}
+
+function readText(path) {
+  return existsSync(path) ? readFileSync(path, "utf8") : "";
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the runner colours its output with ANSI escapes
+const ANSI = /\x1b\[[0-9;]*m|\x1b\([A-Z]/g;
+
+/**
+ * Reads one runner process's output: per test, PASSED / FAILED (first failure message) / SKIPPED
+ * (reason) / started but never finished.
+ */
+export function parseRunnerOutput(output) {
+  const results = new Map();
+  const lines = output.replace(ANSI, "").split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
+    let m = /Running test (\S+) =+/.exec(line);
+    if (m) {
+      if (!results.has(m[1])) results.set(m[1], { state: "running" });
+      continue;
+    }
+    m = /Test (\S+) PASSED/.exec(line);
+    if (m && results.get(m[1])?.state !== "failed") {
+      results.set(m[1], { state: "passed" });
+      continue;
+    }
+    m = /^### Test "([^"]+)" failed at (.*?) at .*###$/.exec(line);
+    if (m && results.get(m[1])?.state !== "failed") {
+      results.set(m[1], { state: "failed", detail: `${m[2]}: ${(lines[i + 1] ?? "").trim()}` });
+      continue;
+    }
+    m = /^\| (\S+)\s+\|\s+(PASSED|FAILED|SKIPPED)\s+\|\s+[\d.]+s\s*\|?\s*(.*)$/.exec(line);
+    if (m && m[1] !== "<MAIN>") {
+      const known = results.get(m[1]);
+      if (m[2] === "SKIPPED") results.set(m[1], { state: "skipped", detail: m[3].trim() || "skipped by the suite" });
+      else if (!known || known.state === "running") {
+        results.set(m[1], { state: m[2] === "PASSED" ? "passed" : "failed", detail: m[3].trim() });
+      }
+    }
+  }
+  const main = /### Test "<MAIN>" failed at .*###\n(.*)/.exec(output.replace(ANSI, ""));
+  return { results, mainFailure: main?.[1]?.trim() };
+}
+
+async function runNumber({ runner, src, number, scenario, bootstrap, kafkaVersion, quick, workDir }) {
+  const conf = join(workDir, `test-${scenario}.conf`);
+  if (!existsSync(conf)) writeFileSync(conf, `bootstrap.servers=${bootstrap}\n`);
+  const args = ["-L", "-s", scenario];
+  if (quick) args.push("-Q");
+  const started = Date.now();
+  let output;
+  let exit;
+  try {
+    const r = await run(runner, args, {
+      cwd: join(src, "tests"),
+      timeoutMs: TEST_PROCESS_TIMEOUT_MS,
+      env: { RDKAFKA_TEST_CONF: conf, TEST_KAFKA_VERSION: kafkaVersion, TESTS: number, TEST_LEVEL: "2" },
+    });
+    output = `${r.stdout}\n${r.stderr}`;
+    exit = r.code ?? r.signal;
+  } catch (e) {
+    output = String(e.message);
+    exit = "timeout";
+  }
+  return { output, exit, durationMs: Date.now() - started };
+}
+
+/** Runs `items` through `worker` with at most `limit` at once. */
+async function pool(items, limit, worker) {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++];
+      await worker(item);
+    }
+  });
+  await Promise.all(lanes);
+}
+
+/**
+ * Runs the broker-backed tests (optionally only `only`, a list of test names or numbers) and returns
+ * one result per test: { name, status: passed|failed|skipped, detail, durationMs }.
+ */
+export async function runLibrdkafkaSuite({ kafkaVersion, quick = false, only, log }) {
+  const { src, runner } = await buildLibrdkafkaTests(log);
+  const wanted = (t) => !only || only.some((o) => t.name === o || t.number === o);
+  const tests = listTests(src).filter((t) => t.brokerBacked && wanted(t));
+  const results = [];
+  for (const [scenario, settings] of Object.entries(SCENARIOS)) {
+    const inScenario = tests.filter((t) => t.scenarios.includes(scenario));
+    if (inScenario.length === 0) continue;
+    const numbers = [...new Set(inScenario.map((t) => t.number))];
+    const broker = await startSuiteBroker({ port: await freePort(), settings });
+    log(`librdkafka: ${inScenario.length} tests (scenario ${scenario}) against ${broker.bootstrap}`);
+    try {
+      await pool(numbers, PARALLEL, async (number) => {
+        const r = await runNumber({
+          runner,
+          src,
+          number,
+          scenario,
+          bootstrap: broker.bootstrap,
+          kafkaVersion,
+          quick,
+          workDir: CACHE_DIR,
+        });
+        const { results: parsed, mainFailure } = parseRunnerOutput(r.output);
+        for (const t of inScenario.filter((x) => x.number === number)) {
+          const p = parsed.get(t.name);
+          let status;
+          let detail;
+          if (!p) [status, detail] = ["failed", `no result (runner exit ${r.exit}): ${lastLines(r.output)}`];
+          else if (p.state === "running") {
+            [status, detail] = [
+              "failed",
+              `did not finish (runner exit ${r.exit}): ${mainFailure ?? lastLines(r.output)}`,
+            ];
+          } else [status, detail] = [p.state, p.detail];
+          results.push({ name: t.name, status, detail, durationMs: r.durationMs });
+          log(`  ${t.name}: ${status}${detail ? ` (${detail.slice(0, 160)})` : ""}`);
+        }
+        if (!broker.alive()) throw new Error(`the broker died during librdkafka test ${number}:\n${broker.log()}`);
+      });
+    } finally {
+      await broker.stop();
+    }
+  }
+  return results.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+function lastLines(text) {
+  return text.replace(ANSI, "").trim().split("\n").slice(-3).join(" | ").slice(0, 400);
+}
