@@ -203,7 +203,9 @@ export class TransactionCoordinatorService {
   }
 
   /** One marker; a topic deleted since is skipped (UNKNOWN_TOPIC_OR_PARTITION), as Kafka does. */
-  async #writeMarker(job: MarkerJob, topic: string, index: number): Promise<DataPathError | "NONE"> {
+  async #writeMarker(job: MarkerJob, topic: string, index: number): Promise<ErrorName> {
+    // The group loader must have staged the transaction's offsets before the marker decides them.
+    if (topic === OFFSETS_TOPIC && this.#opts.groups.loading()) return "COORDINATOR_LOAD_IN_PROGRESS";
     const lookup = await this.#opts.replicas.getPartition(topic, index);
     if ("error" in lookup) return lookup.error;
     const result = await lookup.partition.appendTxnMarker({
