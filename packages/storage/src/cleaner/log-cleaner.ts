@@ -96,7 +96,9 @@ export async function cleanLog(
       }
       if (info.baseOffset < start) return true;
       const attributes = bytes.readInt16BE(21);
-      if (!isControl(attributes)) {
+      // Transactional records may yet be aborted: they must not supersede older values. They are
+      // kept whole below, so leaving them out of the map only compacts less.
+      if (!isControl(attributes) && !isTransactional(attributes)) {
         const view = await readRecordBatchAsync(bytes, 0, limits.maxUncompressedBytes);
         for (const record of view) {
           if (record.key && !map.put(record.key, info.baseOffset + record.offsetDelta)) {
