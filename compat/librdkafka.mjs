@@ -11,6 +11,7 @@ import { startSuiteBroker } from "./broker.mjs";
 import { CACHE_DIR, ensureSourcePackage } from "./sources.mjs";
 
 const BUILD_TIMEOUT_MS = 900_000;
+const KAFKA_BIN_DIR = join(import.meta.dirname, "kafka-bin");
 /** Outer bound on one test number's runner process; the tests' own timeouts are far shorter. */
 const TEST_PROCESS_TIMEOUT_MS = 300_000;
 /** Runner processes at once: each test's own timeouts assume a lightly loaded machine. */
@@ -120,7 +121,16 @@ async function runNumber({ runner, src, number, scenario, bootstrap, kafkaVersio
     const r = await run(runner, args, {
       cwd: join(src, "tests"),
       timeoutMs: TEST_PROCESS_TIMEOUT_MS,
-      env: { RDKAFKA_TEST_CONF: conf, TEST_KAFKA_VERSION: kafkaVersion, TESTS: number, TEST_LEVEL: "2" },
+      env: {
+        RDKAFKA_TEST_CONF: conf,
+        TEST_KAFKA_VERSION: kafkaVersion,
+        TESTS: number,
+        TEST_LEVEL: "2",
+        // Tests that shell out to Kafka's bin/kafka-topics.sh get a stand-in over Samsa's admin APIs;
+        // the other Kafka tools (kafka-acls.sh, Java classes) are absent, and those tests fail.
+        KAFKA_PATH: KAFKA_BIN_DIR,
+        BROKERS: bootstrap,
+      },
     });
     output = `${r.stdout}\n${r.stderr}`;
     exit = r.code ?? r.signal;
