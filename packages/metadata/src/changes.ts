@@ -1,3 +1,4 @@
+import { placePartition } from "./controller/placement.js";
 import { type MetadataError, MetadataErrorCode, metadataError } from "./errors.js";
 import type { ClusterImage, PartitionImage, TopicImage } from "./image.js";
 import { totalPartitions } from "./image.js";
@@ -89,12 +90,9 @@ function newPartition(partitionIndex: number, replicas: readonly number[], leade
   return { partitionIndex, leaderId: replicas[0], leaderEpoch, partitionEpoch: 0, replicas, isr: replicas };
 }
 
-/** Round-robin replicas over the registered brokers, starting at a different broker per partition. */
+/** The controller's placement: leaders and replicas spread over the registered brokers, rack-aware. */
 function assignReplicas(image: ClusterImage, partitionIndex: number, replicationFactor: number): number[] {
-  const ids = [...registeredIds(image)].sort((a, b) => a - b);
-  const out: number[] = [];
-  for (let i = 0; i < replicationFactor; i++) out.push(ids[(partitionIndex + i) % ids.length]);
-  return out;
+  return placePartition(image.brokers, partitionIndex, replicationFactor);
 }
 
 /** Kafka's CreateTopics validation and creation, as one pure step. */

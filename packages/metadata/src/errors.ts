@@ -11,9 +11,13 @@ export const MetadataErrorCode = {
   INVALID_REPLICATION_FACTOR: 38,
   INVALID_REPLICA_ASSIGNMENT: 39,
   INVALID_CONFIG: 40,
+  NOT_CONTROLLER: 41,
   INVALID_REQUEST: 42,
   POLICY_VIOLATION: 44,
+  FENCED_LEADER_EPOCH: 74,
+  INVALID_UPDATE_VERSION: 95,
   UNKNOWN_TOPIC_ID: 100,
+  INELIGIBLE_REPLICA: 107,
 } as const;
 
 export type MetadataErrorCode = (typeof MetadataErrorCode)[keyof typeof MetadataErrorCode];

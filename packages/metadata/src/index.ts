@@ -30,3 +30,15 @@ export { decodeSnapshot, encodeSnapshot, MetadataCorruptError, SNAPSHOT_VERSION 
 export { MetadataStore, type MetadataStoreOptions, SNAPSHOT_FILE } from "./store.js";
 export { collidingName, invalidTopicNameReason, isInternalTopic, MAX_TOPIC_NAME_LENGTH } from "./topic-name.js";
 export { isUuid, METADATA_TOPIC_UUID, randomUuid, ZERO_UUID } from "./uuid.js";
+export { type AlterPartitionRequest, alterPartition } from "./controller/alter-partition.js";
+export { electLeaders, electPartition, type LivenessChange, NO_LEADER } from "./controller/leader-election.js";
+export { type PlacementBroker, placePartition, rackAlternated } from "./controller/placement.js";
+export { EtcdController, type EtcdControllerOptions } from "./etcd/etcd-controller.js";
+export {
+  EtcdMetadataStore,
+  type EtcdMetadataStoreOptions,
+  ensureEtcdClusterId,
+  type LiveBroker,
+  type PendingAlterPartition,
+} from "./etcd/etcd-metadata-store.js";
+export { EtcdKeys } from "./etcd/keys.js";

@@ -25,7 +25,7 @@ export class MetadataStore {
   #tail: Promise<unknown> = Promise.resolve();
   readonly #path: string;
 
-  private constructor(path: string, image: ClusterImage) {
+  protected constructor(path: string, image: ClusterImage) {
     this.#path = path;
     this.#image = image;
   }

@@ -54,3 +54,10 @@ export {
   FetchSessionCache,
   type FetchSessionCacheOptions,
 } from "./fetch-session/fetch-session-cache.js";
+export {
+  type FollowerAction,
+  type FollowerLog,
+  followerAction,
+  type LeaderFetchAnswer,
+} from "./follower/follower-fetch.js";
+export { type FollowerProgress, type IsrProposal, IsrTracker } from "./follower/isr-tracker.js";

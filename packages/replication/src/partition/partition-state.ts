@@ -123,6 +123,17 @@ export class PartitionState {
     return this.maybeAdvanceHighWatermark();
   }
 
+  /**
+   * The ISR changed within the leader epoch: a committed change, or an expansion the leader counts
+   * at once (KIP-841's maximal ISR). Returns whether the HW advanced.
+   */
+  updateIsr(isr: readonly number[]): boolean {
+    assert(isr.includes(this.localBrokerId), "the leader is in its own ISR");
+    this.isrSet = new Set(isr);
+    for (const id of this.followerEndOffsets.keys()) if (!this.isrSet.has(id)) this.followerEndOffsets.delete(id);
+    return this.maybeAdvanceHighWatermark();
+  }
+
   /** Batches ending just below `newLogEndOffset` were appended. Returns whether the HW advanced. */
   onAppend(newLogEndOffset: number): boolean {
     assert(newLogEndOffset >= this.endOffset, "the log end offset only grows on append");
