@@ -5,6 +5,7 @@ import {
   isTransactional,
   magicAt,
   type ProduceRequest,
+  type ProduceRequestPartitionProduceData,
   type ProduceResponse,
   type ProduceResponsePartitionProduceResponse,
 } from "@samsa/protocol";
@@ -22,6 +23,33 @@ export class AcksZeroFailure extends SamsaError {
   constructor(errors: string) {
     super("ACKS_ZERO_PRODUCE_FAILED", `acks=0 produce failed (${errors}); closing the connection`);
   }
+}
+
+/**
+ * Kafka collects a produce's partitions in a map: a partition named twice is appended once, with
+ * the records of its last mention, and a topic named twice is answered as one.
+ */
+function uniquePartitions(req: ProduceRequest): ProduceRequest {
+  const topics = new Map<string, Map<number, ProduceRequestPartitionProduceData>>();
+  let repeated = false;
+  for (const t of req.topicData) {
+    let partitions = topics.get(t.name);
+    if (partitions === undefined) {
+      partitions = new Map();
+      topics.set(t.name, partitions);
+    } else {
+      repeated = true;
+    }
+    for (const p of t.partitionData) {
+      if (partitions.has(p.index)) repeated = true;
+      partitions.set(p.index, p);
+    }
+  }
+  if (!repeated) return req;
+  return {
+    ...req,
+    topicData: [...topics].map(([name, partitions]) => ({ name, partitionData: [...partitions.values()] })),
+  };
 }
 
 /** Whether any partition's first batch is transactional (Kafka's hasTransactionalRecords). */
@@ -99,7 +127,8 @@ export const produceHandler = defineHandler({
   apiKey: 0,
   minVersion: 0,
   maxVersion: 11,
-  async handle(ctx, req) {
+  async handle(ctx, request) {
+    const req = uniquePartitions(request);
     const { replicas } = ctx.dataPath;
     const everyPartition = (error: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED" | "INVALID_REQUIRED_ACKS") =>
       respond(

@@ -34,13 +34,18 @@ function params(ctx: RequestContext, req: FetchRequest): FetchParams {
   };
 }
 
-/** The request's partitions keyed as sessions key them: by topic name before v13, by topic id from v13. */
+/**
+ * The request's partitions keyed as sessions key them: by topic name before v13, by topic id from
+ * v13. A partition named twice counts once, with its last mention's fields at its first's place
+ * (Kafka collects them in a LinkedHashMap).
+ */
 function requestedPartitions(req: FetchRequest, usesTopicIds: boolean): FetchPartitionRequest[] {
-  const out: FetchPartitionRequest[] = [];
+  const out = new Map<string, FetchPartitionRequest>();
   for (const t of req.topics) {
     for (const p of t.partitions) {
-      out.push({
-        topic: usesTopicIds ? t.topicId : t.topic,
+      const topic = usesTopicIds ? t.topicId : t.topic;
+      out.set(`${p.partition}:${topic}`, {
+        topic,
         partition: p.partition,
         fetchOffset: Number(p.fetchOffset),
         partitionMaxBytes: p.partitionMaxBytes,
@@ -50,7 +55,7 @@ function requestedPartitions(req: FetchRequest, usesTopicIds: boolean): FetchPar
       });
     }
   }
-  return out;
+  return [...out.values()];
 }
 
 function resolve(ctx: RequestContext, p: FetchPartitionRequest, usesTopicIds: boolean): FetchTarget {
