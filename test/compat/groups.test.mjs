@@ -298,3 +298,41 @@ test("confluent-kafka (python): two cooperative-sticky members split 4 partition
   assert.deepEqual(await committedOffsets(broker.bootstrap, group, topic), { 0: 3, 1: 3, 2: 3, 3: 3 });
   await broker.stop();
 });
+
+test("static membership (python, group.instance.id): a restarted member takes its place without a rebalance", {
+  timeout: 90_000,
+}, async () => {
+  requireExecutable(PYTHON);
+  const broker = await startBroker();
+  const topic = uniqueTopic("pystatic");
+  const group = `g-${topic}`;
+  await createTopic(broker.bootstrap, topic, { partitions: 2 });
+  await produce(broker.bootstrap, topic, 2, 2, "st");
+  const member = (instance, count, lingerS) =>
+    runOk(PYTHON, [PY_GROUP], {
+      input: JSON.stringify({
+        bootstrap: broker.bootstrap,
+        topic,
+        group,
+        count,
+        linger_s: lingerS,
+        config: { "group.instance.id": instance, "session.timeout.ms": 10000 },
+      }),
+      timeoutMs: 60_000,
+    }).then((r) => JSON.parse(r.stdout));
+  // B stays while A closes (a static member sends no LeaveGroup) and comes back; B leaves before A's
+  // absent session (10 s) would end and rebalance the group, as it should.
+  const b = member("inst-b", 2, 8);
+  b.catch(() => {}); // awaited below; keeps an early failure from going unhandled meanwhile
+  const a1 = await member("inst-a", 2, 0);
+  const a2 = await member("inst-a", 0, 2);
+  const bOut = await b;
+  assert.equal(a1.assignment.length, 1);
+  assert.deepEqual(a2.assignment, a1.assignment, "the returning instance gets its partition back");
+  assert.deepEqual(
+    bOut.events.map(([kind]) => kind),
+    ["assign"],
+    "the member that stayed saw no rebalance while the other restarted",
+  );
+  await broker.stop();
+});

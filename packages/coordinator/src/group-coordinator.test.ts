@@ -320,6 +320,8 @@ test("static membership: a restarted instance takes its place without a rebalanc
   assert.equal(again.get().generationId, gen, "no new generation");
   const newId = again.get().memberId;
   assert.notEqual(newId, oldId);
+  assert.equal(again.get().leader, oldId, "before v9 the returning leader is not told it leads");
+  assert.equal(again.get().skipAssignment, false);
   assert.equal(c.group("g")?.state, "Stable");
   assert.equal(
     c.heartbeat({ groupId: "g", memberId: oldId, groupInstanceId: "i-1", generationId: gen }, 4001),
@@ -330,6 +332,12 @@ test("static membership: a restarted instance takes its place without a rebalanc
     commit(c, { memberId: oldId, groupInstanceId: "i-1", generationId: gen }, 4003).topics[0].partitions[0].errorCode,
     ErrorCode.FENCED_INSTANCE_ID,
   );
+  // JoinGroup v9: the returning leader learns it leads, gets the members, and skips the assignment.
+  const v9 = join(c, { groupInstanceId: "i-1", supportsSkipAssignment: true }, 4004);
+  assert.equal(v9.get().leader, v9.get().memberId);
+  assert.equal(v9.get().skipAssignment, true);
+  assert.equal(v9.get().members.length, 1);
+  assert.equal(v9.get().generationId, gen);
 });
 
 test("offset commit: simple consumers with generation -1, members of the current generation only", () => {

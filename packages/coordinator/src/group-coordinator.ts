@@ -390,6 +390,7 @@ export class GroupCoordinator {
   ): void {
     const groupInstanceId = req.groupInstanceId!;
     const oldMember = group.members.get(oldMemberId)!;
+    const leaderBefore = group.leaderId;
     // The old incarnation's parked requests are fenced.
     if (oldMember.joinReply !== null) {
       fx.reply(oldMember.joinReply, joinError(oldMemberId, ErrorCode.FENCED_INSTANCE_ID));
@@ -410,15 +411,19 @@ export class GroupCoordinator {
         member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
         member.sessionTimeoutMs = req.sessionTimeoutMs;
         fx.append(this.#groupRecord(group));
+        // From JoinGroup v9 a returning leader learns it leads but must not reassign (KIP-814);
+        // before that it is told the old leader id, so it only syncs to get its assignment back.
+        const isLeader = group.leaderId === newMemberId;
+        const skip = req.supportsSkipAssignment;
         fx.reply(reply, {
           errorCode: ErrorCode.NONE,
           generationId: group.generationId,
           protocolType: group.protocolType,
           protocolName: group.protocolName,
-          leader: group.leaderId ?? "",
+          leader: (skip ? group.leaderId : leaderBefore) ?? "",
           memberId: newMemberId,
-          members: [],
-          skipAssignment: false,
+          members: skip && isLeader ? group.currentMembers() : [],
+          skipAssignment: skip && isLeader,
         });
         return;
       }

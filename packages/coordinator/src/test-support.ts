@@ -47,6 +47,7 @@ export function joinInput(overrides: Partial<JoinGroupInput> = {}): JoinGroupInp
     protocolType: "consumer",
     protocols: [RANGE],
     requireKnownMemberId: true,
+    supportsSkipAssignment: false,
     ...overrides,
   };
 }

@@ -19,6 +19,8 @@ export interface JoinGroupInput {
   readonly protocols: readonly JoinProtocol[];
   /** JoinGroup v4+: a new dynamic member first gets MEMBER_ID_REQUIRED with its id. */
   readonly requireKnownMemberId: boolean;
+  /** JoinGroup v9+: a static leader rejoining a stable group is told to skip the assignment. */
+  readonly supportsSkipAssignment: boolean;
 }
 
 export interface JoinGroupMember {

@@ -53,6 +53,7 @@ export const joinGroupHandler = defineHandler({
       protocolType: req.protocolType,
       protocols: req.protocols.map((p) => ({ name: p.name, metadata: p.metadata })),
       requireKnownMemberId: version >= 4,
+      supportsSkipAssignment: version >= 9,
     };
     const result = await answerOr(
       ctx.groups.run<JoinGroupResult>((reply, nowMs) => ctx.groups.coordinator.joinGroup(input, reply, nowMs)),
