@@ -83,6 +83,8 @@ export class LogManager {
   private cancelTasks: (() => void)[] = [];
   private readonly checkpointWrites = new Mutex();
   private closed = false;
+  /** The compaction round in progress: shutdown lets its current pass finish before closing logs. */
+  private cleanerRound: Promise<void> | undefined;
   readonly pool: FilePool;
   readonly buffers: BufferPool;
   readonly indexCache: IndexCache;
@@ -354,8 +356,16 @@ export class LogManager {
    * thread also goes on at once after a pass that cleaned something). Bounded by the number of logs.
    */
   async runCleanerRound(): Promise<void> {
-    for (let passes = this.logs.size; passes > 0 && !this.closed; passes--) {
-      if ((await this.runCleaner()) === undefined) return;
+    const round = (async () => {
+      for (let passes = this.logs.size; passes > 0 && !this.closed; passes--) {
+        if ((await this.runCleaner()) === undefined) return;
+      }
+    })();
+    this.cleanerRound = round;
+    try {
+      await round;
+    } finally {
+      if (this.cleanerRound === round) this.cleanerRound = undefined;
     }
   }
 
@@ -407,6 +417,8 @@ export class LogManager {
     this.closed = true;
     for (const cancel of this.cancelTasks) cancel();
     this.cancelTasks = [];
+    // Its failure was already reported by the scheduler; here it only must not race the closes.
+    await this.cleanerRound?.catch(() => {});
     await Promise.all(this.creating.values());
     for (const { log } of this.logs.values()) await log.close();
     await this.checkpointRecoveryPoints();

@@ -75,4 +75,18 @@ describe("background log cleaner", () => {
     assert.equal(await m.runCleaner(), undefined, "nothing left to clean");
     await m.shutdown();
   });
+
+  it("shutdown lets a running pass finish before it closes the logs", async () => {
+    const m = await openManager();
+    const { scheduler, tasks } = manualScheduler();
+    m.startBackgroundTasks(scheduler, { ...defaultBackgroundIntervals, cleanerBackoffMs: 250 });
+    const cleaner = tasks.get("log-cleaner");
+    const a = await m.getOrCreateLog({ topic: "a", partition: 0 });
+    await writeKeys(a, 40, { roll: true });
+    const before = a.sizeInBytes;
+    const round = cleaner?.run();
+    await m.shutdown();
+    await round;
+    assert.ok(a.sizeInBytes < before / 5, "the pass completed");
+  });
 });
