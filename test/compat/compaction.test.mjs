@@ -4,9 +4,11 @@
 // log.cleaner.backoff.ms) exactly the last value per key remains at its original offset, tombstones
 // included, and once delete.retention.ms has passed a later cleaning removes the tombstones too.
 import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { after, test } from "node:test";
+import { CompressionTypes } from "kafkajs";
 import { makeTempDir, startBroker, stopAllBrokers } from "./harness/broker.mjs";
 import { kafkajsClient } from "./harness/kafkajs.mjs";
 import { requireExecutable, runOk } from "./harness/process.mjs";
@@ -31,7 +33,7 @@ const brokerArgs = (cleanerEnabled) => [
   `log.cleaner.backoff.ms=${BACKOFF_MS}`,
 ];
 
-async function createCompactedTopic(bootstrap, topic) {
+async function createCompactedTopic(bootstrap, topic, cleanupPolicy = "compact") {
   const admin = kafkajsClient(bootstrap, "samsa-compat-admin").admin();
   await admin.connect();
   try {
@@ -42,7 +44,7 @@ async function createCompactedTopic(bootstrap, topic) {
           numPartitions: 1,
           replicationFactor: 1,
           configEntries: [
-            { name: "cleanup.policy", value: "compact" },
+            { name: "cleanup.policy", value: cleanupPolicy },
             { name: "segment.bytes", value: String(SEGMENT_BYTES) },
             { name: "min.cleanable.dirty.ratio", value: "0.01" },
             { name: "delete.retention.ms", value: String(DELETE_RETENTION_MS) },
@@ -171,4 +173,46 @@ test("compacted topic keeps the last value per key at its offset; tombstones go 
   } finally {
     rmSync(dataDir, { recursive: true, force: true });
   }
+});
+
+test("compact,delete topic of gzip batches: cleaned batches keep the last value per key at its offset", {
+  timeout: 60_000,
+}, async () => {
+  requireExecutable("kcat");
+  const broker = await startBroker({ args: brokerArgs(true) });
+  const topic = uniqueTopic("compacted-gzip");
+  await createCompactedTopic(broker.bootstrap, topic, "compact,delete");
+  // Incompressible values: each 10-record batch fills most of a segment, so each gets its own.
+  const batches = [];
+  for (let round = 0; round < 4; round++) {
+    batches.push(Array.from({ length: 10 }, (_, k) => ({ key: `key-${k}`, value: randomBytes(24).toString("hex") })));
+  }
+  for (let t = 0; t < 2; t++) {
+    batches.push(
+      Array.from({ length: 10 }, (_, i) => ({ key: `tail-${t}-${i}`, value: randomBytes(24).toString("hex") })),
+    );
+  }
+  const producer = kafkajsClient(broker.bootstrap, "samsa-compat-compaction").producer();
+  await producer.connect();
+  try {
+    for (const messages of batches) {
+      await producer.send({
+        topic,
+        acks: -1,
+        compression: CompressionTypes.GZIP,
+        messages: messages.map((m) => ({ ...m, partition: 0 })),
+      });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  const all = batches.flat().map((r, i) => [i, r.key, r.value]);
+  const final = await readUntil(
+    broker.bootstrap,
+    topic,
+    () => [lastPerKey(all, { dropTombstones: false })],
+    "compaction",
+  );
+  assert.equal(final.length, 10 + 20);
+  await broker.stop();
 });
