@@ -79,7 +79,7 @@ async function produceTxn(
   values: string[],
 ) {
   const batch = buildRecordBatch(
-    values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: Date.now() })),
+    values.map((v) => ({ key: null, value: Buffer.from(v), timestamp: 0 })),
     { producerId: Number(producerId), producerEpoch: epoch, baseSequence: seq, transactional: true },
   );
   const r = await c.send(0, 9, {

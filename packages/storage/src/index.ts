@@ -1,3 +1,4 @@
+export { ABORTED_TXN_INDEX_FILE, type AbortedTxnEntry, AbortedTxnIndex } from "./aborted-txn-index.js";
 export { BufferPool } from "./buffer-pool.js";
 export { type CleanerLimits, type CleanResult, cleanLog, defaultCleanerLimits } from "./cleaner/log-cleaner.js";
 export { type LogConfig, type StorageLimits, defaultLogConfig, defaultStorageLimits } from "./config.js";

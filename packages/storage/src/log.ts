@@ -1,3 +1,4 @@
+import { AbortedTxnIndex } from "./aborted-txn-index.js";
 import { posix } from "node:path";
 import { type Clock, assert } from "@samsa/common";
 import {
@@ -131,6 +132,8 @@ export class Log {
     private readonly clock: Clock,
     readonly leaderEpochCache: LeaderEpochCache,
     loaded: Awaited<ReturnType<typeof loadLog>>,
+    /** Aborted transactions, for read_committed fetches; the broker appends to it. */
+    readonly abortedTxns: AbortedTxnIndex,
   ) {
     assert(ctx.config === config, "the segment context carries the log's config");
     this.segments = loaded.segments;
@@ -158,7 +161,8 @@ export class Log {
     if (changed) await epochs.persist();
     await epochs.truncateFromEnd(loaded.logEndOffset);
     await epochs.truncateFromStart(loaded.logStartOffset);
-    return new Log(opts.dir, opts.config, ctx, opts.buffers, opts.clock, epochs, loaded);
+    const aborted = await AbortedTxnIndex.load(fs, opts.dir, loaded.logStartOffset, loaded.logEndOffset);
+    return new Log(opts.dir, opts.config, ctx, opts.buffers, opts.clock, epochs, loaded, aborted);
   }
 
   /** Topic configs; setting them applies to later appends, rolls and retention. */

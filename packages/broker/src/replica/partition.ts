@@ -76,6 +76,8 @@ export interface PartitionOptions {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly producerIdExpirationMs: number;
+  /** The ISR the high watermark counts (cluster mode); a single node has only itself. */
+  readonly isr?: readonly number[];
   /** Called whenever the high watermark advances or data is appended, to wake delayed operations. */
   readonly onChange: (partition: Partition) => void;
 }
@@ -126,6 +128,7 @@ export class Partition {
       flushedOffset: opts.log.recoveryPoint,
       highWatermarkPolicy: policy,
       highWatermark: opts.log.highWatermark,
+      isr: opts.isr,
     });
     this.producers = new ProducerStateManager(this.key, { producerIdExpirationMs: opts.producerIdExpirationMs });
     this.#bytes = new AppendedBytes(opts.log.logEndOffset);
@@ -157,10 +160,30 @@ export class Partition {
     return latest !== undefined && latest.epoch === this.state.leaderEpoch ? latest.startOffset : undefined;
   }
 
+  /** Cluster mode: told of every follower fetch before it counts (ISR tracking); unset on a single node. */
+  followerFetched: ((partition: Partition, replicaId: number, fetchOffset: number) => void) | undefined;
+
+  /** A follower fetched from `fetchOffset`, its log end offset: the HW may move over the ISR. */
+  onFollowerFetch(replicaId: number, fetchOffset: number): void {
+    this.followerFetched?.(this, replicaId, fetchOffset);
+    if (this.state.onFollowerFetch(replicaId, fetchOffset)) {
+      this.#syncHighWatermark();
+      this.#changed();
+    }
+  }
+
+  /** The ISR the HW counts changed within the epoch (committed, or a caught-up follower joined). */
+  updateIsr(isr: readonly number[]): void {
+    if (this.state.updateIsr(isr)) {
+      this.#syncHighWatermark();
+      this.#changed();
+    }
+  }
+
   /** The leader epoch moved on (metadata bumped it): record where it starts. */
-  async becomeLeader(leaderEpoch: number): Promise<void> {
+  async becomeLeader(leaderEpoch: number, isr?: readonly number[]): Promise<void> {
     if (leaderEpoch <= this.state.leaderEpoch) return;
-    const hwMoved = this.state.becomeLeader(leaderEpoch);
+    const hwMoved = this.state.becomeLeader(leaderEpoch, isr);
     await this.log.leaderEpochCache.assign(leaderEpoch, this.log.logEndOffset);
     if (hwMoved) this.#changed();
   }
@@ -259,7 +282,8 @@ export class Partition {
         transactional: true,
         control: true,
       });
-      this.txns.onMarker(marker.producerId, appended.baseOffset, marker.commit);
+      const aborted = this.txns.onMarker(marker.producerId, appended.baseOffset, marker.commit);
+      if (aborted !== undefined) await this.log.abortedTxns.append(aborted);
       this.#bytes.record(appended.lastOffset + 1, batch.length);
       this.state.onAppend(this.log.logEndOffset);
       this.#syncHighWatermark();
@@ -360,6 +384,9 @@ export class Partition {
     const log = this.log;
     const from = await log.offsetForTimestamp(this.#clock.nowMs() - expirationMs);
     let offset = Math.max(from?.offset ?? log.logEndOffset, log.logStartOffset);
+    // Aborted transactions come from storage's index; the replayed tail adds what it lost in a crash.
+    const indexed = log.abortedTxns.lastOffset;
+    this.txns.loadAborted(log.abortedTxns.all);
     while (offset < log.logEndOffset) {
       const read = await log.read(offset, REPLAY_READ_BYTES, { minOneMessage: true });
       if (read.records.length === 0) break;
@@ -369,7 +396,7 @@ export class Partition {
         const lastOffset = h.baseOffset + h.lastOffsetDelta;
         offset = Math.max(offset, lastOffset + 1);
         if (h.producerId < 0) continue;
-        if (isControl(h.attributes)) this.#replayMarker(read.records, span.pos, h.producerId, h.baseOffset);
+        if (isControl(h.attributes)) this.#replayMarker(read.records, span.pos, h.producerId, h.baseOffset, indexed);
         else if (isTransactional(h.attributes)) this.txns.onData(h.producerId, h.baseOffset);
         this.producers.replay({
           producerId: h.producerId,
@@ -386,16 +413,19 @@ export class Partition {
     }
     this.producers.retainFrom(log.logStartOffset);
     this.producers.removeExpiredProducers(this.#clock.nowMs());
+    for (const a of this.txns.abortedBetween(indexed + 1, log.logEndOffset)) {
+      if (a.lastOffset > indexed) await log.abortedTxns.append(a);
+    }
     this.#syncHighWatermark();
   }
 
   /** A control batch read back from the log: a COMMIT/ABORT marker closes its producer's transaction. */
-  #replayMarker(records: Buffer, pos: number, producerId: number, offset: number): void {
+  #replayMarker(records: Buffer, pos: number, producerId: number, offset: number, indexed: number): void {
     try {
       for (const rec of readRecordBatch(records, pos, 1024)) {
         const type = readControlRecordType(rec.key);
         if (type === ControlRecordType.COMMIT || type === ControlRecordType.ABORT) {
-          this.txns.onMarker(producerId, offset, type === ControlRecordType.COMMIT);
+          this.txns.onMarker(producerId, offset, type === ControlRecordType.COMMIT, indexed);
         }
         return;
       }

@@ -36,14 +36,24 @@ export class PartitionTxns {
     if (!this.#open.has(producerId)) this.#open.set(producerId, firstOffset);
   }
 
-  /** A COMMIT/ABORT marker at `markerOffset` closes the producer's transaction. */
-  onMarker(producerId: number, markerOffset: number, commit: boolean): void {
+  /**
+   * A COMMIT/ABORT marker at `markerOffset` closes the producer's transaction; returns it if
+   * aborted. A marker at or below `knownUpTo` is already in the aborted list (loaded from storage).
+   */
+  onMarker(producerId: number, markerOffset: number, commit: boolean, knownUpTo = -1): AbortedTxn | undefined {
     const firstOffset = this.#open.get(producerId) ?? markerOffset;
     this.#open.delete(producerId);
     this.#completing.push({ firstOffset, markerOffset });
-    if (commit) return;
-    this.#aborted.push({ producerId, firstOffset, lastOffset: markerOffset });
+    if (commit || markerOffset <= knownUpTo) return undefined;
+    const aborted = { producerId, firstOffset, lastOffset: markerOffset };
+    this.#aborted.push(aborted);
     if (this.#aborted.length > this.#maxAborted) this.#aborted.splice(0, this.#aborted.length - this.#maxAborted);
+    return aborted;
+  }
+
+  /** Aborted transactions from storage's index (in marker order), before any marker is replayed. */
+  loadAborted(entries: readonly AbortedTxn[]): void {
+    this.#aborted = entries.slice(Math.max(0, entries.length - this.#maxAborted));
   }
 
   /**
