@@ -57,8 +57,10 @@ test("topic overrides map onto storage's log config", () => {
     retentionBytes: -1,
     cleanupPolicy: "compact,delete",
     deleteRetentionMs: 86400000,
+    minCleanableDirtyRatio: 0.5,
   });
   assert.equal(logConfigFor(broker, { "cleanup.policy": "compact" }).cleanupPolicy, "compact");
+  assert.equal(logConfigFor(broker, { "min.cleanable.dirty.ratio": "0.01" }).minCleanableDirtyRatio, 0.01);
 });
 
 test("socket.request.max.bytes closes only the connection that exceeds it", async () => {
