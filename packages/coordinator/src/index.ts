@@ -9,8 +9,8 @@ export {
   type DescribedConsumerGroup,
   GroupCoordinator,
   type OffsetDeleteResult,
-  UNKNOWN_MEMBER_ID,
 } from "./group-coordinator.js";
+export { UNKNOWN_MEMBER_ID } from "./classic-protocol.js";
 export { groupPartition, javaStringHashCode } from "./group-partition.js";
 export { checkInvariants } from "./invariants.js";
 export {
