@@ -239,3 +239,90 @@ function firstOf(r: FetchResponse) {
   assert.equal(p.errorCode, ErrorCode.NONE);
   return p;
 }
+
+test("transactional offset commits: staged until the marker, UNSTABLE_OFFSET_COMMIT for require_stable, zombie members refused", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "samsa-txn-offsets-"));
+  const { broker, c } = await startBroker(dir);
+  try {
+    for (let i = 0; i < 200; i++) {
+      const r = await c.send(10, 3, { key: "g", keyType: 0, coordinatorKeys: [] });
+      if (r.errorCode === ErrorCode.NONE) break;
+      await sleep(20);
+    }
+    await findTxnCoordinator(c, "tx");
+    const init = await initProducerId(c, "tx");
+    const ref = { transactionalId: "tx", producerId: init.producerId, producerEpoch: 0 };
+    assert.equal((await c.send(25, 3, { ...ref, groupId: "g" })).errorCode, ErrorCode.NONE);
+    const commit = (memberId: string, generationId: number) =>
+      c.send(28, 3, {
+        ...ref,
+        groupId: "g",
+        generationId,
+        memberId,
+        groupInstanceId: null,
+        topics: [
+          {
+            name: "in",
+            partitions: [{ partitionIndex: 0, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: "m" }],
+          },
+        ],
+      });
+    assert.equal((await commit("", -1)).topics[0].partitions[0].errorCode, ErrorCode.NONE);
+    const fetchOffset = async (requireStable: boolean) => {
+      const r = await c.send(9, 7, {
+        groupId: "g",
+        topics: [{ name: "in", partitionIndexes: [0] }],
+        groups: [],
+        requireStable,
+      });
+      return r.topics[0].partitions[0];
+    };
+    assert.equal((await fetchOffset(true)).errorCode, ErrorCode.UNSTABLE_OFFSET_COMMIT);
+    assert.equal((await fetchOffset(false)).committedOffset, -1n, "not visible before the commit marker");
+    const end = await c.send(26, 3, { ...ref, committed: true });
+    assert.equal(end.errorCode, ErrorCode.NONE);
+    await until("offset committed", async () => (await fetchOffset(true)).committedOffset === 5n);
+    // The group now exists (with no members): unknown members and stale generations are zombies.
+    const again = await initProducerId(c, "tx");
+    const ref2 = { ...ref, producerEpoch: again.producerEpoch };
+    assert.equal((await c.send(25, 3, { ...ref2, groupId: "g" })).errorCode, ErrorCode.NONE);
+    const zombie = await c.send(28, 3, {
+      ...ref2,
+      groupId: "g",
+      generationId: -1,
+      memberId: "ghost",
+      groupInstanceId: null,
+      topics: [
+        {
+          name: "in",
+          partitions: [{ partitionIndex: 0, committedOffset: 9n, committedLeaderEpoch: -1, committedMetadata: null }],
+        },
+      ],
+    });
+    assert.equal(zombie.topics[0].partitions[0].errorCode, ErrorCode.UNKNOWN_MEMBER_ID);
+    const stale = await c.send(28, 3, {
+      ...ref2,
+      groupId: "g",
+      generationId: 7,
+      memberId: "",
+      groupInstanceId: null,
+      topics: [
+        {
+          name: "in",
+          partitions: [{ partitionIndex: 0, committedOffset: 9n, committedLeaderEpoch: -1, committedMetadata: null }],
+        },
+      ],
+    });
+    assert.equal(stale.topics[0].partitions[0].errorCode, ErrorCode.ILLEGAL_GENERATION);
+    // An aborted transaction's offsets are dropped.
+    const staged = await commit("", -1);
+    assert.equal(staged.topics[0].partitions[0].errorCode, ErrorCode.NONE);
+    assert.equal((await c.send(26, 3, { ...ref2, committed: false })).errorCode, ErrorCode.NONE);
+    await until("aborted offsets dropped", async () => (await fetchOffset(true)).errorCode === ErrorCode.NONE);
+    assert.equal((await fetchOffset(true)).committedOffset, 5n);
+  } finally {
+    c.close();
+    await broker.stop();
+    await removeDir(dir);
+  }
+});

@@ -1,6 +1,6 @@
 import type { OffsetCommitRecord } from "@samsa/coordinator";
 import { ErrorCode } from "@samsa/protocol";
-import { appendTxnOffsets } from "../txn/txn-offset-commit.js";
+import { appendTxnOffsets, validateTxnCommit } from "../txn/txn-offset-commit.js";
 import { defineHandler } from "./handler.js";
 
 /** Kafka's `offset.metadata.max.bytes` default. */
@@ -29,6 +29,8 @@ export const txnOffsetCommitHandler = defineHandler({
     if (req.groupId === "") return respond(() => ErrorCode.INVALID_GROUP_ID);
     const notReady = ctx.groups.coordinatorError(req.groupId);
     if (notReady !== ErrorCode.NONE) return respond(() => notReady);
+    const invalid = validateTxnCommit(ctx.groups.coordinator, req);
+    if (invalid !== ErrorCode.NONE) return respond(() => invalid);
     const tooLarge = (m: string | null) => m !== null && Buffer.byteLength(m) > MAX_METADATA_BYTES;
     const nowMs = ctx.clock.nowMs();
     const records: OffsetCommitRecord[] = [];

@@ -1,4 +1,4 @@
-import { encodeCoordinatorRecord, type OffsetCommitRecord } from "@samsa/coordinator";
+import { encodeCoordinatorRecord, type GroupCoordinator, type OffsetCommitRecord } from "@samsa/coordinator";
 import { buildRecordBatch, ErrorCode, validateRecordBatch } from "@samsa/protocol";
 import { OFFSETS_TOPIC } from "../group-coordinator-service.js";
 import type { BrokerServices } from "../handlers/handler.js";
@@ -44,5 +44,38 @@ export async function appendTxnOffsets(
   }
   transactions.txnOffsets.stage(partition, producerId, records);
   if (lookup.partition.state.highWatermark <= result.lastOffset) await lookup.partition.flush();
+  return ErrorCode.NONE;
+}
+
+/** Who sends a TxnOffsetCommit (v3+): its member id, generation (member epoch for KIP-848) and instance. */
+export interface TxnCommitMember {
+  readonly groupId: string;
+  readonly memberId: string;
+  readonly generationId: number;
+  readonly groupInstanceId: string | null;
+}
+
+/**
+ * KIP-447's zombie check, as Kafka's coordinator does for TxnOffsetCommit: a member id must be a
+ * member, a generation must be the current one, a static instance must map to the member. An
+ * unknown group or an anonymous commit (v0-v2) passes.
+ */
+export function validateTxnCommit(groups: GroupCoordinator, m: TxnCommitMember): number {
+  const consumer = groups.consumerGroup(m.groupId);
+  if (consumer !== undefined) {
+    if (m.memberId === "" && m.generationId < 0) return ErrorCode.NONE;
+    const member = consumer.members.get(m.memberId);
+    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    return m.generationId !== member.memberEpoch ? ErrorCode.ILLEGAL_GENERATION : ErrorCode.NONE;
+  }
+  const group = groups.group(m.groupId);
+  if (group === undefined) return ErrorCode.NONE;
+  if (group.is("Dead")) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+  if (m.groupInstanceId !== null) {
+    const owner = group.staticMembers.get(m.groupInstanceId);
+    if (owner !== undefined && owner !== m.memberId) return ErrorCode.FENCED_INSTANCE_ID;
+  }
+  if (m.memberId !== "" && !group.members.has(m.memberId)) return ErrorCode.UNKNOWN_MEMBER_ID;
+  if (m.generationId >= 0 && m.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
   return ErrorCode.NONE;
 }
