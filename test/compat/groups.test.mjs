@@ -7,6 +7,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { after, test } from "node:test";
 import { makeTempDir, REPO_ROOT, startBroker, stopAllBrokers } from "./harness/broker.mjs";
+import { PartitionAssigners } from "kafkajs";
 import { createTopic, kafkajsClient } from "./harness/kafkajs.mjs";
 import { requireExecutable, runOk } from "./harness/process.mjs";
 import { uniqueTopic } from "./harness/records.mjs";
@@ -335,5 +336,59 @@ test("static membership (python, group.instance.id): a restarted member takes it
     ["assign"],
     "the member that stayed saw no rebalance while the other restarted",
   );
+  await broker.stop();
+});
+
+test('mixed group: a kafkajs member and a python confluent-kafka member share a topic (assignor "roundrobin")', {
+  timeout: 90_000,
+}, async () => {
+  requireExecutable(PYTHON);
+  const broker = await startBroker();
+  const topic = uniqueTopic("mixed");
+  const group = `g-${topic}`;
+  await createTopic(broker.bootstrap, topic, { partitions: 4 });
+  await produce(broker.bootstrap, topic, 4, 2, "mx");
+  // kafkajs names its round robin "RoundRobinAssigner"; under librdkafka's name the two agree.
+  const roundrobin = ({ cluster }) => ({ ...PartitionAssigners.roundRobin({ cluster }), name: "roundrobin" });
+  const consumed = [];
+  const consumer = kafkajsClient(broker.bootstrap, "mixed-js").consumer({
+    groupId: group,
+    partitionAssigners: [roundrobin],
+    sessionTimeout: SESSION_TIMEOUT_MS,
+    heartbeatInterval: 300,
+    maxWaitTimeInMs: 200,
+  });
+  // The first generation has both (they join within group.initial.rebalance.delay.ms); once python
+  // leaves, kafkajs gets everything, so only the first assignment is compared.
+  let jsAssignment;
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    jsAssignment ??= e.payload.memberAssignment[topic] ?? [];
+  });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const python = runOk(PYTHON, [PY_GROUP], {
+    input: JSON.stringify({
+      bootstrap: broker.bootstrap,
+      topic,
+      group,
+      count: 4,
+      linger_s: 1,
+      config: { "partition.assignment.strategy": "roundrobin" },
+    }),
+    timeoutMs: 60_000,
+  }).then((r) => JSON.parse(r.stdout));
+  python.catch(() => {});
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      consumed.push(`${partition}:${message.offset}`);
+    },
+  });
+  const py = await python;
+  await until("kafkajs' share", () => consumed.length >= 4, 30_000);
+  await consumer.disconnect();
+  assert.equal(py.assignment.length, 2, `python got ${py.assignment}`);
+  assert.deepEqual([...py.assignment, ...jsAssignment].sort(), [0, 1, 2, 3], "one generation, partitions divided");
+  const all = new Set([...consumed, ...py.consumed.map(([p, o]) => `${p}:${o}`)]);
+  assert.equal(all.size, 8, "every record consumed by one of them");
   await broker.stop();
 });
