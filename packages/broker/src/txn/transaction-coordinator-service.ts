@@ -34,6 +34,8 @@ const MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024;
 /** Marker writes that fail for a retriable reason are retried with this backoff (ms), doubling. */
 const MARKER_RETRY_MIN_MS = 100;
 const MARKER_RETRY_MAX_MS = 5000;
+/** Timeout aborts and expirations are checked at most this often (each check scans every id). */
+const MIN_POLL_INTERVAL_MS = 100;
 /** Bound on marker jobs in flight. */
 const MAX_MARKER_JOBS = 10_000;
 
@@ -82,6 +84,7 @@ export class TransactionCoordinatorService {
   #creating: Promise<void> | undefined;
   #timer: TimerHandle | undefined;
   #timerDeadlineMs: number | null = null;
+  #lastPollMs = Number.NEGATIVE_INFINITY;
   #closed = false;
 
   constructor(opts: TransactionCoordinatorServiceOptions) {
@@ -130,7 +133,6 @@ export class TransactionCoordinatorService {
   /** Runs one coordinator step; answers once its record (if any) is appended and flushed. */
   async run(step: (nowMs: number) => TxnStep): Promise<TxnAnswer> {
     const s = step(this.#opts.clock.nowMs());
-    this.rearm();
     if (s.kind === "answer") return s;
     return this.#appendAndComplete(s.append);
   }
@@ -145,7 +147,7 @@ export class TransactionCoordinatorService {
     }
     const out = this.coordinator.completeAppend(append, error, this.#opts.clock.nowMs());
     if (out.markers !== undefined) this.#startMarkers(out.markers);
-    this.rearm();
+    this.#armAt(this.coordinator.deadlineOf(append.transactionalId));
     return out;
   }
 
@@ -254,7 +256,7 @@ export class TransactionCoordinatorService {
           return;
         }
         for (const job of jobs) this.#startMarkers(job);
-        this.rearm();
+        this.#armAt(this.coordinator.nextDeadlineMs());
       },
       (e: unknown) => {
         this.#opts.log.error({ err: e, partition }, "loading __transaction_state failed");
@@ -305,26 +307,32 @@ export class TransactionCoordinatorService {
 
   // ---- timer ----------------------------------------------------------------------------------
 
-  /** Keeps one timer at the coordinator's next deadline (transaction timeout or id expiration). */
-  rearm(): void {
-    if (this.#closed) return;
-    const next = this.coordinator.nextDeadlineMs();
-    if (next === this.#timerDeadlineMs) return;
+  /**
+   * Keeps one timer no later than `deadlineMs`. Requests arm it in O(1) from their own id's
+   * deadline; only a firing scans every id (poll, then the next deadline), at most once per
+   * MIN_POLL_INTERVAL_MS, as Kafka's periodic abort check does.
+   */
+  #armAt(deadlineMs: number | null): void {
+    if (this.#closed || deadlineMs === null) return;
+    if (this.#timer !== undefined && this.#timerDeadlineMs !== null && this.#timerDeadlineMs <= deadlineMs) return;
     this.#timer?.cancel();
+    const nowMs = this.#opts.clock.nowMs();
+    const at = Math.max(deadlineMs, this.#lastPollMs + MIN_POLL_INTERVAL_MS);
+    this.#timerDeadlineMs = at;
+    // Capped so that a far expiration does not overflow setTimeout.
+    this.#timer = this.#scheduler.schedule(Math.min(Math.max(0, at - nowMs), 3_600_000), () => this.#poll());
+  }
+
+  #poll(): void {
     this.#timer = undefined;
-    this.#timerDeadlineMs = next;
-    if (next === null) return;
-    // Timers are capped so a far expiration does not overflow setTimeout.
-    const delayMs = Math.min(Math.max(0, next - this.#opts.clock.nowMs()), 3_600_000);
-    this.#timer = this.#scheduler.schedule(delayMs, () => {
-      this.#timer = undefined;
-      this.#timerDeadlineMs = null;
-      if (this.#closed) return;
-      for (const append of this.coordinator.poll(this.#opts.clock.nowMs())) {
-        this.#appendAndComplete(append).catch((e: unknown) => this.#opts.log.error({ err: e }, "timeout abort failed"));
-      }
-      this.rearm();
-    });
+    this.#timerDeadlineMs = null;
+    if (this.#closed) return;
+    const nowMs = this.#opts.clock.nowMs();
+    this.#lastPollMs = nowMs;
+    for (const append of this.coordinator.poll(nowMs)) {
+      this.#appendAndComplete(append).catch((e: unknown) => this.#opts.log.error({ err: e }, "timeout abort failed"));
+    }
+    this.#armAt(this.coordinator.nextDeadlineMs());
   }
 }
 

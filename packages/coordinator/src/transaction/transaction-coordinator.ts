@@ -392,18 +392,28 @@ export class TransactionCoordinator {
     return out;
   }
 
-  /** When poll next has work: the earliest transaction timeout or id expiration. */
+  /** When poll next has work: the earliest transaction timeout or id expiration (a scan of every id). */
   nextDeadlineMs(): number | null {
     let next: number | null = null;
     for (const t of this.#txns.values()) {
-      if (t.pending !== undefined) continue;
-      let at: number | undefined;
-      if (t.state === TxnState.Ongoing) at = t.startMs + t.timeoutMs + 1;
-      else if (t.state === TxnState.Empty || t.state === TxnState.CompleteCommit || t.state === TxnState.CompleteAbort)
-        at = t.lastUpdateMs + this.config.transactionalIdExpirationMs;
-      if (at !== undefined && (next === null || at < next)) next = at;
+      const at = this.#deadline(t);
+      if (at !== null && (next === null || at < next)) next = at;
     }
     return next;
+  }
+
+  /** When one transactional id next needs poll (its timeout or expiration), or null. */
+  deadlineOf(transactionalId: string): number | null {
+    const t = this.#txns.get(transactionalId);
+    return t === undefined ? null : this.#deadline(t);
+  }
+
+  #deadline(t: TxnMetadata): number | null {
+    if (t.pending !== undefined) return null;
+    if (t.state === TxnState.Ongoing) return t.startMs + t.timeoutMs + 1;
+    if (t.state === TxnState.Empty || t.state === TxnState.CompleteCommit || t.state === TxnState.CompleteAbort)
+      return t.lastUpdateMs + this.config.transactionalIdExpirationMs;
+    return null;
   }
 
   /** The record an append writes to `__transaction_state`. */
