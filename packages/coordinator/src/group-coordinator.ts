@@ -1,7 +1,8 @@
 /**
- * The classic group coordinator as a pure state machine: requests and `nowMs` in; records to append,
- * replies and deadlines out. It follows Kafka's GroupMetadataManager rule for rule, so clients see
- * the same error codes in the same situations.
+ * The group coordinator as a pure state machine: requests and `nowMs` in; records to append, replies
+ * and deadlines out. It owns the state (classic and KIP-848 groups, committed offsets, timers) and
+ * follows Kafka's GroupMetadataManager and OffsetMetadataManager rule for rule, so clients see the
+ * same error codes in the same situations.
  */
 import type { Random } from "@samsa/common";
 import { ErrorCode } from "@samsa/protocol";
