@@ -1,5 +1,6 @@
 import { type Clock, systemClock } from "@samsa/common";
 import { bumpLeaderEpochs, MetadataStore } from "@samsa/metadata";
+import { ClusterNode } from "./cluster/cluster-node.js";
 import type { BrokerConfig } from "./config/broker-config.js";
 import { formatListener } from "./config/listeners.js";
 import { GroupCoordinatorService } from "./group-coordinator-service.js";
@@ -54,6 +55,7 @@ export class Broker {
   #unlock: (() => Promise<void>) | undefined;
   #identity: BrokerIdentity | undefined;
   #bound: BoundListener[] = [];
+  #cluster: ClusterNode | undefined;
 
   constructor(opts: BrokerOptions) {
     this.#opts = opts;
@@ -78,7 +80,16 @@ export class Broker {
     const { config, log } = this.#opts;
     await mkdir(config.dataDir, { recursive: true });
     this.#unlock = await lockDataDir(config.dataDir);
-    const meta = await ensureMetaProperties(config.dataDir, config.nodeId);
+    // Cluster mode (etcd.endpoints set): the cluster id is etcd's, and a data dir of another cluster is refused.
+    const cluster = config.get("etcd.endpoints") === null ? undefined : await ClusterNode.connect(config, log);
+    this.#cluster = cluster;
+    const meta = await ensureMetaProperties(
+      config.dataDir,
+      config.nodeId,
+      cluster === undefined ? undefined : () => cluster.clusterId,
+    );
+    if (cluster !== undefined && meta.clusterId !== cluster.clusterId)
+      throw new Error(`data dir belongs to cluster ${meta.clusterId}, etcd holds cluster ${cluster.clusterId}`);
     let router: Dispatcher | undefined;
     let markReady: () => void = () => {};
     const ready = new Promise<void>((resolve) => {
@@ -110,26 +121,30 @@ export class Broker {
       endpoints,
       dataDir: config.dataDir,
     };
-    this.#metadata = await MetadataStore.open({
-      dataDir: config.dataDir,
-      clusterId: meta.clusterId,
+    const registration = {
       nodeId: config.nodeId,
-      brokers: [
-        {
-          nodeId: config.nodeId,
-          rack: config.get("broker.rack"),
-          listeners: endpoints.map((e) => ({
-            name: e.listenerName,
-            host: e.host,
-            port: e.port,
-            securityProtocol: e.securityProtocol,
-          })),
-        },
-      ],
-    });
-    // A new leadership term per start, as Kafka's re-registration gives: anything written from now
-    // on carries a higher epoch than what a crash may have cut off.
-    await this.#metadata.apply(bumpLeaderEpochs);
+      rack: config.get("broker.rack"),
+      listeners: endpoints.map((e) => ({
+        name: e.listenerName,
+        host: e.host,
+        port: e.port,
+        securityProtocol: e.securityProtocol,
+      })),
+    };
+    if (cluster !== undefined) {
+      // The controller gives new leadership terms in cluster mode (on this broker's new registration).
+      this.#metadata = await cluster.openMetadata(registration);
+    } else {
+      this.#metadata = await MetadataStore.open({
+        dataDir: config.dataDir,
+        clusterId: meta.clusterId,
+        nodeId: config.nodeId,
+        brokers: [registration],
+      });
+      // A new leadership term per start, as Kafka's re-registration gives: anything written from now
+      // on carries a higher epoch than what a crash may have cut off.
+      await this.#metadata.apply(bumpLeaderEpochs);
+    }
     this.#logs = await this.#opts.openLogs(config, log, this.#metadata);
     await this.#reconcileLogs(this.#metadata, this.#logs);
     const handlers = this.#opts.handlers ?? HANDLERS;
@@ -168,6 +183,7 @@ export class Broker {
       transactions: this.#transactions,
     };
     router = createRouter(handlers, services);
+    cluster?.start(this.#logs, this.#dataPath.replicas);
     markReady();
   }
 
@@ -200,6 +216,8 @@ export class Broker {
 
   /** Stops accepting, finishes in-flight requests, then closes metadata and logs (flushing them). */
   async stop(): Promise<void> {
+    // Cluster mode: stop following and hand the controller role on; closing the metadata revokes the lease.
+    await this.#cluster?.stop();
     // Parked requests (acks=-1 produce, long-poll fetch) are answered now rather than at their timeout.
     await this.#server?.stop(this.#opts.shutdownTimeoutMs ?? 10_000, () => {
       this.#dataPath?.replicas.close();

@@ -6,7 +6,7 @@ import { parseAssignment, parseProperties } from "./config/properties.js";
 
 export const USAGE =
   "usage: samsa start [--config FILE] [--data-dir DIR] [--listeners PLAINTEXT://host:port] " +
-  "[--advertised-listeners LIST] [--node-id N] [--set key=value ...]";
+  "[--advertised-listeners LIST] [--node-id N] [--etcd URLS] [--set key=value ...]";
 
 export interface StartCommand {
   readonly command: "start";
@@ -41,6 +41,7 @@ export function parseCommandLine(
   if (values["advertised-listeners"] !== undefined)
     entries.push(["advertised.listeners", values["advertised-listeners"]]);
   if (values["node-id"] !== undefined) entries.push(["node.id", values["node-id"]]);
+  if (values.etcd !== undefined) entries.push(["etcd.endpoints", values.etcd]);
   return { command: "start", config: BrokerConfig.from(entries) };
 }
 
@@ -55,6 +56,7 @@ function parse(argv: readonly string[]) {
       listeners: { type: "string" },
       "advertised-listeners": { type: "string" },
       "node-id": { type: "string" },
+      etcd: { type: "string" },
       set: { type: "string", multiple: true },
     },
   });

@@ -35,6 +35,7 @@ export { electLeaders, electPartition, type LivenessChange, NO_LEADER } from "./
 export { type PlacementBroker, placePartition, rackAlternated } from "./controller/placement.js";
 export { EtcdController, type EtcdControllerOptions } from "./etcd/etcd-controller.js";
 export {
+  EtcdConnection,
   EtcdMetadataStore,
   type EtcdMetadataStoreOptions,
   ensureEtcdClusterId,

@@ -100,6 +100,8 @@ async function readOne(
   if (fenced !== undefined) return failure(target, fenced);
   const notReplica = followerError(lookup, params, target);
   if (notReplica !== undefined) return failure(target, notReplica);
+  // A follower's fetch offset is its log end offset: it may advance the HW over the ISR.
+  if (params.replicaId >= 0) partition.onFollowerFetch(params.replicaId, req.fetchOffset);
   const hw = partition.state.highWatermark;
   const lso = partition.state.lastStableOffset;
   const logStart = partition.log.logStartOffset;

@@ -11,20 +11,21 @@ import { defineHandler, type RequestContext } from "./handler.js";
 
 type MetadataTopic = ResponseByApiKey[3]["topics"][number];
 
-function describeTopic(topic: TopicImage, includeOps: boolean): MetadataTopic {
+function describeTopic(topic: TopicImage, includeOps: boolean, live: ReadonlySet<number>): MetadataTopic {
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
     topicId: topic.topicId,
     isInternal: isInternalTopic(topic.name),
     partitions: topic.partitions.map((p) => ({
-      errorCode: ErrorCode.NONE,
+      // A partition whose replicas are all down has no leader (-1) until one comes back.
+      errorCode: p.leaderId < 0 ? ErrorCode.LEADER_NOT_AVAILABLE : ErrorCode.NONE,
       partitionIndex: p.partitionIndex,
       leaderId: p.leaderId,
       leaderEpoch: p.leaderEpoch,
       replicaNodes: [...p.replicas],
       isrNodes: [...p.isr],
-      offlineReplicas: [],
+      offlineReplicas: p.replicas.filter((r) => !live.has(r)),
     })),
     topicAuthorizedOperations: includeOps ? TOPIC_AUTHORIZED_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
   };
@@ -73,6 +74,7 @@ export const metadataHandler = defineHandler({
   maxVersion: 12,
   async handle(ctx, request) {
     const image = ctx.metadata.image;
+    const live = new Set(image.brokers.map((b) => b.nodeId));
     const v = ctx.apiVersion;
     const includeOps = v >= 8 && request.includeTopicAuthorizedOperations;
     // v0 has no null: an empty list means all topics there, and no topics from v1 on.
@@ -80,7 +82,7 @@ export const metadataHandler = defineHandler({
     const allowAutoCreate = v < 4 || request.allowAutoTopicCreation;
     const topics: MetadataTopic[] = [];
     if (all) {
-      for (const t of image.topics.values()) topics.push(describeTopic(t, includeOps));
+      for (const t of image.topics.values()) topics.push(describeTopic(t, includeOps, live));
     } else {
       const seen = new Set<string>();
       const unknown: { index: number; name: string }[] = [];
@@ -90,7 +92,7 @@ export const metadataHandler = defineHandler({
           topics.push(
             t === undefined
               ? errorTopic(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId)
-              : describeTopic(t, includeOps),
+              : describeTopic(t, includeOps, live),
           );
           continue;
         }
@@ -101,7 +103,7 @@ export const metadataHandler = defineHandler({
         topics.push(
           t === undefined
             ? errorTopic(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name)
-            : describeTopic(t, includeOps),
+            : describeTopic(t, includeOps, live),
         );
       }
       if (unknown.length > 0) {
@@ -120,11 +122,17 @@ export const metadataHandler = defineHandler({
       endpoint === undefined
         ? []
         : [{ nodeId: ctx.identity.nodeId, host: endpoint.host, port: endpoint.port, rack: ctx.identity.rack }];
+    // Cluster mode: the other live brokers, on the listener this request came in on.
+    for (const b of image.brokers) {
+      if (b.nodeId === ctx.identity.nodeId) continue;
+      const l = b.listeners.find((x) => x.name === ctx.connection.listenerName) ?? b.listeners[0];
+      if (l !== undefined) brokers.push({ nodeId: b.nodeId, host: l.host, port: l.port, rack: b.rack });
+    }
     return {
       throttleTimeMs: 0,
       brokers,
       clusterId: ctx.identity.clusterId,
-      controllerId: ctx.identity.nodeId,
+      controllerId: image.controllerId,
       topics,
       clusterAuthorizedOperations:
         v >= 8 && v <= 10 && request.includeClusterAuthorizedOperations

@@ -96,8 +96,22 @@ export class ReplicaManager {
     }
     partition.settings = this.settings.get(topic, topicImage.configs);
     if (partitionImage.leaderEpoch > partition.state.leaderEpoch)
-      await partition.becomeLeader(partitionImage.leaderEpoch);
+      await partition.becomeLeader(partitionImage.leaderEpoch, partitionImage.isr);
     return { partition, image: partitionImage, topic: topicImage };
+  }
+
+  /** Cluster mode: called for each leader replica opened (to track its followers); unset on a single node. */
+  onOpen: ((partition: Partition, image: PartitionImage) => void) | undefined;
+
+  /** The open leader replicas. */
+  openPartitions(): IterableIterator<Partition> {
+    return this.#partitions.values();
+  }
+
+  /** Forgets the leader replica of `topic`-`index` (leadership moved away); a later lookup reopens it. */
+  resign(topic: string, index: number): void {
+    const key = partitionKey(topic, index);
+    this.#partitions.delete(key);
   }
 
   /** Whether `p` is still the open replica of its partition (not replaced after a topic re-creation). */
@@ -150,10 +164,12 @@ export class ReplicaManager {
       clock: this.clock,
       logger: this.#logger,
       producerIdExpirationMs: this.config.long("producer.id.expiration.ms"),
+      isr: image.isr,
       onChange: (p) => this.wake(p),
     })
       .then((p) => {
         this.#partitions.set(key, p);
+        this.onOpen?.(p, image);
         return p;
       })
       .finally(() => this.#opening.delete(key));

@@ -1,4 +1,4 @@
-import type { Etcd3, IKeyValue, Lease, Watcher } from "etcd3";
+import { Etcd3, type IKeyValue, type Lease, type Watcher } from "etcd3";
 import type { ChangeResult } from "../changes.js";
 import type { AlterPartitionRequest } from "../controller/alter-partition.js";
 import type { BrokerRegistration, ClusterImage, TopicImage } from "../image.js";
@@ -11,12 +11,11 @@ import {
   encodeBroker,
   encodeTopic,
 } from "./codec.js";
-import type { EtcdKeys } from "./keys.js";
+import { EtcdKeys } from "./keys.js";
+import { randomUuid } from "../uuid.js";
 
 export interface EtcdMetadataStoreOptions {
-  readonly client: Etcd3;
-  readonly keys: EtcdKeys;
-  readonly clusterId: string;
+  readonly connection: EtcdConnection;
   readonly registration: BrokerRegistration;
   /** broker.session.timeout.ms: the lease TTL; a broker silent this long is considered gone. */
   readonly sessionTimeoutMs: number;
@@ -78,7 +77,7 @@ export class EtcdMetadataStore extends MetadataStore {
 
   private constructor(opts: EtcdMetadataStoreOptions) {
     super("", {
-      clusterId: opts.clusterId,
+      clusterId: opts.connection.clusterId,
       controllerId: -1,
       brokers: [],
       topics: new Map(),
@@ -86,9 +85,9 @@ export class EtcdMetadataStore extends MetadataStore {
       nextLeaderEpoch: 0,
       changeCount: 0,
     });
-    this.#client = opts.client;
-    this.#keys = opts.keys;
-    this.#clusterId = opts.clusterId;
+    this.#client = opts.connection.client;
+    this.#keys = opts.connection.keys;
+    this.#clusterId = opts.connection.clusterId;
     this.#registration = opts.registration;
     this.#ttlSeconds = Math.max(2, Math.ceil(opts.sessionTimeoutMs / 1000));
     this.#onError = opts.onError;
@@ -390,6 +389,31 @@ export class EtcdMetadataStore extends MetadataStore {
       nextLeaderEpoch: this.#epochFloor.value,
       changeCount: this.#revision,
     };
+  }
+}
+
+/** A client of the cluster's etcd, with the key layout and the cluster id stored there. */
+export class EtcdConnection {
+  private constructor(
+    readonly client: Etcd3,
+    readonly keys: EtcdKeys,
+    readonly clusterId: string,
+  ) {}
+
+  /** Connects and reads the cluster id, writing a new one if this is the cluster's first broker. */
+  static async open(hosts: readonly string[], prefix: string): Promise<EtcdConnection> {
+    const client = new Etcd3({ hosts: [...hosts], dialTimeout: 5000 });
+    const keys = new EtcdKeys(prefix);
+    try {
+      return new EtcdConnection(client, keys, await ensureEtcdClusterId(client, keys, randomUuid));
+    } catch (e) {
+      client.close();
+      throw e;
+    }
+  }
+
+  close(): void {
+    this.client.close();
   }
 }
 

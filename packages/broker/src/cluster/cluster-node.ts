@@ -1,0 +1,287 @@
+import {
+  type BrokerRegistration,
+  EtcdConnection,
+  EtcdController,
+  EtcdMetadataStore,
+  type PartitionImage,
+} from "@samsa/metadata";
+import { IsrTracker } from "@samsa/replication";
+import type { BrokerConfig } from "../config/broker-config.js";
+import type { Logger } from "../logger.js";
+import type { PartitionLogs } from "../partition-logs.js";
+import type { Partition } from "../replica/partition.js";
+import { partitionKey } from "../replica/partition.js";
+import type { ReplicaManager } from "../replica/replica-manager.js";
+import { BrokerChannel } from "./broker-channel.js";
+import { ReplicaFetcher } from "./replica-fetcher.js";
+
+/** A leader replica of this broker and what it knows of its followers. */
+interface LeaderEntry {
+  readonly partition: Partition;
+  readonly tracker: IsrTracker;
+  readonly leaderEpoch: number;
+  proposedAtMs: number;
+}
+
+/** A proposal the controller consumed without a new partition epoch was refused: propose again after this. */
+const PROPOSAL_RETRY_MS = 2000;
+
+/**
+ * Cluster mode (`--etcd`): this broker's part in an etcd-coordinated cluster. It registers the
+ * broker with a lease, campaigns for the controller role, and applies every metadata change:
+ * creating the logs of its replicas, opening leader replicas (tracking followers, proposing ISR
+ * changes to the controller) and following the other leaders with replica fetchers.
+ */
+export class ClusterNode {
+  readonly clusterId: string;
+  readonly #config: BrokerConfig;
+  readonly #log: Logger;
+  readonly #connection: EtcdConnection;
+  #store: EtcdMetadataStore | undefined;
+  #controller: EtcdController | undefined;
+  #logs: PartitionLogs | undefined;
+  #replicas: ReplicaManager | undefined;
+  readonly #leaders = new Map<string, LeaderEntry>();
+  /** One fetcher per leader broker; bounded by the live brokers. */
+  readonly #fetchers = new Map<number, ReplicaFetcher>();
+  #reconciling = false;
+  #again = false;
+  #stopped = false;
+  #isrTimer: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => void) | undefined;
+
+  private constructor(config: BrokerConfig, log: Logger, connection: EtcdConnection) {
+    this.#config = config;
+    this.#log = log;
+    this.#connection = connection;
+    this.clusterId = connection.clusterId;
+  }
+
+  /** Connects to etcd and learns (or sets) the cluster id. */
+  static async connect(config: BrokerConfig, log: Logger): Promise<ClusterNode> {
+    const hosts = (config.get("etcd.endpoints") ?? "")
+      .split(",")
+      .map((h) => h.trim())
+      .filter((h) => h !== "");
+    const connection = await EtcdConnection.open(hosts, config.get("etcd.prefix") ?? "/samsa/");
+    return new ClusterNode(config, log, connection);
+  }
+
+  /** Loads the metadata from etcd and registers this broker. */
+  async openMetadata(registration: BrokerRegistration): Promise<EtcdMetadataStore> {
+    this.#store = await EtcdMetadataStore.connect({
+      connection: this.#connection,
+      registration,
+      sessionTimeoutMs: this.#config.int("broker.session.timeout.ms"),
+      onError: (message, err) => this.#log.warn({ err }, message),
+    });
+    this.#log.info({ brokerEpoch: this.#store.brokerEpoch, clusterId: this.clusterId }, "registered in etcd");
+    return this.#store;
+  }
+
+  /** Starts the controller candidacy and applying metadata to the data path. */
+  start(logs: PartitionLogs, replicas: ReplicaManager): void {
+    const store = this.#store!;
+    this.#logs = logs;
+    this.#replicas = replicas;
+    replicas.onOpen = (p, image) => this.#attachLeader(p, image);
+    this.#controller = new EtcdController({
+      store,
+      nodeId: this.#config.nodeId,
+      uncleanElection: this.#config.bool("unclean.leader.election.enable"),
+      onError: (message, err) => this.#log.warn({ err }, message),
+      onInfo: (message, fields) => this.#log.info(fields, message),
+    });
+    this.#controller.start();
+    this.#unsubscribe = store.onChange(() => this.#reconcile());
+    const lagMs = this.#config.long("replica.lag.time.max.ms");
+    this.#isrTimer = setInterval(() => this.#checkIsr(), Math.max(100, Math.min(1000, lagMs / 4)));
+    this.#reconcile();
+  }
+
+  /** Stops following and leading; resigning the controller role and the lease lets the others take over at once. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#unsubscribe?.();
+    clearInterval(this.#isrTimer);
+    for (const f of this.#fetchers.values()) f.stop();
+    this.#fetchers.clear();
+    await this.#controller?.stop();
+  }
+
+  #attachLeader(partition: Partition, image: PartitionImage): void {
+    const tracker = new IsrTracker({
+      leaderId: this.#config.nodeId,
+      replicas: image.replicas,
+      isr: image.isr,
+      partitionEpoch: image.partitionEpoch,
+      lagTimeMaxMs: this.#config.long("replica.lag.time.max.ms"),
+      nowMs: Date.now(),
+    });
+    const entry: LeaderEntry = { partition, tracker, leaderEpoch: image.leaderEpoch, proposedAtMs: 0 };
+    this.#leaders.set(partition.key, entry);
+    partition.followerFetched = (p, replicaId, fetchOffset) => {
+      tracker.onFollowerFetch(replicaId, fetchOffset, p.log.logEndOffset, Date.now());
+      // A follower catching up joins at once (maximal ISR).
+      if (!tracker.committedIsr.includes(replicaId) && tracker.pending === undefined) this.#propose(entry);
+    };
+  }
+
+  #propose(entry: LeaderEntry): void {
+    const { partition, tracker } = entry;
+    const nowMs = Date.now();
+    if (tracker.pending !== undefined && nowMs - entry.proposedAtMs > PROPOSAL_RETRY_MS) {
+      const key = this.#connection.keys.isrRequest(partition.topic, partition.index);
+      if (!this.#store!.pendingAlterPartitions.some((r) => r.key === key)) tracker.clearPending();
+    }
+    const proposal = tracker.propose(nowMs, partition.state.highWatermark, partition.epochStartOffset() ?? 0);
+    if (proposal === undefined) return;
+    entry.proposedAtMs = nowMs;
+    partition.updateIsr(tracker.maximalIsr);
+    this.#log.info(
+      { topic: partition.topic, partition: partition.index, isr: proposal.isr, committed: tracker.committedIsr },
+      "proposing an ISR change",
+    );
+    this.#store!.requestAlterPartition({
+      topic: partition.topic,
+      partition: partition.index,
+      leaderId: this.#config.nodeId,
+      leaderEpoch: partition.state.leaderEpoch,
+      partitionEpoch: proposal.partitionEpoch,
+      isr: proposal.isr,
+    }).catch((e: unknown) => {
+      this.#log.warn({ err: e }, "sending an ISR change failed");
+      tracker.clearPending();
+    });
+  }
+
+  #checkIsr(): void {
+    for (const entry of this.#leaders.values()) {
+      if (this.#replicas?.isCurrent(entry.partition)) this.#propose(entry);
+    }
+  }
+
+  /** Applies the current image (coalesced: one pass at a time, another if changes came meanwhile). */
+  #reconcile(): void {
+    if (this.#stopped) return;
+    if (this.#reconciling) {
+      this.#again = true;
+      return;
+    }
+    this.#reconciling = true;
+    this.#reconcileOnce()
+      .catch((e: unknown) => this.#log.error({ err: e }, "applying cluster metadata failed"))
+      .finally(() => {
+        this.#reconciling = false;
+        if (this.#again) {
+          this.#again = false;
+          this.#reconcile();
+        }
+      });
+  }
+
+  async #reconcileOnce(): Promise<void> {
+    const store = this.#store!;
+    const logs = this.#logs!;
+    const replicas = this.#replicas!;
+    const me = this.#config.nodeId;
+    const image = store.image;
+    const followed = new Set<string>();
+    for (const t of image.topics.values()) {
+      for (const p of t.partitions) {
+        const key = partitionKey(t.name, p.partitionIndex);
+        if (!p.replicas.includes(me)) {
+          this.#dropLeader(key, t.name, p.partitionIndex);
+          continue;
+        }
+        if (logs.sizeInBytes(t.name, p.partitionIndex) === undefined)
+          await logs.createLog(t.name, p.partitionIndex, t.topicId, t.configs);
+        if (p.leaderId === me) {
+          const entry = this.#leaders.get(key);
+          if (entry !== undefined && (entry.leaderEpoch !== p.leaderEpoch || !replicas.isCurrent(entry.partition)))
+            this.#dropLeader(key, t.name, p.partitionIndex);
+          const current = this.#leaders.get(key);
+          if (current === undefined) {
+            // Opening now records the new epoch's start and rebuilds producer state before clients come.
+            await replicas.getPartition(t.name, p.partitionIndex);
+          } else if (current.tracker.onCommitted(p.replicas, p.isr, p.partitionEpoch, Date.now())) {
+            current.partition.updateIsr(current.tracker.maximalIsr);
+          }
+          continue;
+        }
+        this.#dropLeader(key, t.name, p.partitionIndex);
+        if (p.leaderId >= 0) {
+          const fetcher = this.#fetcherFor(p.leaderId);
+          if (fetcher !== undefined) {
+            fetcher.follow({ topic: t.name, index: p.partitionIndex, leaderEpoch: p.leaderEpoch });
+            followed.add(key);
+          }
+        }
+      }
+    }
+    for (const [leaderId, f] of this.#fetchers) {
+      for (const t of image.topics.values()) {
+        for (const p of t.partitions) {
+          if (
+            f.has(t.name, p.partitionIndex) &&
+            (p.leaderId !== leaderId || !followed.has(partitionKey(t.name, p.partitionIndex)))
+          )
+            f.unfollow(t.name, p.partitionIndex);
+        }
+      }
+    }
+    await this.#deleteOrphans();
+  }
+
+  #dropLeader(key: string, topic: string, index: number): void {
+    const entry = this.#leaders.get(key);
+    if (entry !== undefined) {
+      entry.partition.followerFetched = undefined;
+      this.#leaders.delete(key);
+    }
+    this.#replicas!.resign(topic, index);
+  }
+
+  #fetcherFor(leaderId: number): ReplicaFetcher | undefined {
+    const reg = this.#store!.image.brokers.find((b) => b.nodeId === leaderId);
+    const listener = reg?.listeners[0];
+    if (listener === undefined) return undefined;
+    let f = this.#fetchers.get(leaderId);
+    if (f === undefined) {
+      const c = this.#config;
+      f = new ReplicaFetcher({
+        nodeId: c.nodeId,
+        leaderId,
+        channel: new BrokerChannel(listener.host, listener.port, `samsa-replica-${c.nodeId}`),
+        logs: this.#logs!,
+        logger: this.#log,
+        maxWaitMs: c.int("replica.fetch.wait.max.ms"),
+        partitionMaxBytes: c.int("replica.fetch.max.bytes"),
+        responseMaxBytes: c.int("replica.fetch.response.max.bytes"),
+        backoffMs: c.int("replica.fetch.backoff.ms"),
+        socketTimeoutMs: c.int("replica.socket.timeout.ms"),
+      });
+      this.#fetchers.set(leaderId, f);
+      f.start();
+    }
+    return f;
+  }
+
+  /** Logs of topics gone from the metadata (deleted on another broker) go here too. */
+  async #deleteOrphans(): Promise<void> {
+    const image = this.#store!.image;
+    const orphans = new Map<string, number[]>();
+    for (const { topic, partition } of [...this.#logs!.partitions()]) {
+      const t = image.topics.get(topic);
+      if (t === undefined || partition >= t.partitions.length)
+        orphans.set(topic, [...(orphans.get(topic) ?? []), partition]);
+    }
+    for (const [topic, partitions] of orphans) {
+      for (const f of this.#fetchers.values()) for (const p of partitions) f.unfollow(topic, p);
+      this.#log.info({ topic, partitions }, "deleting logs of a deleted topic");
+      await this.#logs!.deleteLogs(topic, partitions).catch((e: unknown) => {
+        this.#log.warn({ err: e, topic }, "deleting logs failed");
+      });
+    }
+  }
+}
