@@ -26,6 +26,7 @@ import { autoCreateTopic } from "./admin/topics.js";
 import type { BrokerConfig } from "./config/broker-config.js";
 import type { BrokerServices } from "./handlers/handler.js";
 import type { Logger } from "./logger.js";
+import type { Partition } from "./replica/partition.js";
 import type { ReplicaManager } from "./replica/replica-manager.js";
 import type { PendingTxnOffsets } from "./txn/pending-txn-offsets.js";
 
@@ -85,6 +86,8 @@ export class GroupCoordinatorService {
   readonly #opts: GroupCoordinatorServiceOptions;
   readonly #scheduler: Scheduler;
   readonly #loads = new Map<number, PartitionLoad>();
+  /** The flush running per offsets-topic partition (bounded by the partition count). */
+  readonly #flushes = new Map<number, Promise<void>>();
   #creating: Promise<void> | undefined;
   #timer: TimerHandle | undefined;
   #timerDeadlineMs: number | null = null;
@@ -239,9 +242,28 @@ export class GroupCoordinatorService {
         return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
       return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     }
-    // Answer only over flushed data: the high watermark moves with the flush.
-    if (lookup.partition.state.highWatermark <= result.lastOffset) await lookup.partition.flush();
+    await this.#durable(partition, lookup.partition, result.lastOffset);
     return ErrorCode.NONE;
+  }
+
+  /**
+   * Waits until the high watermark (which moves with flushes) covers `lastOffset`. Concurrent
+   * appends share flushes: one runs per partition at a time and covers everything appended before
+   * it started, so a waiter needs at most the running flush and the next.
+   */
+  async #durable(index: number, partition: Partition, lastOffset: number): Promise<void> {
+    while (partition.state.highWatermark <= lastOffset) {
+      let flush = this.#flushes.get(index);
+      const mine = flush === undefined;
+      if (flush === undefined) {
+        flush = partition.flush().finally(() => this.#flushes.delete(index));
+        this.#flushes.set(index, flush);
+      }
+      await flush;
+      // A flush that started after the append must cover it; if not, fail rather than spin.
+      if (mine && partition.state.highWatermark <= lastOffset)
+        throw new CoordinatorAppendError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+    }
   }
 
   #load(partition: number): void {
