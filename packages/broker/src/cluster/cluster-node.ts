@@ -130,11 +130,17 @@ export class ClusterNode {
   #propose(entry: LeaderEntry): void {
     const { partition, tracker } = entry;
     const nowMs = Date.now();
+    const store = this.#store!;
     if (tracker.pending !== undefined && nowMs - entry.proposedAtMs > PROPOSAL_RETRY_MS) {
+      // Consumed without a new partition epoch: the controller refused it; stop counting the expansion.
       const key = this.#connection.keys.isrRequest(partition.topic, partition.index);
-      if (!this.#store!.pendingAlterPartitions.some((r) => r.key === key)) tracker.clearPending();
+      if (!store.pendingAlterPartitions.some((r) => r.key === key)) {
+        tracker.clearPending();
+        partition.updateIsr(tracker.maximalIsr);
+      }
     }
-    const proposal = tracker.propose(nowMs, partition.state.highWatermark, partition.epochStartOffset() ?? 0);
+    const live = new Set(store.liveBrokers.keys());
+    const proposal = tracker.propose(nowMs, partition.state.highWatermark, partition.epochStartOffset() ?? 0, live);
     if (proposal === undefined) return;
     entry.proposedAtMs = nowMs;
     partition.updateIsr(tracker.maximalIsr);

@@ -128,18 +128,29 @@ export class IsrTracker {
   }
 
   /**
-   * The next ISR to propose, if any: caught-up followers join (their log end at or past the high
-   * watermark and the start of the leader's epoch), followers lagging longer than
+   * The next ISR to propose, if any: caught-up live followers join (fetching recently, their log end
+   * at or past the high watermark and the start of the leader's epoch), followers lagging longer than
    * replica.lag.time.max.ms leave. One proposal at a time, as Kafka's AlterPartition manager.
    */
-  propose(nowMs: number, highWatermark: number, epochStartOffset: number): IsrProposal | undefined {
+  propose(
+    nowMs: number,
+    highWatermark: number,
+    epochStartOffset: number,
+    live: ReadonlySet<number>,
+  ): IsrProposal | undefined {
     if (this.#pending !== undefined) return undefined;
     const current = new Set(this.#committed);
     assert(current.has(this.#leaderId), "the leader is in its own ISR");
     let changed = false;
     for (const [id, f] of this.#followers) {
       const inSync = current.has(id);
-      if (!inSync && f.logEndOffset >= highWatermark && f.logEndOffset >= epochStartOffset && f.logEndOffset >= 0) {
+      const caughtUp =
+        live.has(id) &&
+        nowMs - f.lastCaughtUpTimeMs <= this.#lagTimeMaxMs &&
+        f.logEndOffset >= 0 &&
+        f.logEndOffset >= highWatermark &&
+        f.logEndOffset >= epochStartOffset;
+      if (!inSync && caughtUp) {
         current.add(id);
         changed = true;
       } else if (inSync && nowMs - f.lastCaughtUpTimeMs > this.#lagTimeMaxMs) {
