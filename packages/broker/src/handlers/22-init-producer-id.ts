@@ -44,7 +44,10 @@ export const initProducerIdHandler = defineHandler({
         producerId: Number(req.producerId),
         producerEpoch: req.producerEpoch,
       };
-      const r = await ctx.transactions.run((nowMs) => ctx.transactions.coordinator.initProducerId(input, fresh, nowMs));
+      const r = await ctx.transactions.run(
+        (nowMs) => ctx.transactions.coordinator.initProducerId(input, fresh, nowMs),
+        req.transactionalId,
+      );
       // PRODUCER_FENCED is known to clients from v4.
       const error = r.error === "PRODUCER_FENCED" && ctx.apiVersion < 4 ? "INVALID_PRODUCER_EPOCH" : r.error;
       return error === "NONE" ? answer("NONE", BigInt(r.producerId), r.producerEpoch) : answer(error);

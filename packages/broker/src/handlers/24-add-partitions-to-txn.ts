@@ -61,7 +61,10 @@ async function addOne(
     const errors = ctx.transactions.coordinator.verifyPartitions(ref, partitions);
     return results(txn.topics, (_t, _p, i) => txnErrorCode(errors[i], version, FENCED_SINCE));
   }
-  const r = await ctx.transactions.run((nowMs) => ctx.transactions.coordinator.addPartitions(ref, partitions, nowMs));
+  const r = await ctx.transactions.run(
+    (nowMs) => ctx.transactions.coordinator.addPartitions(ref, partitions, nowMs),
+    txn.transactionalId,
+  );
   return all(r.error);
 }
 

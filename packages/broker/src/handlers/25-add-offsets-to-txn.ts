@@ -23,8 +23,9 @@ export const addOffsetsToTxnHandler = defineHandler({
       producerEpoch: req.producerEpoch,
     };
     const partition = ctx.groups.coordinator.partitionFor(req.groupId);
-    const r = await ctx.transactions.run((nowMs) =>
-      ctx.transactions.coordinator.addPartitions(ref, [{ topic: OFFSETS_TOPIC, partition }], nowMs),
+    const r = await ctx.transactions.run(
+      (nowMs) => ctx.transactions.coordinator.addPartitions(ref, [{ topic: OFFSETS_TOPIC, partition }], nowMs),
+      req.transactionalId,
     );
     return answer(r.error);
   },

@@ -1,7 +1,24 @@
 import type { OffsetCommitRecord } from "@samsa/coordinator";
 import { ErrorCode } from "@samsa/protocol";
 import { appendTxnOffsets, validateTxnCommit } from "../txn/txn-offset-commit.js";
-import { defineHandler } from "./handler.js";
+import { defineHandler, type RequestContext } from "./handler.js";
+
+/** How long a commit waits for the group's `__consumer_offsets` partition to finish loading. */
+const LOAD_WAIT_MS = 3000;
+const LOAD_POLL_MS = 20;
+
+/**
+ * The group coordinator's readiness, waiting out a load in progress: right after the offsets
+ * topic is created its partitions load, and some clients (kafkajs) give up on a transactional
+ * commit after a few quick retries of COORDINATOR_LOAD_IN_PROGRESS.
+ */
+async function loadedGroupError(ctx: RequestContext, groupId: string): Promise<number> {
+  for (let waitedMs = 0; ; waitedMs += LOAD_POLL_MS) {
+    const error = ctx.groups.coordinatorError(groupId);
+    if (error !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS || waitedMs >= LOAD_WAIT_MS) return error;
+    await new Promise((resolve) => setTimeout(resolve, LOAD_POLL_MS));
+  }
+}
 
 /** Kafka's `offset.metadata.max.bytes` default. */
 const MAX_METADATA_BYTES = 4096;
@@ -27,7 +44,7 @@ export const txnOffsetCommitHandler = defineHandler({
       })),
     });
     if (req.groupId === "") return respond(() => ErrorCode.INVALID_GROUP_ID);
-    const notReady = ctx.groups.coordinatorError(req.groupId);
+    const notReady = await loadedGroupError(ctx, req.groupId);
     if (notReady !== ErrorCode.NONE) return respond(() => notReady);
     const invalid = validateTxnCommit(ctx.groups.coordinator, req);
     if (invalid !== ErrorCode.NONE) return respond(() => invalid);

@@ -36,6 +36,8 @@ const MARKER_RETRY_MIN_MS = 100;
 const MARKER_RETRY_MAX_MS = 5000;
 /** Timeout aborts and expirations are checked at most this often (each check scans every id). */
 const MIN_POLL_INTERVAL_MS = 100;
+/** How long a request waits for the previous transaction's markers before CONCURRENT_TRANSACTIONS. */
+const COMPLETION_WAIT_MS = 1000;
 /** Bound on marker jobs in flight. */
 const MAX_MARKER_JOBS = 10_000;
 
@@ -81,6 +83,8 @@ export class TransactionCoordinatorService {
   readonly #scheduler: Scheduler;
   readonly #loads = new Set<number>();
   #markerJobs = 0;
+  /** Transactional id -> its marker job in flight (bounded by MAX_MARKER_JOBS). */
+  readonly #completing = new Map<string, Promise<void>>();
   #creating: Promise<void> | undefined;
   #timer: TimerHandle | undefined;
   #timerDeadlineMs: number | null = null;
@@ -131,8 +135,18 @@ export class TransactionCoordinatorService {
   }
 
   /** Runs one coordinator step; answers once its record (if any) is appended and flushed. */
-  async run(step: (nowMs: number) => TxnStep): Promise<TxnAnswer> {
-    const s = step(this.#opts.clock.nowMs());
+  async run(step: (nowMs: number) => TxnStep, transactionalId?: string): Promise<TxnAnswer> {
+    let s = step(this.#opts.clock.nowMs());
+    // The previous transaction is still writing its markers: rather than CONCURRENT_TRANSACTIONS
+    // (and the client's retry backoff), wait briefly for it to complete and try once more.
+    const completing = transactionalId === undefined ? undefined : this.#completing.get(transactionalId);
+    if (s.kind === "answer" && s.error === "CONCURRENT_TRANSACTIONS" && completing !== undefined) {
+      await Promise.race([
+        completing,
+        new Promise<void>((resolve) => this.#scheduler.schedule(COMPLETION_WAIT_MS, resolve)),
+      ]);
+      s = step(this.#opts.clock.nowMs());
+    }
     if (s.kind === "answer") return s;
     return this.#appendAndComplete(s.append);
   }
@@ -164,7 +178,11 @@ export class TransactionCoordinatorService {
     });
     const result = await lookup.partition.appendAsLeader(batch, [{ pos: 0, validation }], "coordinator");
     if (result.kind === "error") return appendErrorName(result.error);
-    if (lookup.partition.state.highWatermark <= result.lastOffset) await lookup.partition.flush();
+    // CompleteCommit/CompleteAbort promise no one anything: if a crash loses it, the reload finds
+    // PrepareCommit/PrepareAbort and writes the markers again. Everything else is answered over
+    // flushed data.
+    if (append.purpose !== "complete" && lookup.partition.state.highWatermark <= result.lastOffset)
+      await lookup.partition.flush();
     return "NONE";
   }
 
@@ -177,11 +195,13 @@ export class TransactionCoordinatorService {
       return;
     }
     this.#markerJobs++;
-    this.#writeMarkers(job)
+    const done = this.#writeMarkers(job)
       .catch((e: unknown) => this.#opts.log.error({ err: e, transactionalId: job.transactionalId }, "markers failed"))
       .finally(() => {
         this.#markerJobs--;
+        if (this.#completing.get(job.transactionalId) === done) this.#completing.delete(job.transactionalId);
       });
+    this.#completing.set(job.transactionalId, done);
   }
 
   async #writeMarkers(job: MarkerJob): Promise<void> {
