@@ -4,17 +4,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import {
+  apiByKey,
   buildRecordBatch,
   defaultCreateTopicsRequest,
   defaultCreateTopicsRequestCreatableTopic,
   defaultFetchRequest,
   ErrorCode,
   type FetchResponse,
+  type RequestByApiKey,
 } from "@samsa/protocol";
 import { Broker } from "./broker.js";
 import { BrokerConfig } from "./config/broker-config.js";
 import { silentLogger } from "./logger.js";
+import { HANDLERS } from "./handlers/index.js";
 import { DiskPartitionLogs } from "./replica/testing/disk-partition-logs.js";
+import { advertisedVersions } from "./router.js";
 import { removeDir } from "./testing/test-broker.js";
 import { TestClient } from "./testing/test-client.js";
 
@@ -320,6 +324,34 @@ test("transactional offset commits: staged until the marker, UNSTABLE_OFFSET_COM
     assert.equal((await c.send(26, 3, { ...ref2, committed: false })).errorCode, ErrorCode.NONE);
     await until("aborted offsets dropped", async () => (await fetchOffset(true)).errorCode === ErrorCode.NONE);
     assert.equal((await fetchOffset(true)).committedOffset, 5n);
+  } finally {
+    c.close();
+    await broker.stop();
+    await removeDir(dir);
+  }
+});
+
+test("every advertised version of the transaction APIs answers a default request, before and after the coordinator exists", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "samsa-txn-versions-"));
+  const { broker, c } = await startBroker(dir);
+  try {
+    const keys = [22, 24, 25, 26, 27, 28, 65, 66];
+    const ranges = advertisedVersions(HANDLERS).filter((r) => keys.includes(r.apiKey));
+    assert.equal(ranges.length, keys.length);
+    let pairs = 0;
+    for (const round of [0, 1]) {
+      if (round === 1) await findTxnCoordinator(c, "x");
+      for (const r of ranges) {
+        const codec = apiByKey(r.apiKey)?.request;
+        assert.ok(codec !== undefined);
+        for (let v = r.minVersion; v <= r.maxVersion; v++) {
+          const body = codec.defaults() as RequestByApiKey[18];
+          await assert.doesNotReject(c.send(r.apiKey as 18, v, body), `api ${r.apiKey} v${v}`);
+          pairs++;
+        }
+      }
+    }
+    assert.equal(pairs, 2 * 32);
   } finally {
     c.close();
     await broker.stop();
