@@ -76,6 +76,41 @@ test("confluent-kafka: committed records only under read_committed; aborted ones
   }
 });
 
+test("confluent-kafka: a transaction left open is aborted at its transaction.timeout.ms, releasing the LSO", {
+  timeout: 90_000,
+}, async () => {
+  const broker = await startBroker();
+  try {
+    const topic = uniqueTopic("txn-timeout");
+    await createTopic(broker.bootstrap, topic);
+    const started = Date.now();
+    await py({
+      mode: "produce",
+      bootstrap: broker.bootstrap,
+      topic,
+      txnId: `tx-${topic}`,
+      txnTimeoutMs: 8000,
+      txns: [{ values: ["a1"], commit: true }],
+      leaveOpen: ["b1"],
+    });
+    await produceInputs(broker.bootstrap, topic, 0);
+    const producer = kafkajsClient(broker.bootstrap).producer();
+    await producer.connect();
+    await producer.send({ topic, acks: -1, messages: [{ partition: 0, value: "c1" }] });
+    await producer.disconnect();
+    if (Date.now() - started < 3000) {
+      assert.deepEqual(await readValues(broker.bootstrap, topic, [0], "read_committed"), ["a1"], "blocked at the LSO");
+    }
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, started + 8500 - Date.now())));
+    let values = [];
+    for (let i = 0; i < 10 && values.length < 2; i++)
+      values = await readValues(broker.bootstrap, topic, [0], "read_committed");
+    assert.deepEqual(values, ["a1", "c1"], "b1 aborted by the coordinator, c1 visible");
+  } finally {
+    await broker.stop();
+  }
+});
+
 test("confluent-kafka: a second producer with the same transactional.id fences the first", {
   timeout: 90_000,
 }, async () => {
