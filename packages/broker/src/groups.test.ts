@@ -272,8 +272,8 @@ test("a group over TCP: find coordinator, join, sync, heartbeat, commit, fetch, 
 
 test("KIP-848 over TCP: ConsumerGroupHeartbeat v0 join/revoke/assign, ConsumerGroupDescribe, OffsetCommit v9 epochs", async () => {
   const dir = await mkdtemp(join(tmpdir(), "samsa-groups848-"));
-  const { broker, port } = await startBroker(dir);
-  const c = await TestClient.connect(port);
+  let { broker, port } = await startBroker(dir);
+  let c = await TestClient.connect(port);
   try {
     await findCoordinator(c, "cg");
     const created = await c.send(19, 7, {
@@ -356,6 +356,29 @@ test("KIP-848 over TCP: ConsumerGroupHeartbeat v0 join/revoke/assign, ConsumerGr
       listed.groups.map((x) => [x.groupId, x.groupType]),
       [["cg", "consumer"]],
     );
+
+    // Restart: the group, its epochs and assignments come back from __consumer_offsets.
+    c.close();
+    await broker.stop();
+    ({ broker, port } = await startBroker(dir));
+    c = await TestClient.connect(port);
+    let again = await c.send(69, 0, { groupIds: ["cg"], includeAuthorizedOperations: false });
+    for (let i = 0; i < 100 && again.groups[0].errorCode === ErrorCode.COORDINATOR_LOAD_IN_PROGRESS; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      again = await c.send(69, 0, { groupIds: ["cg"], includeAuthorizedOperations: false });
+    }
+    assert.equal(again.groups[0].groupEpoch, 2);
+    assert.deepEqual(
+      again.groups[0].members.map((m) => [m.memberId, m.memberEpoch, m.assignment.topicPartitions[0]?.partitions]),
+      [
+        ["m1", 2, [0, 1]],
+        ["m2", 2, [2, 3]],
+      ],
+    );
+    const resumed = await heartbeat("m2", 2, [2, 3]);
+    assert.equal(resumed.errorCode, ErrorCode.NONE);
+    assert.equal(resumed.memberEpoch, 2);
+
     const left = await heartbeat("m1", -1, null);
     assert.equal(left.memberEpoch, -1);
   } finally {

@@ -30,7 +30,9 @@ export interface ClassicContext {
   readonly timers: Timers<Effects>;
   readonly groups: Map<string, ClassicGroup>;
   /** Consumer (KIP-848) groups: an empty one may become classic, a live one may not. */
-  readonly consumerGroups: Map<string, ConsumerGroup>;
+  readonly consumerGroups: ReadonlyMap<string, ConsumerGroup>;
+  /** Deletes an empty consumer group, writing its tombstones. */
+  deleteConsumerGroup(groupId: string, fx: Effects): void;
   nowMs(): number;
   /** Moves the clock to `nowMs` (never back) and starts a step. */
   enter(nowMs: number): Effects;
@@ -120,7 +122,7 @@ export class ClassicProtocol {
         fx.reply(reply, joinError(req.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
         return fx;
       }
-      this.#ctx.consumerGroups.delete(req.groupId);
+      this.#ctx.deleteConsumerGroup(req.groupId, fx);
     }
     let group = this.#ctx.groups.get(req.groupId);
     const isNewGroup = group === undefined;

@@ -5,13 +5,14 @@ import { ErrorCode } from "@samsa/protocol";
 import { rangeAssignor, uniformAssignor } from "./assignors.js";
 import type { ConsumerHeartbeatInput, ConsumerHeartbeatResult, TopicsView } from "./consumer-groups.js";
 import type { GroupCoordinator } from "./group-coordinator.js";
+import { type CoordinatorRecord, decodeCoordinatorRecord, encodeCoordinatorRecord } from "./records.js";
 import { checkInvariants } from "./invariants.js";
 import { Captured, deliver, newCoordinator } from "./test-support.js";
 import type { OffsetCommitResult } from "./types.js";
 
 const TOPICS: Record<string, { topicId: string; numPartitions: number }> = {
   a: { topicId: "AAAAAAAAAAAAAAAAAAAAAA", numPartitions: 6 },
-  b: { topicId: "BBBBBBBBBBBBBBBBBBBBBB", numPartitions: 2 },
+  b: { topicId: "BBBBBBBBBBBBBBBBBBBBBA", numPartitions: 2 },
 };
 const topics: TopicsView = {
   byName: (n) => TOPICS[n],
@@ -21,31 +22,82 @@ const A = TOPICS.a.topicId;
 
 type Owned = ConsumerHeartbeatInput["topicPartitions"];
 
+/** Every record each coordinator produced, in order, as the broker would append them. */
+const logs = new WeakMap<GroupCoordinator, CoordinatorRecord[]>();
+function keep(c: GroupCoordinator, fx: { records: CoordinatorRecord[] }): void {
+  logs.set(c, [...(logs.get(c) ?? []), ...fx.records]);
+}
+
+/** A coordinator rebuilt from `c`'s records, each through the byte encoding, must have its groups. */
+function assertReplayMatches(c: GroupCoordinator, now: number): void {
+  const fresh = newCoordinator();
+  for (const r of logs.get(c) ?? []) {
+    const { key, value } = encodeCoordinatorRecord(r);
+    const decoded = decodeCoordinatorRecord(key, value);
+    assert.ok(decoded !== null);
+    fresh.replay(decoded);
+  }
+  fresh.onLoaded(fresh.partitionFor("cg"), now);
+  checkInvariants(fresh);
+  const summary = (x: GroupCoordinator) => {
+    const g = x.consumerGroup("cg");
+    if (g === undefined) return null;
+    return {
+      groupEpoch: g.groupEpoch,
+      assignmentEpoch: g.assignmentEpoch,
+      subscriptionMetadata: [...g.subscriptionMetadata].sort(),
+      target: [...g.target].map(([m, ks]) => [m, [...ks].sort()]).sort(),
+      members: [...g.members.values()]
+        .map((m) => [
+          m.memberId,
+          m.memberEpoch,
+          m.previousMemberEpoch,
+          m.state,
+          [...m.assigned].sort(),
+          [...m.pendingRevocation].sort(),
+          m.subscribedTopicNames,
+        ])
+        .sort(),
+    };
+  };
+  assert.deepEqual(summary(fresh), summary(c));
+}
+
 function hb(c: GroupCoordinator, input: Partial<ConsumerHeartbeatInput>, now: number): ConsumerHeartbeatResult {
   const r = new Captured<ConsumerHeartbeatResult>();
-  deliver(
-    c.consumerGroupHeartbeat(
-      {
-        groupId: "cg",
-        memberId: "",
-        memberEpoch: 0,
-        instanceId: null,
-        rackId: null,
-        rebalanceTimeoutMs: 30_000,
-        subscribedTopicNames: ["a"],
-        serverAssignor: null,
-        topicPartitions: [],
-        clientId: "c",
-        clientHost: "/h",
-        ...input,
-      },
-      topics,
-      r,
-      now,
+  keep(
+    c,
+    deliver(
+      c.consumerGroupHeartbeat(
+        {
+          groupId: "cg",
+          memberId: "",
+          memberEpoch: 0,
+          instanceId: null,
+          rackId: null,
+          rebalanceTimeoutMs: 30_000,
+          subscribedTopicNames: ["a"],
+          serverAssignor: null,
+          topicPartitions: [],
+          clientId: "c",
+          clientHost: "/h",
+          ...input,
+        },
+        topics,
+        r,
+        now,
+      ),
     ),
   );
   checkInvariants(c);
   return r.get();
+}
+
+function poll(c: GroupCoordinator, now: number): void {
+  const fx = c.poll(now);
+  keep(c, fx);
+  deliver(fx);
+  checkInvariants(c);
 }
 
 /** A steady-state heartbeat: nothing changed, owning what it was given. */
@@ -130,6 +182,7 @@ test("a second member: the first revokes before the second receives (never two o
   const all = [...(m1c.assignment ?? m1b.assignment!)[0].partitions, ...m2b.assignment![0].partitions].sort();
   assert.deepEqual(all, [0, 1, 2, 3, 4, 5]);
   assert.equal(c.consumerGroup("cg")?.state, "Stable");
+  assertReplayMatches(c, 5);
 });
 
 test("errors: FENCED_MEMBER_EPOCH, UNKNOWN_MEMBER_ID, UNSUPPORTED_ASSIGNOR, INVALID_REQUEST, GROUP_ID_NOT_FOUND for a live classic group", () => {
@@ -157,8 +210,7 @@ test("session timeout: a silent member is fenced and its partitions go to the ot
   for (let t = 3000; t <= 12_000; t += 3000) {
     m2 = beat(c, "m2", m2.memberEpoch, owned, t);
     owned = m2.assignment ?? owned;
-    deliver(c.poll(t));
-    checkInvariants(c);
+    poll(c, t);
   }
   assert.equal(c.consumerGroup("cg")?.members.has("m1"), false);
   m2 = beat(c, "m2", m2.memberEpoch, owned, 12_001);
@@ -225,8 +277,7 @@ test("seeded schedules: no partition has two owners, epochs never run ahead (KIP
         const roll = rng.next();
         if (roll < 0.15) {
           now += Math.floor(rng.next() * 5000);
-          deliver(c.poll(now));
-          checkInvariants(c);
+          poll(c, now);
           continue;
         }
         let r: ConsumerHeartbeatResult;
@@ -256,5 +307,6 @@ test("seeded schedules: no partition has two owners, epochs never run ahead (KIP
       throw new Error(`seed ${seed}: ${(e as Error).message}`, { cause: e });
     }
     assert.ok(completed > 0, `seed ${seed}: the group never became stable`);
+    assertReplayMatches(c, now);
   }
 });

@@ -6,6 +6,7 @@
 import { ErrorCode } from "@samsa/protocol";
 import { ASSIGNORS, type AssignorTopic, parsePartitionKey, partitionKey } from "./assignors.js";
 import { ConsumerGroup, ConsumerMember } from "./consumer-group.js";
+import type { ConsumerGroupRecord } from "./consumer-records.js";
 import type { Effects } from "./effects.js";
 import type { Timers } from "./timers.js";
 
@@ -94,12 +95,12 @@ export class ConsumerGroupManager {
     return null;
   }
 
-  heartbeat(req: ConsumerHeartbeatInput, topics: TopicsView, nowMs: number): ConsumerHeartbeatResult {
+  heartbeat(req: ConsumerHeartbeatInput, topics: TopicsView, nowMs: number, fx: Effects): ConsumerHeartbeatResult {
     const invalid = this.#validate(req);
     if (invalid !== null) return failure(ErrorCode.INVALID_REQUEST, invalid);
     if (req.serverAssignor !== null && !ASSIGNORS.has(req.serverAssignor))
       return failure(ErrorCode.UNSUPPORTED_ASSIGNOR, `Assignor ${req.serverAssignor} is not supported.`);
-    if (req.memberEpoch === LEAVE_EPOCH || req.memberEpoch === STATIC_LEAVE_EPOCH) return this.#leave(req);
+    if (req.memberEpoch === LEAVE_EPOCH || req.memberEpoch === STATIC_LEAVE_EPOCH) return this.#leave(req, fx);
     let group = this.groups.get(req.groupId);
     if (group === undefined) {
       if (req.memberEpoch !== 0)
@@ -109,6 +110,7 @@ export class ConsumerGroupManager {
     }
     let member: ConsumerMember;
     let bump = false;
+    let memberChanged = false;
     if (req.memberEpoch === 0) {
       const memberId = req.memberId === "" ? this.#newMemberId() : req.memberId;
       if (req.instanceId !== null) {
@@ -121,13 +123,14 @@ export class ConsumerGroupManager {
           );
       }
       // A rejoin with the same id starts over: whatever it owned is reassigned.
-      if (group.members.has(memberId)) this.#remove(group, memberId);
+      if (group.members.has(memberId)) this.#remove(group, memberId, fx);
       if (group.members.size >= this.#config.maxGroupSize)
         return failure(ErrorCode.GROUP_MAX_SIZE_REACHED, `Group ${req.groupId} is full.`, memberId);
       member = new ConsumerMember(memberId, req.instanceId, req.clientId, req.clientHost);
       group.members.set(memberId, member);
       if (req.instanceId !== null) group.staticMembers.set(req.instanceId, memberId);
       bump = true;
+      memberChanged = true;
     } else {
       const existing = group.members.get(req.memberId);
       if (existing === undefined)
@@ -136,33 +139,43 @@ export class ConsumerGroupManager {
       const fenced = this.#epochError(member, req);
       if (fenced !== null) return failure(ErrorCode.FENCED_MEMBER_EPOCH, fenced, req.memberId);
     }
-    if (req.rebalanceTimeoutMs !== -1) member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
-    if (req.rackId !== null) member.rackId = req.rackId;
+    if (req.rebalanceTimeoutMs !== -1 && req.rebalanceTimeoutMs !== member.rebalanceTimeoutMs) {
+      member.rebalanceTimeoutMs = req.rebalanceTimeoutMs;
+      memberChanged = true;
+    }
+    if (req.rackId !== null && req.rackId !== member.rackId) {
+      member.rackId = req.rackId;
+      memberChanged = true;
+    }
     if (req.serverAssignor !== null && req.serverAssignor !== member.serverAssignor) {
       member.serverAssignor = req.serverAssignor;
       bump = true;
+      memberChanged = true;
     }
     if (req.subscribedTopicNames !== null) {
       const names = [...new Set(req.subscribedTopicNames)].sort();
-      if (
-        names.join("\0") !== member.subscribedTopicNames.join("\0") ||
-        member.subscribedTopicNames.length !== names.length
-      ) {
+      if (names.join("\0") !== member.subscribedTopicNames.join("\0")) {
         member.subscribedTopicNames = names;
         bump = true;
+        memberChanged = true;
       }
     }
+    if (memberChanged) fx.append(memberRecord(group.groupId, member));
     const metadata = this.#subscriptionMetadata(group, topics);
     if (!sameMetadata(metadata, group.subscriptionMetadata)) bump = true;
-    if (bump) group.groupEpoch++;
+    if (bump) this.#bumpEpoch(group, fx);
     this.#scheduleSession(group, member.memberId, nowMs);
-    if (group.groupEpoch > group.assignmentEpoch) this.#computeTarget(group, topics, metadata);
+    if (group.groupEpoch > group.assignmentEpoch) this.#computeTarget(group, topics, metadata, fx);
 
     const beforeEpoch = member.memberEpoch;
     const beforeAssigned = new Set(member.assigned);
+    const beforeState = member.state;
+    const beforePending = member.pendingRevocation.size;
     this.#reconcile(group, member, req.topicPartitions, nowMs);
     const full = req.subscribedTopicNames !== null && req.topicPartitions !== null && req.rebalanceTimeoutMs !== -1;
     const changed = beforeEpoch !== member.memberEpoch || !sameSet(beforeAssigned, member.assigned);
+    if (changed || beforeState !== member.state || beforePending !== member.pendingRevocation.size || memberChanged)
+      fx.append(assignmentRecord(group.groupId, member));
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
@@ -185,13 +198,13 @@ export class ConsumerGroupManager {
     return `Epoch ${req.memberEpoch} is behind the member's ${member.memberEpoch}.`;
   }
 
-  #leave(req: ConsumerHeartbeatInput): ConsumerHeartbeatResult {
+  #leave(req: ConsumerHeartbeatInput, fx: Effects): ConsumerHeartbeatResult {
     const group = this.groups.get(req.groupId);
     const member = group?.members.get(req.memberId);
     if (group === undefined || member === undefined)
       return failure(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${req.groupId} has no member ${req.memberId}.`);
-    this.#remove(group, member.memberId);
-    group.groupEpoch++;
+    this.#remove(group, member.memberId, fx);
+    this.#bumpEpoch(group, fx);
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
@@ -202,9 +215,18 @@ export class ConsumerGroupManager {
     };
   }
 
-  #remove(group: ConsumerGroup, memberId: string): void {
+  #bumpEpoch(group: ConsumerGroup, fx: Effects): void {
+    group.groupEpoch++;
+    fx.append({ type: "consumerGroup", groupId: group.groupId, value: { epoch: group.groupEpoch } });
+  }
+
+  #remove(group: ConsumerGroup, memberId: string, fx: Effects): void {
     const m = group.members.get(memberId);
     if (m === undefined) return;
+    const groupId = group.groupId;
+    fx.append({ type: "consumerAssignment", groupId, memberId, value: null });
+    fx.append({ type: "consumerTarget", groupId, memberId, value: null });
+    fx.append({ type: "consumerMember", groupId, memberId, value: null });
     group.members.delete(memberId);
     if (m.instanceId !== null && group.staticMembers.get(m.instanceId) === memberId)
       group.staticMembers.delete(m.instanceId);
@@ -214,16 +236,100 @@ export class ConsumerGroupManager {
   }
 
   /** Removes a member whose session or revocation time ran out; the others get its partitions. */
-  fence(groupId: string, memberId: string): void {
+  fence(groupId: string, memberId: string, fx: Effects): void {
     const group = this.groups.get(groupId);
     if (group === undefined || !group.members.has(memberId)) return;
-    this.#remove(group, memberId);
-    group.groupEpoch++;
+    this.#remove(group, memberId, fx);
+    this.#bumpEpoch(group, fx);
+  }
+
+  /** Deletes an empty group: tombstones for its target epoch and its epoch. */
+  deleteGroup(groupId: string, fx: Effects): void {
+    if (!this.groups.delete(groupId)) return;
+    fx.append({ type: "consumerPartitionMetadata", groupId, value: null });
+    fx.append({ type: "consumerTargetEpoch", groupId, value: null });
+    fx.append({ type: "consumerGroup", groupId, value: null });
+  }
+
+  /** Rebuilds groups from their records (start-up load, in log order). */
+  replay(record: ConsumerGroupRecord, nowMs: number): void {
+    const { groupId } = record;
+    let group = this.groups.get(groupId);
+    if (record.type === "consumerGroup" && record.value === null) {
+      this.groups.delete(groupId);
+      return;
+    }
+    if (group === undefined) {
+      if (record.value === null) return;
+      group = new ConsumerGroup(groupId, nowMs);
+      this.groups.set(groupId, group);
+    }
+    switch (record.type) {
+      case "consumerGroup":
+        group.groupEpoch = record.value!.epoch;
+        return;
+      case "consumerPartitionMetadata":
+        group.subscriptionMetadata = new Map((record.value ?? []).map((t) => [t.topicId, t.numPartitions]));
+        return;
+      case "consumerTargetEpoch":
+        if (record.value !== null) group.assignmentEpoch = record.value.assignmentEpoch;
+        return;
+      case "consumerTarget":
+        if (record.value === null) group.target.delete(record.memberId);
+        else group.target.set(record.memberId, [...record.value]);
+        return;
+      case "consumerMember": {
+        const v = record.value;
+        if (v === null) {
+          const m = group.members.get(record.memberId);
+          if (m?.instanceId != null) group.staticMembers.delete(m.instanceId);
+          group.members.delete(record.memberId);
+          return;
+        }
+        const old = group.members.get(record.memberId);
+        const m = new ConsumerMember(record.memberId, v.instanceId, v.clientId, v.clientHost);
+        if (old !== undefined) {
+          m.memberEpoch = old.memberEpoch;
+          m.previousMemberEpoch = old.previousMemberEpoch;
+          m.state = old.state;
+          for (const k of old.assigned) m.assigned.add(k);
+          for (const k of old.pendingRevocation) m.pendingRevocation.add(k);
+        }
+        m.subscribedTopicNames = [...v.subscribedTopicNames].sort();
+        m.serverAssignor = v.serverAssignor;
+        m.rackId = v.rackId;
+        m.rebalanceTimeoutMs = v.rebalanceTimeoutMs;
+        group.members.set(record.memberId, m);
+        if (v.instanceId !== null) group.staticMembers.set(v.instanceId, record.memberId);
+        return;
+      }
+      case "consumerAssignment": {
+        const m = group.members.get(record.memberId);
+        const v = record.value;
+        if (m === undefined || v === null) return;
+        m.memberEpoch = v.memberEpoch;
+        m.previousMemberEpoch = v.previousMemberEpoch;
+        m.state = v.state;
+        m.assigned.clear();
+        for (const k of v.assigned) m.assigned.add(k);
+        m.pendingRevocation.clear();
+        for (const k of v.pendingRevocation) m.pendingRevocation.add(k);
+        return;
+      }
+    }
+  }
+
+  /** After a load: members of loaded groups must heartbeat within a session from now on. */
+  onLoaded(inPartition: (groupId: string) => boolean, nowMs: number): void {
+    for (const g of this.groups.values()) {
+      if (!inPartition(g.groupId)) continue;
+      for (const m of g.members.values()) this.#scheduleSession(g, m.memberId, nowMs);
+    }
   }
 
   #scheduleSession(group: ConsumerGroup, memberId: string, nowMs: number): void {
-    this.#timers.schedule(sessionKey(group.groupId, memberId), nowMs + this.#config.sessionTimeoutMs, () =>
-      this.fence(group.groupId, memberId),
+    this.#timers.schedule(sessionKey(group.groupId, memberId), nowMs + this.#config.sessionTimeoutMs, (fx) =>
+      this.fence(group.groupId, memberId, fx),
     );
   }
 
@@ -238,7 +344,7 @@ export class ConsumerGroupManager {
     return out;
   }
 
-  #computeTarget(group: ConsumerGroup, topics: TopicsView, metadata: Map<string, number>): void {
+  #computeTarget(group: ConsumerGroup, topics: TopicsView, metadata: Map<string, number>, fx: Effects): void {
     const assignor = ASSIGNORS.get(group.preferredAssignor(this.#config.assignors[0]))!;
     const topicMap = new Map<string, AssignorTopic>();
     for (const [topicId, numPartitions] of metadata) topicMap.set(topicId, { topicId, numPartitions });
@@ -249,9 +355,28 @@ export class ConsumerGroupManager {
         .filter((id): id is string => id !== undefined),
       current: group.target.get(m.memberId) ?? [],
     }));
+    const previous = group.target;
     group.target = assignor.assign(members, topicMap);
+    if (!sameMetadata(metadata, group.subscriptionMetadata)) {
+      const value = [...metadata].map(([topicId, numPartitions]) => ({
+        topicId,
+        topicName: topics.nameOf(topicId) ?? "",
+        numPartitions,
+      }));
+      fx.append({ type: "consumerPartitionMetadata", groupId: group.groupId, value });
+    }
     group.subscriptionMetadata = metadata;
     group.assignmentEpoch = group.groupEpoch;
+    for (const [memberId, keys] of group.target) {
+      const before = previous.get(memberId);
+      if (before === undefined || !sameSet(new Set(before), new Set(keys)))
+        fx.append({ type: "consumerTarget", groupId: group.groupId, memberId, value: keys });
+    }
+    fx.append({
+      type: "consumerTargetEpoch",
+      groupId: group.groupId,
+      value: { assignmentEpoch: group.assignmentEpoch },
+    });
   }
 
   #reconcile(
@@ -279,8 +404,8 @@ export class ConsumerGroupManager {
         }
         member.state = "unrevokedPartitions";
         const memberId = member.memberId;
-        this.#timers.schedule(revocationKey(group.groupId, memberId), nowMs + member.rebalanceTimeoutMs, () =>
-          this.fence(group.groupId, memberId),
+        this.#timers.schedule(revocationKey(group.groupId, memberId), nowMs + member.rebalanceTimeoutMs, (fx) =>
+          this.fence(group.groupId, memberId, fx),
         );
         return;
       }
@@ -316,4 +441,36 @@ export function toTopicPartitions(keys: Iterable<string>): { topicId: string; pa
     byTopic.set(topicId, [...(byTopic.get(topicId) ?? []), partition]);
   }
   return [...byTopic].map(([topicId, partitions]) => ({ topicId, partitions: partitions.sort((x, y) => x - y) }));
+}
+
+function memberRecord(groupId: string, m: ConsumerMember): ConsumerGroupRecord {
+  return {
+    type: "consumerMember",
+    groupId,
+    memberId: m.memberId,
+    value: {
+      instanceId: m.instanceId,
+      rackId: m.rackId,
+      clientId: m.clientId,
+      clientHost: m.clientHost,
+      subscribedTopicNames: m.subscribedTopicNames,
+      rebalanceTimeoutMs: m.rebalanceTimeoutMs,
+      serverAssignor: m.serverAssignor,
+    },
+  };
+}
+
+function assignmentRecord(groupId: string, m: ConsumerMember): ConsumerGroupRecord {
+  return {
+    type: "consumerAssignment",
+    groupId,
+    memberId: m.memberId,
+    value: {
+      memberEpoch: m.memberEpoch,
+      previousMemberEpoch: m.previousMemberEpoch,
+      state: m.state,
+      assigned: [...m.assigned],
+      pendingRevocation: [...m.pendingRevocation],
+    },
+  };
 }

@@ -106,6 +106,7 @@ export class GroupCoordinator {
       timers: this.#timers,
       groups: this.#groups,
       consumerGroups: this.#consumers.groups,
+      deleteConsumerGroup: (groupId, fx) => this.#consumers.deleteGroup(groupId, fx),
       nowMs: () => this.#nowMs,
       enter: (t) => this.#enter(t),
       newMemberId: (prefix) => this.#newMemberId(prefix),
@@ -309,7 +310,7 @@ export class GroupCoordinator {
       });
       return fx;
     }
-    fx.reply(reply, this.#consumers.heartbeat(req, topics, this.#nowMs));
+    fx.reply(reply, this.#consumers.heartbeat(req, topics, this.#nowMs, fx));
     return fx;
   }
 
@@ -530,7 +531,7 @@ export class GroupCoordinator {
       this.#offsets.delete(groupId, topic, partition);
       fx.append({ type: "offset", groupId, topic, partition, value: null });
     }
-    this.#consumers.groups.delete(groupId);
+    this.#consumers.deleteGroup(groupId, fx);
   }
 
   #deleteGroup(fx: Effects, group: ClassicGroup): void {
@@ -580,7 +581,7 @@ export class GroupCoordinator {
           fx.append({ type: "offset", groupId: group.groupId, topic, partition, value: null });
         }
       }
-      if (!this.#offsets.hasOffsets(group.groupId)) this.#consumers.groups.delete(group.groupId);
+      if (!this.#offsets.hasOffsets(group.groupId)) this.#consumers.deleteGroup(group.groupId, fx);
     }
     this.#timers.schedule(RETENTION_KEY, now + this.#config.offsetsRetentionCheckIntervalMs, (f) =>
       this.#expireOffsetsAndGroups(f),
@@ -596,9 +597,15 @@ export class GroupCoordinator {
         this.#offsets.delete(record.groupId, record.topic, record.partition);
         return;
       }
-      if (!this.#groups.has(record.groupId))
+      if (!this.#groups.has(record.groupId) && !this.#consumers.groups.has(record.groupId))
         this.#groups.set(record.groupId, new ClassicGroup(record.groupId, this.#nowMs));
       this.#offsets.put(record.groupId, record.topic, record.partition, record.value);
+      return;
+    }
+    if (record.type !== "group") {
+      // A simple group that only had offsets so far became a consumer group.
+      if (this.#groups.get(record.groupId)?.members.size === 0) this.#groups.delete(record.groupId);
+      this.#consumers.replay(record, this.#nowMs);
       return;
     }
     if (record.value === null) {
@@ -656,5 +663,6 @@ export class GroupCoordinator {
       if (this.partitionFor(g.groupId) !== partition) continue;
       for (const m of g.members.values()) this.#classic.rescheduleHeartbeat(g, m, m.sessionTimeoutMs);
     }
+    this.#consumers.onLoaded((groupId) => this.partitionFor(groupId) === partition, nowMs);
   }
 }

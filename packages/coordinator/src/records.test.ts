@@ -83,9 +83,60 @@ test("group metadata record: key version 2, value v3 round trip", () => {
 });
 
 test("records of other types are skipped; malformed ones throw a ProtocolError", () => {
-  assert.equal(decodeCoordinatorRecord(Buffer.from([0, 3, 0, 1, 0x67]), Buffer.from([0, 0])), null);
+  // Unknown future types (share groups, ...) are not kept.
+  assert.equal(decodeCoordinatorRecord(Buffer.from([0, 42, 0, 1, 0x67]), Buffer.from([0, 0])), null);
   assert.throws(() => decodeCoordinatorRecord(Buffer.from([0, 1, 0]), null), { name: "ProtocolError" });
   assert.throws(() => decodeCoordinatorRecord(Buffer.from([0x80, 0]), null), { name: "ProtocolError" });
   const { key } = encodeCoordinatorRecord({ type: "group", groupId: "g", value: null });
   assert.throws(() => decodeCoordinatorRecord(key, Buffer.from([0, 9])), { name: "ProtocolError" });
+});
+
+test("KIP-848 records: key version is the record type (3, 5, 6, 7, 8); values v0 round trip", () => {
+  const T = "AAAAAAAAAAAAAAAAAAAAAA";
+  const records = [
+    { type: "consumerGroup" as const, groupId: "cg", value: { epoch: 7 } },
+    {
+      type: "consumerMember" as const,
+      groupId: "cg",
+      memberId: "m1",
+      value: {
+        instanceId: "i",
+        rackId: null,
+        clientId: "c",
+        clientHost: "/h",
+        subscribedTopicNames: ["a", "b"],
+        rebalanceTimeoutMs: 30000,
+        serverAssignor: "range",
+      },
+    },
+    { type: "consumerTargetEpoch" as const, groupId: "cg", value: { assignmentEpoch: 7 } },
+    {
+      type: "consumerPartitionMetadata" as const,
+      groupId: "cg",
+      value: [{ topicId: T, topicName: "a", numPartitions: 4 }],
+    },
+    { type: "consumerTarget" as const, groupId: "cg", memberId: "m1", value: [`${T}:0`, `${T}:3`] },
+    {
+      type: "consumerAssignment" as const,
+      groupId: "cg",
+      memberId: "m1",
+      value: {
+        memberEpoch: 6,
+        previousMemberEpoch: 5,
+        state: "unrevokedPartitions" as const,
+        assigned: [`${T}:0`],
+        pendingRevocation: [`${T}:1`],
+      },
+    },
+    { type: "consumerMember" as const, groupId: "cg", memberId: "m1", value: null },
+  ];
+  const types = records.map((r) => encodeCoordinatorRecord(r).key.readInt16BE(0));
+  assert.deepEqual(types, [3, 5, 6, 4, 7, 8, 5]);
+  for (const r of records) {
+    const { key, value } = encodeCoordinatorRecord(r);
+    assert.deepEqual(decodeCoordinatorRecord(key, value), r);
+  }
+  // The current-assignment state byte is Kafka's MemberState value (UNREVOKED_PARTITIONS = 1).
+  const { value } = encodeCoordinatorRecord(records[5]);
+  assert.equal(value!.readInt8(2 + 8), 1);
 });

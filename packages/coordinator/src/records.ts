@@ -16,6 +16,12 @@ import {
   Reader,
   Writer,
 } from "@samsa/protocol";
+import {
+  type ConsumerGroupRecord,
+  decodeConsumerRecord,
+  encodeConsumerKey,
+  encodeConsumerValue,
+} from "./consumer-records.js";
 
 /** Key versions are the record type; 0 and 1 are both offset commits. */
 const OFFSET_COMMIT_KEY_VERSION = 1;
@@ -51,7 +57,7 @@ export interface GroupMetadataRecord {
   readonly value: GroupMetadataValue | null;
 }
 
-export type CoordinatorRecord = OffsetCommitRecord | GroupMetadataRecord;
+export type CoordinatorRecord = OffsetCommitRecord | GroupMetadataRecord | ConsumerGroupRecord;
 
 export interface EncodedRecord {
   readonly key: Buffer;
@@ -59,6 +65,8 @@ export interface EncodedRecord {
 }
 
 export function encodeCoordinatorRecord(record: CoordinatorRecord): EncodedRecord {
+  if (record.type !== "offset" && record.type !== "group")
+    return { key: encodeConsumerKey(record), value: encodeConsumerValue(record) };
   const k = new Writer(64);
   if (record.type === "offset") {
     k.writeInt16(OFFSET_COMMIT_KEY_VERSION);
@@ -95,8 +103,8 @@ export function encodeCoordinatorRecord(record: CoordinatorRecord): EncodedRecor
 }
 
 /**
- * Decodes one record of the topic; null for record types this coordinator doesn't keep (KIP-848
- * and share-group records). Malformed bytes throw ProtocolError.
+ * Decodes one record of the topic; null for record types this coordinator doesn't keep (partition
+ * metadata, share groups). Malformed bytes throw ProtocolError.
  */
 export function decodeCoordinatorRecord(key: Buffer, value: Buffer | null): CoordinatorRecord | null {
   const kr = new Reader(key);
@@ -132,5 +140,5 @@ export function decodeCoordinatorRecord(key: Buffer, value: Buffer | null): Coor
     return { type: "group", groupId: k.group, value: decodeGroupMetadataValue(vr, version) };
   }
   if (keyVersion < 0) throw new ProtocolError("MALFORMED", `record type ${keyVersion}`);
-  return null;
+  return decodeConsumerRecord(keyVersion, kr, value === null ? null : new Reader(value));
 }
