@@ -93,7 +93,6 @@ test("confluent-kafka: a transaction left open is aborted at its transaction.tim
       txns: [{ values: ["a1"], commit: true }],
       leaveOpen: ["b1"],
     });
-    await produceInputs(broker.bootstrap, topic, 0);
     const producer = kafkajsClient(broker.bootstrap).producer();
     await producer.connect();
     await producer.send({ topic, acks: -1, messages: [{ partition: 0, value: "c1" }] });
