@@ -149,7 +149,14 @@ export class Broker {
     await this.#reconcileLogs(this.#metadata, this.#logs);
     const handlers = this.#opts.handlers ?? HANDLERS;
     const clock = this.#opts.clock ?? systemClock;
-    this.#dataPath = createDataPath({ config, metadata: this.#metadata, logs: this.#logs, logger: log, clock });
+    this.#dataPath = createDataPath({
+      config,
+      metadata: this.#metadata,
+      logs: this.#logs,
+      logger: log,
+      clock,
+      producerIdBlocks: cluster?.producerIdBlocks,
+    });
     const txnOffsets = new PendingTxnOffsets();
     this.#groups = new GroupCoordinatorService({
       txnOffsets,

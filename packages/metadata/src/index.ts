@@ -43,3 +43,4 @@ export {
   type PendingAlterPartition,
 } from "./etcd/etcd-metadata-store.js";
 export { EtcdKeys } from "./etcd/keys.js";
+export { EtcdProducerIdBlocks } from "./etcd/producer-id-blocks.js";

@@ -3,6 +3,7 @@ import {
   EtcdConnection,
   EtcdController,
   EtcdMetadataStore,
+  EtcdProducerIdBlocks,
   type PartitionImage,
 } from "@samsa/metadata";
 import { IsrTracker } from "@samsa/replication";
@@ -65,6 +66,11 @@ export class ClusterNode {
       .filter((h) => h !== "");
     const connection = await EtcdConnection.open(hosts, config.get("etcd.prefix") ?? "/samsa/");
     return new ClusterNode(config, log, connection);
+  }
+
+  /** Producer id blocks claimed cluster-wide, so idempotent producers never share an id. */
+  get producerIdBlocks(): EtcdProducerIdBlocks {
+    return new EtcdProducerIdBlocks(this.#connection);
   }
 
   /** Loads the metadata from etcd and registers this broker. */

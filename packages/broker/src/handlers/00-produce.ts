@@ -179,6 +179,7 @@ export const produceHandler = defineHandler({
     const final = results.map((topic) =>
       topic.map((r): PartitionProduceResult => {
         const ack = pendingByResult.get(r);
+        if (ack?.error !== undefined) return { ...r, error: ack.error };
         return ack === undefined || ack.acked ? r : { ...r, error: "REQUEST_TIMED_OUT" };
       }),
     );

@@ -8,6 +8,8 @@ export interface PendingAck {
   readonly requiredOffset: number;
   /** Set once the HW reached requiredOffset; a timeout leaves it false. */
   acked: boolean;
+  /** Set when the HW got there with the ISR below min.insync.replicas (Kafka checks after the append too). */
+  error?: "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
 }
 
 /**
@@ -27,7 +29,11 @@ export class DelayedProduce implements DelayedOperation {
   isSatisfied(): boolean {
     let all = true;
     for (const p of this.#pending) {
-      if (!p.acked && p.partition.state.highWatermark >= p.requiredOffset) p.acked = true;
+      if (!p.acked && p.partition.state.highWatermark >= p.requiredOffset) {
+        p.acked = true;
+        if (p.partition.state.isr.length < p.partition.settings.minInsyncReplicas)
+          p.error = "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
+      }
       all &&= p.acked;
     }
     return all;

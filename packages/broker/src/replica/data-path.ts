@@ -1,6 +1,12 @@
 import { type Clock, type Random, systemClock } from "@samsa/common";
 import type { MetadataStore } from "@samsa/metadata";
-import { FetchSessionCache, ProducerIdAllocator, ProducerIdBlockFile, type Scheduler } from "@samsa/replication";
+import {
+  FetchSessionCache,
+  ProducerIdAllocator,
+  ProducerIdBlockFile,
+  type ProducerIdBlockStore,
+  type Scheduler,
+} from "@samsa/replication";
 import type { BrokerConfig } from "../config/broker-config.js";
 import type { Logger } from "../logger.js";
 import { type LogSource, ReplicaManager } from "./replica-manager.js";
@@ -20,6 +26,8 @@ export interface DataPathOptions {
   readonly clock?: Clock;
   readonly scheduler?: Scheduler;
   readonly random?: Random;
+  /** Where producer id blocks are claimed; defaults to a file in the data dir (single node). */
+  readonly producerIdBlocks?: ProducerIdBlockStore;
 }
 
 /** Kafka's `max.incremental.fetch.session.cache.slots` default. */
@@ -39,6 +47,6 @@ export function createDataPath(opts: DataPathOptions): DataPath {
       maxSessions: FETCH_SESSION_SLOTS,
       random: opts.random ?? { next: Math.random },
     }),
-    producerIds: new ProducerIdAllocator(new ProducerIdBlockFile(opts.config.dataDir)),
+    producerIds: new ProducerIdAllocator(opts.producerIdBlocks ?? new ProducerIdBlockFile(opts.config.dataDir)),
   };
 }

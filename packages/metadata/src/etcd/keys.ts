@@ -6,6 +6,7 @@
  *   topics/<name>                 a topic with its partitions (replicas, leader, ISR, epochs)
  *   epoch-floor                   the leader epoch floor for re-created topics
  *   isr-requests/<topic>/<index>  a leader's pending AlterPartition, consumed by the controller
+ *   producer-ids                  the next unclaimed producer id (blocks are claimed by CAS)
  */
 export class EtcdKeys {
   constructor(readonly prefix: string) {}
@@ -33,6 +34,9 @@ export class EtcdKeys {
   }
   get isrRequests(): string {
     return `${this.prefix}isr-requests/`;
+  }
+  get producerIds(): string {
+    return `${this.prefix}producer-ids`;
   }
   isrRequest(topic: string, partition: number): string {
     return `${this.isrRequests}${topic}/${partition}`;
