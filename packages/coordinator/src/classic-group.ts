@@ -1,4 +1,5 @@
 import { assert } from "@samsa/common";
+import { decodeConsumerProtocolSubscription, ProtocolError, Reader } from "@samsa/protocol";
 import type { ReplyTo } from "./effects.js";
 import type { ClassicGroupState, JoinGroupMember, JoinGroupResult, JoinProtocol, SyncGroupResult } from "./types.js";
 
@@ -200,4 +201,29 @@ export class ClassicGroup {
       metadata: m.metadataFor(this.protocolName),
     }));
   }
+}
+
+/** Highest ConsumerProtocolSubscription version this codec reads; newer ones start the same way. */
+const MAX_SUBSCRIPTION_VERSION = 3;
+
+/**
+ * The topics a "consumer"-protocol group's members subscribe to, read from their metadata for the
+ * selected protocol (Kafka's ClassicGroup.computeSubscribedTopics). Unreadable metadata counts as
+ * no subscription, as in Kafka.
+ */
+export function subscribedTopics(group: ClassicGroup): Set<string> {
+  const out = new Set<string>();
+  if (group.protocolType !== "consumer") return out;
+  for (const m of group.members.values()) {
+    try {
+      const r = new Reader(m.metadataFor(group.protocolName));
+      const version = Math.min(r.readInt16(), MAX_SUBSCRIPTION_VERSION);
+      if (version < 0) return new Set();
+      for (const t of decodeConsumerProtocolSubscription(r, version).topics) out.add(t);
+    } catch (e) {
+      if (e instanceof ProtocolError) return new Set();
+      throw e;
+    }
+  }
+  return out;
 }

@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ErrorCode } from "@samsa/protocol";
+import {
+  defaultConsumerProtocolSubscription,
+  encodeConsumerProtocolSubscription,
+  ErrorCode,
+  Writer,
+} from "@samsa/protocol";
 import type { GroupCoordinator } from "./group-coordinator.js";
 import { checkInvariants } from "./invariants.js";
 import { Captured, deliver, joinInput, newCoordinator, RANGE } from "./test-support.js";
@@ -503,4 +508,58 @@ test("replay: a coordinator rebuilt from the records has the same groups and off
     fresh.heartbeat({ groupId: "g", memberId, groupInstanceId: "i-1", generationId: 1 }, 4001),
     ErrorCode.NONE,
   );
+});
+
+test("offset delete: a live consumer-protocol group keeps offsets of topics it subscribes to (GROUP_SUBSCRIBED_TO_TOPIC)", () => {
+  const w = new Writer(64);
+  w.writeInt16(1);
+  encodeConsumerProtocolSubscription(w, { ...defaultConsumerProtocolSubscription(), topics: ["t"] }, 1);
+  const c = newCoordinator({ initialRebalanceDelayMs: 0 });
+  const a = join(c, { requireKnownMemberId: false, protocols: [{ name: "range", metadata: w.toBuffer() }] }, 0);
+  deliver(c.poll(0));
+  sync(c, a.get().memberId, a.get().generationId, 1, [{ memberId: a.get().memberId, assignment: Buffer.alloc(0) }]);
+  for (const topic of ["t", "u"])
+    commit(
+      c,
+      {
+        memberId: a.get().memberId,
+        generationId: a.get().generationId,
+        topics: [
+          {
+            name: topic,
+            partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: null }],
+          },
+        ],
+      },
+      2,
+    );
+  const r = new Captured<{
+    errorCode: number;
+    topics: readonly { name: string; partitions: readonly { errorCode: number }[] }[];
+  }>();
+  deliver(
+    c.deleteOffsets(
+      "g",
+      [
+        { name: "t", partitionIndexes: [0] },
+        { name: "u", partitionIndexes: [0] },
+      ],
+      r,
+      3,
+    ),
+  );
+  assert.equal(r.get().errorCode, ErrorCode.NONE);
+  assert.deepEqual(
+    r.get().topics.map((t) => t.partitions[0].errorCode),
+    [ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC, ErrorCode.NONE],
+  );
+  assert.equal(c.committedOffset("g", "t", 0)?.offset, 1n);
+  assert.equal(c.committedOffset("g", "u", 0), undefined);
+  // A live group of another protocol type refuses outright.
+  const other = newCoordinator({ initialRebalanceDelayMs: 0 });
+  join(other, { requireKnownMemberId: false, protocolType: "connect" }, 0);
+  deliver(other.poll(0));
+  const r2 = new Captured<{ errorCode: number }>();
+  deliver(other.deleteOffsets("g", [{ name: "t", partitionIndexes: [0] }], r2, 1));
+  assert.equal(r2.get().errorCode, ErrorCode.NON_EMPTY_GROUP);
 });

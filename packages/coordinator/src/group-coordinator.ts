@@ -6,7 +6,7 @@
  */
 import type { Random } from "@samsa/common";
 import { ErrorCode } from "@samsa/protocol";
-import { ClassicGroup, ClassicMember, EMPTY_ASSIGNMENT } from "./classic-group.js";
+import { ClassicGroup, ClassicMember, EMPTY_ASSIGNMENT, subscribedTopics } from "./classic-group.js";
 import { ClassicProtocol, joinError, joinKey, syncError, syncKey, validateMember } from "./classic-protocol.js";
 import type { ConsumerGroup } from "./consumer-group.js";
 import {
@@ -412,13 +412,22 @@ export class GroupCoordinator {
       fx.reply(reply, { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] });
       return fx;
     }
-    if (consumer !== undefined ? consumer.members.size > 0 : !group!.is("Empty")) {
-      fx.reply(reply, { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] });
-      return fx;
+    // Kafka: a live classic group refuses unless it speaks the consumer protocol; then (and for
+    // KIP-848 groups) only the offsets of topics nobody subscribes to may go.
+    let subscribed: ReadonlySet<string> = new Set();
+    if (consumer !== undefined) {
+      subscribed = new Set([...consumer.members.values()].flatMap((m) => m.subscribedTopicNames));
+    } else if (!group!.is("Empty")) {
+      if (group!.protocolType !== "consumer") {
+        fx.reply(reply, { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] });
+        return fx;
+      }
+      subscribed = subscribedTopics(group!);
     }
     const out = topics.map((t) => ({
       name: t.name,
       partitions: t.partitionIndexes.map((p) => {
+        if (subscribed.has(t.name)) return { partitionIndex: p, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
         if (this.#offsets.delete(groupId, t.name, p))
           fx.append({ type: "offset", groupId, topic: t.name, partition: p, value: null });
         return { partitionIndex: p, errorCode: ErrorCode.NONE };
