@@ -310,3 +310,33 @@ test("seeded schedules: no partition has two owners, epochs never run ahead (KIP
     assertReplayMatches(c, now);
   }
 });
+
+test("static members: leave with epoch -2 keeps the partitions; the restarted instance takes them without a new epoch", () => {
+  const c = newCoordinator();
+  const s1 = hb(c, { memberId: "s1", instanceId: "i1" }, 0);
+  let m2 = hb(c, { memberId: "m2" }, 0);
+  const s1b = beat(c, "s1", 1, s1.assignment, 1);
+  const s1c = beat(c, "s1", 1, s1b.assignment, 2);
+  m2 = beat(c, "m2", 2, [], 3);
+  assert.equal(count(m2), 3);
+  const epoch = c.consumerGroup("cg")!.groupEpoch;
+  assert.equal(
+    hb(c, { memberId: "s9", instanceId: "i1" }, 4).errorCode,
+    ErrorCode.UNRELEASED_INSTANCE_ID,
+    "the instance is still held",
+  );
+  const left = hb(
+    c,
+    { memberId: "s1", memberEpoch: -2, instanceId: "i1", subscribedTopicNames: null, topicPartitions: null },
+    5,
+  );
+  assert.equal(left.memberEpoch, -2);
+  assert.equal(c.consumerGroup("cg")!.groupEpoch, epoch, "a static leave is no rebalance");
+  const back = hb(c, { memberId: "s2", instanceId: "i1" }, 6);
+  assert.equal(back.errorCode, ErrorCode.NONE);
+  assert.equal(back.memberEpoch, epoch);
+  assert.deepEqual(back.assignment, s1c.assignment ?? s1b.assignment, "same partitions as before the restart");
+  assert.equal(c.consumerGroup("cg")!.groupEpoch, epoch);
+  assert.equal(beat(c, "m2", m2.memberEpoch, m2.assignment, 7).assignment, null, "the other member saw nothing");
+  assertReplayMatches(c, 8);
+});

@@ -113,23 +113,43 @@ export class ConsumerGroupManager {
     let memberChanged = false;
     if (req.memberEpoch === 0) {
       const memberId = req.memberId === "" ? this.#newMemberId() : req.memberId;
+      let predecessor: ConsumerMember | undefined;
       if (req.instanceId !== null) {
         const holder = group.staticMembers.get(req.instanceId);
-        if (holder !== undefined && holder !== memberId)
-          return failure(
-            ErrorCode.UNRELEASED_INSTANCE_ID,
-            `Instance ${req.instanceId} is held by ${holder}.`,
-            memberId,
-          );
+        if (holder !== undefined && holder !== memberId) {
+          predecessor = group.members.get(holder);
+          // Only an instance that left with epoch -2 (a static restart) may be taken over.
+          if (predecessor?.memberEpoch !== STATIC_LEAVE_EPOCH)
+            return failure(
+              ErrorCode.UNRELEASED_INSTANCE_ID,
+              `Instance ${req.instanceId} is held by ${holder}.`,
+              memberId,
+            );
+        }
       }
       // A rejoin with the same id starts over: whatever it owned is reassigned.
       if (group.members.has(memberId)) this.#remove(group, memberId, fx);
-      if (group.members.size >= this.#config.maxGroupSize)
+      if (predecessor === undefined && group.members.size >= this.#config.maxGroupSize)
         return failure(ErrorCode.GROUP_MAX_SIZE_REACHED, `Group ${req.groupId} is full.`, memberId);
       member = new ConsumerMember(memberId, req.instanceId, req.clientId, req.clientHost);
+      if (predecessor !== undefined) {
+        // The restarted instance inherits its predecessor's subscription, target and partitions:
+        // no new group epoch, nobody else moves.
+        const target = group.target.get(predecessor.memberId);
+        this.#remove(group, predecessor.memberId, fx);
+        member.subscribedTopicNames = predecessor.subscribedTopicNames;
+        member.serverAssignor = predecessor.serverAssignor;
+        member.rebalanceTimeoutMs = predecessor.rebalanceTimeoutMs;
+        member.state = predecessor.state;
+        for (const k of predecessor.assigned) member.assigned.add(k);
+        for (const k of predecessor.pendingRevocation) member.pendingRevocation.add(k);
+        if (target !== undefined) {
+          group.target.set(memberId, target);
+          fx.append({ type: "consumerTarget", groupId: group.groupId, memberId, value: target });
+        }
+      } else bump = true;
       group.members.set(memberId, member);
       if (req.instanceId !== null) group.staticMembers.set(req.instanceId, memberId);
-      bump = true;
       memberChanged = true;
     } else {
       const existing = group.members.get(req.memberId);
@@ -203,8 +223,15 @@ export class ConsumerGroupManager {
     const member = group?.members.get(req.memberId);
     if (group === undefined || member === undefined)
       return failure(ErrorCode.UNKNOWN_MEMBER_ID, `Group ${req.groupId} has no member ${req.memberId}.`);
-    this.#remove(group, member.memberId, fx);
-    this.#bumpEpoch(group, fx);
+    if (req.memberEpoch === STATIC_LEAVE_EPOCH && member.instanceId !== null) {
+      // A static member restarting: it keeps its partitions until it rejoins or its session ends.
+      member.previousMemberEpoch = member.memberEpoch;
+      member.memberEpoch = STATIC_LEAVE_EPOCH;
+      fx.append(assignmentRecord(group.groupId, member));
+    } else {
+      this.#remove(group, member.memberId, fx);
+      this.#bumpEpoch(group, fx);
+    }
     return {
       errorCode: ErrorCode.NONE,
       errorMessage: null,
