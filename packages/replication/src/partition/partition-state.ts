@@ -61,7 +61,9 @@ export class PartitionState {
     this.flushed = Math.max(init.flushedOffset, init.logStartOffset);
     this.isrSet = new Set(init.isr ?? [init.localBrokerId]);
     assert(this.isrSet.has(init.localBrokerId), "the leader is in its own ISR");
-    this.hw = Math.min(Math.max(init.highWatermark ?? 0, init.logStartOffset), this.candidateHighWatermark());
+    // Clamped by what this replica holds (and has flushed, per policy), not by followers it has not
+    // heard from yet: a checkpointed HW was already committed over the ISR, and must not go back.
+    this.hw = Math.min(Math.max(init.highWatermark ?? 0, init.logStartOffset), this.localHighWatermarkBound());
     this.maybeAdvanceHighWatermark();
   }
 
@@ -174,8 +176,12 @@ export class PartitionState {
     this.hw = Math.min(this.hw, endOffset);
   }
 
+  private localHighWatermarkBound(): number {
+    return this.highWatermarkPolicy === "flushed" ? this.flushed : this.endOffset;
+  }
+
   private candidateHighWatermark(): number {
-    let candidate = this.highWatermarkPolicy === "flushed" ? this.flushed : this.endOffset;
+    let candidate = this.localHighWatermarkBound();
     for (const id of this.isrSet) {
       if (id === this.localBrokerId) continue;
       candidate = Math.min(candidate, this.followerEndOffsets.get(id) ?? this.startOffset);
