@@ -4,9 +4,10 @@
 // and a kill -9 of the broker with every input exactly once in the output; kafkajs transactions with
 // sendOffsets.
 import assert from "node:assert/strict";
+import { createConnection, createServer } from "node:net";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { makeTempDir, startBroker, stopAllBrokers } from "./harness/broker.mjs";
+import { freePort, makeTempDir, startBroker, stopAllBrokers } from "./harness/broker.mjs";
 import { createTopic, kafkajsClient } from "./harness/kafkajs.mjs";
 import { requireExecutable, runOk } from "./harness/process.mjs";
 import { uniqueTopic } from "./harness/records.mjs";
@@ -298,6 +299,105 @@ test("kafkajs consume-transform-produce with sendOffsets: a worker stopped mid-t
     const uncommitted = await readValues(broker.bootstrap, output, [0, 1], "read_uncommitted");
     assert.ok(uncommitted.length > out.length, "the stopped worker's transaction is in the log, aborted");
   } finally {
+    await broker.stop();
+  }
+});
+
+/**
+ * A TCP proxy in front of the broker that, for up to `stats.budget` Produce requests (every
+ * `every`th one), lets the request through and then closes the connection instead of passing the
+ * response on: the write happened, the client never learns it and retries.
+ */
+function dropProduceResponsesProxy(listenPort, brokerPort, { every }) {
+  let produces = 0;
+  const stats = { dropped: 0, budget: 0 };
+  const server = createServer((client) => {
+    const upstream = createConnection({ host: "127.0.0.1", port: brokerPort });
+    const apiKeys = new Map();
+    let fromClient = Buffer.alloc(0);
+    let fromBroker = Buffer.alloc(0);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on("error", close);
+    upstream.on("error", close);
+    client.on("close", close);
+    upstream.on("close", close);
+    client.on("data", (d) => {
+      fromClient = Buffer.concat([fromClient, d]);
+      while (fromClient.length >= 4 && fromClient.length >= 4 + fromClient.readInt32BE(0)) {
+        const size = fromClient.readInt32BE(0);
+        const frame = fromClient.subarray(0, 4 + size);
+        fromClient = fromClient.subarray(4 + size);
+        const apiKey = frame.readInt16BE(4);
+        let drop = false;
+        if (apiKey === 0) {
+          produces++;
+          drop = stats.budget > 0 && produces % every === 0;
+          if (drop) stats.budget--;
+        }
+        apiKeys.set(frame.readInt32BE(8), drop);
+        upstream.write(frame);
+      }
+    });
+    upstream.on("data", (d) => {
+      fromBroker = Buffer.concat([fromBroker, d]);
+      while (fromBroker.length >= 4 && fromBroker.length >= 4 + fromBroker.readInt32BE(0)) {
+        const size = fromBroker.readInt32BE(0);
+        const frame = fromBroker.subarray(0, 4 + size);
+        fromBroker = fromBroker.subarray(4 + size);
+        const correlationId = frame.readInt32BE(4);
+        if (apiKeys.get(correlationId) === true) {
+          stats.dropped++;
+          close();
+          return;
+        }
+        apiKeys.delete(correlationId);
+        client.write(frame);
+      }
+    });
+  });
+  return new Promise((resolve) => {
+    server.listen(listenPort, "127.0.0.1", () =>
+      resolve({ stats, close: () => new Promise((r) => server.close(() => r())) }),
+    );
+  });
+}
+
+test("idempotent producers (kafkajs, confluent-kafka) write no duplicates when the connection drops between the write and the response", {
+  timeout: 120_000,
+}, async () => {
+  const proxyPort = await freePort();
+  const broker = await startBroker({ args: ["--advertised-listeners", `PLAINTEXT://127.0.0.1:${proxyPort}`] });
+  const proxy = await dropProduceResponsesProxy(proxyPort, broker.port, { every: 3 });
+  const bootstrap = `127.0.0.1:${proxyPort}`;
+  try {
+    const topic = uniqueTopic("idem-drops");
+    await createTopic(bootstrap, topic);
+    const producer = kafkajsClient(bootstrap).producer({ idempotent: true, maxInFlightRequests: 1 });
+    producer.on(producer.events.REQUEST_TIMEOUT, () => {});
+    await producer.connect();
+    proxy.stats.budget = 6;
+    for (let i = 0; i < 30; i++) {
+      const messages = Array.from({ length: 5 }, (_, j) => ({ partition: 0, value: `k${i * 5 + j}` }));
+      await producer.send({ topic, acks: -1, messages });
+    }
+    await producer.disconnect();
+    const kafkajsDrops = proxy.stats.dropped;
+    assert.ok(kafkajsDrops >= 3, `only ${kafkajsDrops} responses dropped`);
+    proxy.stats.budget = 6;
+    await py({ mode: "idempotent", bootstrap, topic, count: 150, prefix: "p" });
+    assert.ok(proxy.stats.dropped > kafkajsDrops, "librdkafka's produces met dropped responses too");
+    const values = await readValues(broker.bootstrap, topic, [0], "read_uncommitted");
+    const expected = [
+      ...Array.from({ length: 150 }, (_, i) => `k${i}`),
+      ...Array.from({ length: 150 }, (_, i) => `p${i}`),
+    ];
+    assert.equal(values.length, 300, "no record written twice");
+    assert.deepEqual([...values].sort(), expected.sort());
+  } finally {
+    await proxy.close();
     await broker.stop();
   }
 });

@@ -8,6 +8,8 @@ Reads a JSON spec on stdin and prints one JSON object:
    partition from the beginning until nothing new arrives for idleS seconds; prints the values.
 - {"mode": "fence", "bootstrap", "topic", "txnId"}: producer A opens a transaction, producer B with
    the same transactional.id initializes; prints whether A's commit failed as fenced.
+- {"mode": "idempotent", "bootstrap", "topic", "count", "prefix"}: an idempotent (not transactional)
+   producer writes prefix0..prefix<count-1> to partition 0, one request at a time.
 - {"mode": "ctp", "bootstrap", "input", "output", "group", "txnId", "count", "batch",
    "crashAfter"}: a read_committed group consumer copies input to output, committing the consumed
    offsets in each transaction (send_offsets_to_transaction); with crashAfter it exits without
@@ -76,6 +78,21 @@ def consume(spec):
     print(json.dumps({"values": values}))
 
 
+def idempotent(spec):
+    p = Producer({
+        "bootstrap.servers": spec["bootstrap"],
+        "enable.idempotence": True,
+        "linger.ms": 5,
+        "batch.num.messages": 5,
+    })
+    for i in range(spec["count"]):
+        p.produce(spec["topic"], value=f"{spec['prefix']}{i}".encode(), partition=0)
+        if i % 5 == 4:
+            p.flush(30)
+    remaining = p.flush(30)
+    print(json.dumps({"ok": remaining == 0}))
+
+
 def fence(spec):
     a = producer(spec, spec["txnId"])
     a.begin_transaction()
@@ -128,7 +145,7 @@ def ctp(spec):
 def main():
     spec = json.load(sys.stdin)
     try:
-        {"produce": produce, "consume": consume, "fence": fence, "ctp": ctp}[spec["mode"]](spec)
+        {"produce": produce, "consume": consume, "fence": fence, "idempotent": idempotent, "ctp": ctp}[spec["mode"]](spec)
     except KafkaException as e:
         print(json.dumps({"error": str(e)}))
         sys.exit(1)
