@@ -4,14 +4,19 @@
 // readable afterwards, exactly once, at its acknowledged offset; the failover time (kill to the
 // first acknowledgement from a partition the killed broker led) is reported.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { after, before, test } from "node:test";
 import { startBroker } from "../compat/harness/broker.mjs";
 import { requireExecutable } from "../compat/harness/process.mjs";
-import { clusterArgs, readPartition, startCluster, startEtcd, topicMetadata } from "./harness.mjs";
+import {
+  clusterArgs,
+  readPartition,
+  startCluster,
+  startEtcd,
+  startProducer,
+  topicMetadata,
+  verifyAcknowledged,
+} from "./harness.mjs";
 
-const PYTHON = "/usr/bin/python3";
-const PRODUCER = new URL("./clients/acked_producer.py", import.meta.url).pathname;
 const PARTITIONS = 3;
 
 let etcd;
@@ -28,61 +33,10 @@ after(async () => {
   await etcd?.stop();
 });
 
-/** Runs the producer; lines are parsed as they come. */
-function startProducer(bootstrap, topic) {
-  const child = spawn(PYTHON, [PRODUCER, bootstrap, topic, String(PARTITIONS), "3"], {
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  const acks = [];
-  const errors = [];
-  let done;
-  let created = false;
-  let stderr = "";
-  let partial = "";
-  const waiters = [];
-  child.stderr.on("data", (d) => {
-    stderr = (stderr + d.toString()).slice(-8192);
-  });
-  child.stdout.on("data", (d) => {
-    partial += d.toString();
-    const lines = partial.split("\n");
-    partial = lines.pop();
-    for (const l of lines) {
-      const m = JSON.parse(l);
-      if (m.created) created = true;
-      else if (m.done) done = m;
-      else if (m.err) errors.push(m);
-      else acks.push(m);
-    }
-    for (const w of waiters.splice(0)) w();
-  });
-  const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
-  const changed = () => new Promise((resolve) => waiters.push(resolve));
-  return {
-    acks,
-    errors,
-    stderr: () => stderr,
-    async waitFor(predicate, timeoutMs, what) {
-      const deadline = Date.now() + timeoutMs;
-      while (!predicate({ created, acks, done })) {
-        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; producer stderr:\n${stderr}`);
-        if (child.exitCode !== null) throw new Error(`producer exited (${child.exitCode}):\n${stderr}`);
-        await Promise.race([changed(), new Promise((r) => setTimeout(r, 200))]);
-      }
-    },
-    async finish() {
-      child.stdin.end();
-      const code = await exited;
-      assert.equal(code, 0, `producer failed:\n${stderr}`);
-      return done;
-    },
-  };
-}
-
 test("kill -9 of a partition leader: a new leader from the ISR, no acknowledged record lost", async (t) => {
   const topic = `failover-${Date.now()}`;
   const bootstrap = brokers.map((b) => b.bootstrap).join(",");
-  const producer = startProducer(bootstrap, topic);
+  const producer = startProducer(bootstrap, topic, PARTITIONS);
   await producer.waitFor((s) => s.created && s.acks.length >= 300, 30_000, "300 acknowledgements");
 
   const before = await topicMetadata(bootstrap, topic);
@@ -117,21 +71,7 @@ test("kill -9 of a partition leader: a new leader from the ISR, no acknowledged 
   }
 
   // Every acknowledged record is at its acknowledged offset, exactly once, in order.
-  let found = 0;
-  let duplicates = 0;
-  const seen = new Set();
-  for (let p = 0; p < PARTITIONS; p++) {
-    const records = await readPartition(liveBootstrap, topic, p);
-    const byOffset = new Map(records);
-    for (let i = 1; i < records.length; i++) assert.ok(records[i][0] > records[i - 1][0], "offsets increase");
-    for (const [, v] of records) {
-      if (seen.has(v)) duplicates++;
-      seen.add(v);
-    }
-    for (const a of producer.acks.filter((x) => x.p === p)) {
-      if (byOffset.get(a.o) === a.v) found++;
-    }
-  }
+  const { found, duplicates } = await verifyAcknowledged(liveBootstrap, topic, PARTITIONS, producer.acks);
   const acked = producer.acks.length;
   t.diagnostic(
     `acknowledged ${acked}, found ${found}, lost ${acked - found}, duplicates ${duplicates}, ` +

@@ -1,5 +1,6 @@
 // Multi-process cluster harness: a real etcd (Debian's etcd-server) on loopback ports and Samsa
 // brokers started with --etcd through the compat harness.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
@@ -7,6 +8,8 @@ import { freePort, makeTempDir, startBroker } from "../compat/harness/broker.mjs
 import { requireExecutable, runOk } from "../compat/harness/process.mjs";
 
 const ETCD_START_TIMEOUT_MS = 15_000;
+const PYTHON = "/usr/bin/python3";
+const PRODUCER = new URL("./clients/acked_producer.py", import.meta.url).pathname;
 const running = new Set();
 process.once("exit", () => {
   for (const p of running) p.kill("SIGKILL");
@@ -120,4 +123,79 @@ export async function readPartition(bootstrap, topic, partition) {
       const [o, v] = l.split(" ");
       return [Number(o), v];
     });
+}
+
+/**
+ * Runs the idempotent acks=all producer (python3-confluent-kafka) creating `topic` with replication
+ * factor 3; acknowledgements and failures are collected as they come.
+ */
+export function startProducer(bootstrap, topic, partitions) {
+  const child = spawn(PYTHON, [PRODUCER, bootstrap, topic, String(partitions), "3"], {
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const acks = [];
+  const errors = [];
+  let done;
+  let created = false;
+  let stderr = "";
+  let partial = "";
+  const waiters = [];
+  child.stderr.on("data", (d) => {
+    stderr = (stderr + d.toString()).slice(-8192);
+  });
+  child.stdout.on("data", (d) => {
+    partial += d.toString();
+    const lines = partial.split("\n");
+    partial = lines.pop();
+    for (const l of lines) {
+      const m = JSON.parse(l);
+      if (m.created) created = true;
+      else if (m.done) done = m;
+      else if (m.err) errors.push(m);
+      else acks.push(m);
+    }
+    for (const w of waiters.splice(0)) w();
+  });
+  const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
+  const changed = () => new Promise((resolve) => waiters.push(resolve));
+  return {
+    acks,
+    errors,
+    stderr: () => stderr,
+    async waitFor(predicate, timeoutMs, what) {
+      const deadline = Date.now() + timeoutMs;
+      while (!predicate({ created, acks, done })) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; producer stderr:\n${stderr}`);
+        if (child.exitCode !== null) throw new Error(`producer exited (${child.exitCode}):\n${stderr}`);
+        await Promise.race([changed(), new Promise((r) => setTimeout(r, 200))]);
+      }
+    },
+    async finish() {
+      child.stdin.end();
+      const code = await exited;
+      assert.equal(code, 0, `producer failed:\n${stderr}`);
+      return done;
+    },
+  };
+}
+
+/**
+ * Reads every partition and checks each acknowledged record is at its acknowledged offset; returns
+ * the counts (found, duplicates by value).
+ */
+export async function verifyAcknowledged(bootstrap, topic, partitions, acks) {
+  let found = 0;
+  let duplicates = 0;
+  const seen = new Set();
+  for (let p = 0; p < partitions; p++) {
+    const records = await readPartition(bootstrap, topic, p);
+    const byOffset = new Map(records);
+    for (let i = 1; i < records.length; i++) assert.ok(records[i][0] > records[i - 1][0], "offsets increase");
+    for (const [, v] of records) {
+      if (seen.has(v)) duplicates++;
+      seen.add(v);
+    }
+    for (const a of acks.filter((x) => x.p === p)) if (byOffset.get(a.o) === a.v) found++;
+  }
+  return { found, duplicates };
 }
