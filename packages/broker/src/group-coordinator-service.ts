@@ -10,7 +10,7 @@ import {
   type OffsetCommitRecord,
   type ReplyTo,
 } from "@samsa/coordinator";
-import type { MetadataStore } from "@samsa/metadata";
+import type { ClusterImage, MetadataStore, TopicImage } from "@samsa/metadata";
 import type { TopicsView } from "@samsa/coordinator";
 import {
   batchSpans,
@@ -36,8 +36,14 @@ const LOAD_READ_BYTES = 1024 * 1024;
 /** Inflated-size bound for a compressed batch of the offsets topic. */
 const MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024;
 
-/** A partition whose load failed has no entry, so the next request for it tries again. */
-type PartitionLoad = "loading" | "loaded";
+/**
+ * A partition this broker leads, loaded (or loading) in the leader epoch it had then. A partition
+ * whose load failed has no entry, so the next request for it tries again.
+ */
+interface PartitionLoad {
+  state: "loading" | "loaded";
+  readonly leaderEpoch: number;
+}
 
 export interface GroupCoordinatorServiceOptions {
   readonly config: BrokerConfig;
@@ -86,6 +92,7 @@ export class GroupCoordinatorService {
   readonly #opts: GroupCoordinatorServiceOptions;
   readonly #scheduler: Scheduler;
   readonly #loads = new Map<number, PartitionLoad>();
+  #seenImage: ClusterImage | undefined;
   /** The flush running per offsets-topic partition (bounded by the partition count). */
   readonly #flushes = new Map<number, Promise<void>>();
   #creating: Promise<void> | undefined;
@@ -106,7 +113,7 @@ export class GroupCoordinatorService {
   /** Starts loading every partition of an existing offsets topic; answers wait with LOAD_IN_PROGRESS. */
   start(): void {
     const topic = this.#opts.metadata.image.topics.get(OFFSETS_TOPIC);
-    if (topic !== undefined) for (const p of topic.partitions) this.#load(p.partitionIndex);
+    if (topic !== undefined) this.#loadLed(topic);
     this.rearm();
   }
 
@@ -120,24 +127,54 @@ export class GroupCoordinatorService {
 
   /** Whether some partition of the offsets topic is still being loaded. */
   loading(): boolean {
-    for (const l of this.#loads.values()) if (l === "loading") return true;
+    for (const l of this.#loads.values()) if (l.state === "loading") return true;
     return false;
   }
 
   /** NONE when this broker can serve the group now, else Kafka's error for why not. */
   coordinatorError(groupId: string): number {
+    this.#syncLeadership();
     const topic = this.#opts.metadata.image.topics.get(OFFSETS_TOPIC);
     if (topic === undefined || this.#creating !== undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     const partition = this.coordinator.partitionFor(groupId);
     const image = topic.partitions.find((p) => p.partitionIndex === partition);
-    if (image === undefined) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    if (image === undefined || image.leaderId < 0) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     if (image.leaderId !== this.#opts.config.nodeId) return ErrorCode.NOT_COORDINATOR;
     const load = this.#loads.get(partition);
     if (load === undefined) {
-      this.#load(partition);
+      this.#load(partition, image.leaderEpoch);
       return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
     }
-    return load === "loading" ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
+    return load.state === "loading" ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
+  }
+
+  /** The broker leading the group's `__consumer_offsets` partition (its coordinator), or -1. */
+  coordinatorNode(groupId: string): number {
+    const topic = this.#opts.metadata.image.topics.get(OFFSETS_TOPIC);
+    const partition = this.coordinator.partitionFor(groupId);
+    return topic?.partitions.find((p) => p.partitionIndex === partition)?.leaderId ?? -1;
+  }
+
+  /**
+   * Unloads partitions this broker no longer leads, or leads in a newer epoch (cluster mode: the
+   * controller moved them), so no stale group state answers or expires members.
+   */
+  #syncLeadership(): void {
+    const image = this.#opts.metadata.image;
+    if (image === this.#seenImage) return;
+    this.#seenImage = image;
+    const topic = image.topics.get(OFFSETS_TOPIC);
+    for (const [partition, load] of [...this.#loads]) {
+      const p = topic?.partitions.find((x) => x.partitionIndex === partition);
+      if (p !== undefined && p.leaderId === this.#opts.config.nodeId && p.leaderEpoch === load.leaderEpoch) continue;
+      this.#unload(partition);
+    }
+  }
+
+  #unload(partition: number): void {
+    this.#loads.delete(partition);
+    this.#opts.txnOffsets?.clearPartition(partition);
+    for (const r of this.coordinator.unloadPartition(partition, this.#opts.clock.nowMs()).replies) r.deliver();
   }
 
   /**
@@ -160,7 +197,7 @@ export class GroupCoordinatorService {
         if (!outcome.ok && !this.#opts.metadata.image.topics.has(OFFSETS_TOPIC))
           this.#opts.log.error({ error: outcome.error }, "creating __consumer_offsets failed");
         const topic = this.#opts.metadata.image.topics.get(OFFSETS_TOPIC);
-        if (topic !== undefined) for (const p of topic.partitions) this.#load(p.partitionIndex);
+        if (topic !== undefined) this.#loadLed(topic);
       })
       .catch((e: unknown) => this.#opts.log.error({ err: e }, "creating __consumer_offsets failed"))
       .finally(() => {
@@ -266,20 +303,31 @@ export class GroupCoordinatorService {
     }
   }
 
-  #load(partition: number): void {
+  /** Starts loading every partition of the offsets topic this broker leads. */
+  #loadLed(topic: TopicImage): void {
+    for (const p of topic.partitions)
+      if (p.leaderId === this.#opts.config.nodeId) this.#load(p.partitionIndex, p.leaderEpoch);
+  }
+
+  #load(partition: number, leaderEpoch: number): void {
     if (this.#loads.has(partition)) return;
-    this.#loads.set(partition, "loading");
+    const load: PartitionLoad = { state: "loading", leaderEpoch };
+    this.#loads.set(partition, load);
+    // A load that lost its partition meanwhile (leadership moved) drops what it replayed.
+    const current = () => this.#loads.get(partition) === load;
     this.#loadPartition(partition).then(
       (ok) => {
-        if (ok) {
-          this.#loads.set(partition, "loaded");
+        if (!current()) {
+          if (!this.#loads.has(partition)) this.#unload(partition);
+        } else if (ok) {
+          load.state = "loaded";
           this.coordinator.onLoaded(partition, this.#opts.clock.nowMs());
         } else this.#loads.delete(partition);
         this.rearm();
       },
       (e: unknown) => {
         this.#opts.log.error({ err: e, partition }, "loading __consumer_offsets failed");
-        this.#loads.delete(partition);
+        if (current()) this.#loads.delete(partition);
       },
     );
   }
@@ -345,6 +393,7 @@ export class GroupCoordinatorService {
       this.#timer = undefined;
       this.#timerDeadlineMs = null;
       if (this.#closed) return;
+      this.#syncLeadership();
       this.#apply(this.coordinator.poll(this.#opts.clock.nowMs()));
     });
   }

@@ -270,6 +270,17 @@ export class ConsumerGroupManager {
     this.#bumpEpoch(group, fx);
   }
 
+  /** Drops a group from memory without records (its partition moved to another coordinator). */
+  forget(groupId: string): void {
+    const group = this.groups.get(groupId);
+    if (group === undefined) return;
+    for (const memberId of group.members.keys()) {
+      this.#timers.cancel(sessionKey(groupId, memberId));
+      this.#timers.cancel(revocationKey(groupId, memberId));
+    }
+    this.groups.delete(groupId);
+  }
+
   /** Deletes an empty group: tombstones for its target epoch and its epoch. */
   deleteGroup(groupId: string, fx: Effects): void {
     if (!this.groups.delete(groupId)) return;

@@ -563,3 +563,23 @@ test("offset delete: a live consumer-protocol group keeps offsets of topics it s
   deliver(other.deleteOffsets("g", [{ name: "t", partitionIndexes: [0] }], r2, 1));
   assert.equal(r2.get().errorCode, ErrorCode.NON_EMPTY_GROUP);
 });
+
+test("unloading a partition drops its groups, offsets and timers, answering parked joins NOT_COORDINATOR", () => {
+  const c = newCoordinator();
+  stableGroup(c, 1);
+  commit(c, { groupId: "simple" }, 6001);
+  const parked = joinNew(c, 6002); // a second member parks in the rebalance
+  assert.equal(parked.done, false);
+  const other = c.partitionFor("simple") === c.partitionFor("g") ? undefined : "simple";
+  deliver(c.unloadPartition(c.partitionFor("g"), 6003));
+  checkInvariants(c);
+  assert.equal(parked.get().errorCode, ErrorCode.NOT_COORDINATOR);
+  assert.equal(c.group("g"), undefined);
+  assert.equal(c.committedOffset("g", "t", 0), undefined);
+  if (other !== undefined) assert.equal(c.committedOffset("simple", "t", 0)?.offset, 42n, "other partitions stay");
+  // Nothing of the unloaded group fires later.
+  assert.deepEqual(
+    deliver(c.poll(10_000_000)).records.filter((r) => r.groupId === "g"),
+    [],
+  );
+});

@@ -7,7 +7,15 @@
 import type { Random } from "@samsa/common";
 import { ErrorCode } from "@samsa/protocol";
 import { ClassicGroup, ClassicMember, EMPTY_ASSIGNMENT, subscribedTopics } from "./classic-group.js";
-import { ClassicProtocol, joinError, joinKey, syncError, syncKey, validateMember } from "./classic-protocol.js";
+import {
+  ClassicProtocol,
+  heartbeatKey,
+  joinError,
+  joinKey,
+  syncError,
+  syncKey,
+  validateMember,
+} from "./classic-protocol.js";
 import type { ConsumerGroup } from "./consumer-group.js";
 import {
   ConsumerGroupManager,
@@ -661,6 +669,35 @@ export class GroupCoordinator {
         m.joinReply = null;
         m.syncReply = null;
       }
+    }
+    return fx;
+  }
+
+  /**
+   * The partition moved to another coordinator (or must be reloaded): its groups and offsets leave
+   * memory, parked requests get NOT_COORDINATOR, and their timers stop. No records are written.
+   */
+  unloadPartition(partition: number, nowMs: number): Effects {
+    const fx = this.#enter(nowMs);
+    for (const g of [...this.#groups.values()]) {
+      if (this.partitionFor(g.groupId) !== partition) continue;
+      for (const m of g.members.values()) {
+        if (m.joinReply !== null) fx.reply(m.joinReply, joinError(m.memberId, ErrorCode.NOT_COORDINATOR));
+        if (m.syncReply !== null) fx.reply(m.syncReply, syncError(ErrorCode.NOT_COORDINATOR));
+        m.joinReply = null;
+        m.syncReply = null;
+        this.#timers.cancel(heartbeatKey(g.groupId, m.memberId));
+      }
+      for (const pending of g.pendingMembers) this.#timers.cancel(heartbeatKey(g.groupId, pending));
+      this.#timers.cancel(joinKey(g.groupId));
+      this.#timers.cancel(syncKey(g.groupId));
+      this.#groups.delete(g.groupId);
+    }
+    for (const groupId of [...this.#consumers.groups.keys()])
+      if (this.partitionFor(groupId) === partition) this.#consumers.forget(groupId);
+    for (const groupId of [...this.#offsets.groupIds()]) {
+      if (this.partitionFor(groupId) !== partition) continue;
+      for (const [topic, p] of [...this.#offsets.entries(groupId)]) this.#offsets.delete(groupId, topic, p);
     }
     return fx;
   }

@@ -10,26 +10,42 @@ import { defineHandler, type RequestContext } from "./handler.js";
 const KEY_TYPE_GROUP = 0;
 const KEY_TYPE_TRANSACTION = 1;
 
+/** Another live broker's endpoint on the listener the request came in on (cluster mode). */
+function brokerEndpoint(ctx: RequestContext, nodeId: number): { host: string; port: number } | undefined {
+  const b = ctx.metadata.image.brokers.find((x) => x.nodeId === nodeId);
+  return b?.listeners.find((l) => l.name === ctx.connection.listenerName) ?? b?.listeners[0];
+}
+
 function locate(ctx: RequestContext, key: string, keyType: number): FindCoordinatorResponseCoordinator {
-  const endpoint = endpointFor(ctx.identity, ctx.connection.listenerName);
+  let endpoint: { host: string; port: number } | undefined = endpointFor(ctx.identity, ctx.connection.listenerName);
+  let nodeId = ctx.identity.nodeId;
   let errorCode: number;
-  if (keyType === KEY_TYPE_GROUP)
+  const groupCoordinator = keyType === KEY_TYPE_GROUP && key !== "" ? ctx.groups.coordinatorNode(key) : nodeId;
+  if (keyType === KEY_TYPE_GROUP && groupCoordinator !== nodeId && groupCoordinator >= 0) {
+    // A group's coordinator is the leader of its __consumer_offsets partition.
+    nodeId = groupCoordinator;
+    endpoint = brokerEndpoint(ctx, groupCoordinator);
+    errorCode = endpoint === undefined ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NONE;
+  } else if (keyType === KEY_TYPE_GROUP)
     errorCode = key === "" ? ErrorCode.INVALID_GROUP_ID : ctx.groups.findCoordinator(ctx, key);
   else if (keyType === KEY_TYPE_TRANSACTION)
     errorCode = key === "" ? ErrorCode.INVALID_REQUEST : ctx.transactions.findCoordinator(ctx, key);
   else errorCode = ErrorCode.INVALID_REQUEST;
-  const ok = errorCode === ErrorCode.NONE && endpoint !== undefined;
+  const at = errorCode === ErrorCode.NONE ? endpoint : undefined;
   return {
     key,
-    nodeId: ok ? ctx.identity.nodeId : -1,
-    host: ok ? endpoint.host : "",
-    port: ok ? endpoint.port : -1,
+    nodeId: at !== undefined ? nodeId : -1,
+    host: at?.host ?? "",
+    port: at?.port ?? -1,
     errorCode,
     errorMessage: errorCode === ErrorCode.NONE ? null : (errorInfo(errorCode)?.message ?? null),
   };
 }
 
-/** FindCoordinator: this broker leads every `__consumer_offsets` partition on a single node. */
+/**
+ * FindCoordinator: a group's coordinator is the leader of its `__consumer_offsets` partition (this
+ * broker on a single node); the offsets topic is created on first use.
+ */
 export const findCoordinatorHandler = defineHandler({
   apiKey: 10,
   minVersion: 0,
