@@ -10,6 +10,7 @@ import { makeTempDir, REPO_ROOT, startBroker, stopAllBrokers } from "./harness/b
 import { PartitionAssigners } from "kafkajs";
 import { createTopic, kafkajsClient } from "./harness/kafkajs.mjs";
 import { requireExecutable, runOk } from "./harness/process.mjs";
+import { buildSarama } from "./harness/sarama.mjs";
 import { uniqueTopic } from "./harness/records.mjs";
 
 after(stopAllBrokers);
@@ -391,4 +392,70 @@ test('mixed group: a kafkajs member and a python confluent-kafka member share a 
   const all = new Set([...consumed, ...py.consumed.map(([p, o]) => `${p}:${o}`)]);
   assert.equal(all.size, 8, "every record consumed by one of them");
   await broker.stop();
+});
+
+/** A Sarama group member process; its JSON-line events collect in `events`. */
+function saramaMember(binary, spec) {
+  const child = spawn(binary, [], { stdio: ["pipe", "pipe", "inherit"] });
+  const events = [];
+  let partial = "";
+  child.stdout.on("data", (d) => {
+    partial += d.toString();
+    const lines = partial.split("\n");
+    partial = lines.pop() ?? "";
+    for (const l of lines) if (l.trim() !== "") events.push({ ...JSON.parse(l), atMs: Date.now() });
+  });
+  child.stdin.end(JSON.stringify(spec));
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  return {
+    events,
+    latest: () => events.filter((e) => e.event === "assigned").at(-1),
+    kill: async (signal) => {
+      child.kill(signal);
+      await exited;
+    },
+  };
+}
+
+test("Sarama: three members share 6 partitions; a killed member's partitions move within the session timeout", {
+  timeout: 180_000,
+}, async () => {
+  const sarama = await buildSarama(join(import.meta.dirname, "clients/sarama-group"));
+  const broker = await startBroker();
+  const members = [];
+  try {
+    const topic = uniqueTopic("srm");
+    await createTopic(broker.bootstrap, topic, { partitions: 6 });
+    await produce(broker.bootstrap, topic, 6, 5, "s1");
+    const spec = { bootstrap: broker.bootstrap, topic, group: `g-${topic}`, sessionTimeoutMs: SESSION_TIMEOUT_MS };
+    for (let i = 0; i < 3; i++) members.push(saramaMember(sarama.binary, spec));
+    const consumed = () =>
+      new Set(
+        members.flatMap((m) => m.events.filter((e) => e.event === "message").map((e) => `${e.partition}:${e.offset}`)),
+      );
+    await until(
+      "3 members with 2 partitions each, all 30 records read",
+      () => members.every((m) => m.latest()?.partitions.length === 2) && consumed().size >= 30,
+      60_000,
+    );
+    assert.deepEqual(members.flatMap((m) => m.latest().partitions).sort(), [0, 1, 2, 3, 4, 5]);
+    const killedAt = Date.now();
+    await members[0].kill("SIGKILL");
+    const survivors = members.slice(1);
+    await until(
+      "the survivors' rebalance",
+      () => survivors.every((m) => m.latest().atMs > killedAt && m.latest().partitions.length === 3),
+      SESSION_TIMEOUT_MS * 4,
+    );
+    const tookMs = Math.max(...survivors.map((m) => m.latest().atMs)) - killedAt;
+    console.log(`# Sarama: partitions moved ${tookMs} ms after kill -9 (session ${SESSION_TIMEOUT_MS} ms)`);
+    assert.deepEqual(survivors.flatMap((m) => m.latest().partitions).sort(), [0, 1, 2, 3, 4, 5]);
+    assert.ok(tookMs < SESSION_TIMEOUT_MS + 5000, `took ${tookMs} ms`);
+    await produce(broker.bootstrap, topic, 6, 1, "s2");
+    await until("the 6 new records", () => consumed().size >= 36, 30_000);
+  } finally {
+    for (const m of members) await m.kill("SIGTERM");
+    await broker.stop();
+    sarama.cleanup();
+  }
 });

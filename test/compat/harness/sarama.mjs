@@ -9,13 +9,16 @@ import { requireExecutable, runOk } from "./process.mjs";
 
 const SOURCE_DIR = join(import.meta.dirname, "../clients/sarama");
 
-/** Compiles the program; returns `run(spec)` and `cleanup()` (removes the build directory). */
-export async function buildSarama() {
+/**
+ * Compiles the program (by default the round trip; `sourceDir` picks another one under clients/);
+ * returns `run(spec)`, the `binary` path and `cleanup()` (removes the build directory).
+ */
+export async function buildSarama(sourceDir = SOURCE_DIR) {
   const go = requireExecutable("go");
   const buildDir = makeTempDir("sarama");
   const binary = join(buildDir, "sarama-roundtrip");
   await runOk(go, ["build", "-o", binary, "."], {
-    cwd: SOURCE_DIR,
+    cwd: sourceDir,
     timeoutMs: 120_000,
     env: {
       GO111MODULE: "off",
@@ -26,6 +29,7 @@ export async function buildSarama() {
     },
   });
   return {
+    binary,
     async run(spec) {
       const { stdout } = await runOk(binary, [], { input: JSON.stringify(spec), timeoutMs: 40_000 });
       return JSON.parse(stdout);
