@@ -286,6 +286,9 @@ test("transactional offset commits: staged until the marker, UNSTABLE_OFFSET_COM
     const end = await c.send(26, 3, { ...ref, committed: true });
     assert.equal(end.errorCode, ErrorCode.NONE);
     await until("offset committed", async () => (await fetchOffset(true)).committedOffset === 5n);
+    // After the commit the transaction is over: offsets outside an open transaction are refused,
+    // and so are those of an older epoch.
+    assert.equal((await commit("", -1)).topics[0].partitions[0].errorCode, ErrorCode.INVALID_TXN_STATE);
     // The group now exists (with no members): unknown members and stale generations are zombies.
     const again = await initProducerId(c, "tx");
     const ref2 = { ...ref, producerEpoch: again.producerEpoch };
@@ -318,8 +321,22 @@ test("transactional offset commits: staged until the marker, UNSTABLE_OFFSET_COM
       ],
     });
     assert.equal(stale.topics[0].partitions[0].errorCode, ErrorCode.ILLEGAL_GENERATION);
+    const zombieEpoch = await commit("", -1);
+    assert.equal(zombieEpoch.topics[0].partitions[0].errorCode, ErrorCode.PRODUCER_FENCED, "epoch 0 is fenced");
     // An aborted transaction's offsets are dropped.
-    const staged = await commit("", -1);
+    const staged = await c.send(28, 3, {
+      ...ref2,
+      groupId: "g",
+      generationId: -1,
+      memberId: "",
+      groupInstanceId: null,
+      topics: [
+        {
+          name: "in",
+          partitions: [{ partitionIndex: 0, committedOffset: 8n, committedLeaderEpoch: -1, committedMetadata: null }],
+        },
+      ],
+    });
     assert.equal(staged.topics[0].partitions[0].errorCode, ErrorCode.NONE);
     assert.equal((await c.send(26, 3, { ...ref2, committed: false })).errorCode, ErrorCode.NONE);
     await until("aborted offsets dropped", async () => (await fetchOffset(true)).errorCode === ErrorCode.NONE);

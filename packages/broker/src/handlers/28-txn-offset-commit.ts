@@ -1,5 +1,6 @@
 import type { OffsetCommitRecord } from "@samsa/coordinator";
 import { ErrorCode } from "@samsa/protocol";
+import { OFFSETS_TOPIC } from "../group-coordinator-service.js";
 import { appendTxnOffsets, validateTxnCommit } from "../txn/txn-offset-commit.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
@@ -48,6 +49,17 @@ export const txnOffsetCommitHandler = defineHandler({
     if (notReady !== ErrorCode.NONE) return respond(() => notReady);
     const invalid = validateTxnCommit(ctx.groups.coordinator, req);
     if (invalid !== ErrorCode.NONE) return respond(() => invalid);
+    // The producer's open transaction must have added the group's partition (AddOffsetsToTxn) under
+    // this epoch: a fenced zombie's offsets must not ride on its successor's commit marker.
+    const [txnError] = ctx.transactions.coordinator.verifyPartitions(
+      { transactionalId: req.transactionalId, producerId: Number(req.producerId), producerEpoch: req.producerEpoch },
+      [{ topic: OFFSETS_TOPIC, partition: ctx.groups.coordinator.partitionFor(req.groupId) }],
+    );
+    if (txnError === "PRODUCER_FENCED") {
+      const fenced = ctx.apiVersion < 3 ? ErrorCode.INVALID_PRODUCER_EPOCH : ErrorCode.PRODUCER_FENCED;
+      return respond(() => fenced);
+    }
+    if (txnError !== "NONE") return respond(() => ErrorCode.INVALID_TXN_STATE);
     const tooLarge = (m: string | null) => m !== null && Buffer.byteLength(m) > MAX_METADATA_BYTES;
     const nowMs = ctx.clock.nowMs();
     const records: OffsetCommitRecord[] = [];
