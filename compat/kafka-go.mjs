@@ -2,7 +2,7 @@
 // Go 1.19 in GOPATH mode. They dial the hard-coded localhost:9092 and expect the broker to advertise
 // `localhost` (as their docker-compose Kafka does), so the broker listens on 127.0.0.1:9092 and
 // advertises localhost:9092.
-import { existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { createConnection } from "node:net";
 import { join } from "node:path";
 import { run, runOk } from "../test/compat/harness/process.mjs";
@@ -118,6 +118,8 @@ export async function runKafkaGoSuite({ only, log }) {
   } finally {
     await broker.stop();
   }
+  mkdirSync(join(CACHE_DIR, "logs"), { recursive: true });
+  writeFileSync(join(CACHE_DIR, "logs/kafka-go.log"), `${result.stdout}\n${result.stderr}`);
   const tests = parseGoTestOutput(result.stdout);
   const seen = new Set(tests.map((t) => t.name.split("/")[0]));
   for (const name of selected) {

@@ -3,7 +3,7 @@
 // kafka-python starts Kafka and ZooKeeper from a Kafka distribution itself; a small pytest plugin
 // (kafka-python/samsa_external_broker.py) points its broker fixture at Samsa instead, and ZooKeeper
 // gets a placeholder address that is never contacted.
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { freePort } from "../test/compat/harness/broker.mjs";
 import { run } from "../test/compat/harness/process.mjs";
@@ -103,6 +103,8 @@ export async function runKafkaPythonSuite({ only, log }) {
   } finally {
     await broker.stop();
   }
+  mkdirSync(join(CACHE_DIR, "logs"), { recursive: true });
+  writeFileSync(join(CACHE_DIR, "logs/kafka-python.log"), `${result.stdout}\n${result.stderr}`);
   if (!existsSync(report))
     throw new Error(
       `pytest wrote no report (exit ${result.code}):\n${result.stdout.slice(-2000)}\n${result.stderr.slice(-2000)}`,

@@ -3,15 +3,18 @@
 // so only the test files compile: about 45 s on 2 cores, once. Each test number runs in its own
 // test-runner process (a crash or hang costs one test, not the suite), with the broker set up as the
 // suite's own trivup cluster is: auto-created topics with 4 partitions.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { freePort } from "../test/compat/harness/broker.mjs";
+import { clusterArgs, startEtcd } from "../test/cluster/harness.mjs";
+import { freePort, startBroker } from "../test/compat/harness/broker.mjs";
 import { run, runOk } from "../test/compat/harness/process.mjs";
 import { startSuiteBroker } from "./broker.mjs";
 import { CACHE_DIR, ensureSourcePackage } from "./sources.mjs";
 
 const BUILD_TIMEOUT_MS = 900_000;
 const KAFKA_BIN_DIR = join(import.meta.dirname, "kafka-bin");
+/** Each runner process's whole output, for diagnosing a failure. */
+const LOG_DIR = join(CACHE_DIR, "logs/librdkafka");
 /** Outer bound on one test number's runner process; the tests' own timeouts are far shorter. */
 const TEST_PROCESS_TIMEOUT_MS = 300_000;
 /** Runner processes at once: each test's own timeouts assume a lightly loaded machine. */
@@ -42,13 +45,20 @@ export async function buildLibrdkafkaTests(log) {
 
 /**
  * The suite's test table (tests/test.c `tests[]`): name, flags and scenario of each test. Broker-backed
- * means neither TEST_F_LOCAL nor TEST_F_MANUAL.
+ * means neither TEST_F_LOCAL nor TEST_F_MANUAL. A test whose source creates topics with replication
+ * factor 3 runs against a 3-broker cluster (etcd + cluster mode), as librdkafka's trivup would.
  */
 export function listTests(src) {
   const text = readText(join(src, "tests/test.c"));
   const start = text.indexOf("struct test tests[] = {");
   const end = text.indexOf("{NULL}", start);
   const table = text.slice(start, end);
+  const testFiles = readdirSync(join(src, "tests")).filter((f) => /^\d{4}-.*\.(c|cpp)$/.test(f));
+  const sourceOf = (number) =>
+    testFiles
+      .filter((f) => f.startsWith(`${number}-`))
+      .map((f) => readText(join(src, "tests", f)))
+      .join("\n");
   const tests = [];
   for (const entry of table.split(/_TEST\(/).slice(1)) {
     const m = /^\s*(\w+),\s*([^,)]*)/.exec(entry);
@@ -60,6 +70,8 @@ export function listTests(src) {
       number: m[1].slice(0, 4),
       brokerBacked: !/TEST_F_LOCAL|TEST_F_MANUAL/.test(flags),
       scenarios: scenario.split(","),
+      // Topics created with replication factor 3 (hard-coded in the test) need three brokers.
+      needsCluster: /create_topic\([^;]*,\s*3\)\s*;/.test(sourceOf(m[1].slice(0, 4))),
     });
   }
   return tests;
@@ -91,9 +103,11 @@ export function parseRunnerOutput(output) {
       results.set(m[1], { state: "passed" });
       continue;
     }
-    m = /^### Test "([^"]+)" failed at (.*?) at .*###$/.exec(line);
+    // A failing sub-test reads `### Test "0081_admin (do_test_CreateAcls:1115)" failed at ...`.
+    m = /^### Test "(\S+)( \([^"]*\))?" failed at (.*?) at .*###$/.exec(line);
     if (m && results.get(m[1])?.state !== "failed") {
-      results.set(m[1], { state: "failed", detail: `${m[2]}: ${(lines[i + 1] ?? "").trim()}` });
+      const where = m[2] ? `${m[2].trim()} ${m[3]}` : m[3];
+      results.set(m[1], { state: "failed", detail: `${where}: ${(lines[i + 1] ?? "").trim()}` });
       continue;
     }
     m = /^\| (\S+)\s+\|\s+(PASSED|FAILED|SKIPPED)\s+\|\s+[\d.]+s\s*\|?\s*(.*)$/.exec(line);
@@ -110,8 +124,8 @@ export function parseRunnerOutput(output) {
 }
 
 async function runNumber({ runner, src, number, scenario, bootstrap, kafkaVersion, quick, workDir }) {
-  const conf = join(workDir, `test-${scenario}.conf`);
-  if (!existsSync(conf)) writeFileSync(conf, `bootstrap.servers=${bootstrap}\n`);
+  const conf = join(workDir, `test-${scenario}-${bootstrap.split(",").length}.conf`);
+  writeFileSync(conf, `bootstrap.servers=${bootstrap}\n`);
   const args = ["-L", "-s", scenario];
   if (quick) args.push("-Q");
   const started = Date.now();
@@ -162,11 +176,17 @@ export async function runLibrdkafkaSuite({ kafkaVersion, quick = false, only, lo
   const wanted = (t) => !only || only.some((o) => t.name === o || t.number === o);
   const tests = listTests(src).filter((t) => t.brokerBacked && wanted(t));
   const results = [];
-  for (const [scenario, settings] of Object.entries(SCENARIOS)) {
-    const inScenario = tests.filter((t) => t.scenarios.includes(scenario));
+  mkdirSync(LOG_DIR, { recursive: true });
+  const passes = Object.entries(SCENARIOS).flatMap(([scenario, settings]) =>
+    [false, true].map((cluster) => ({ scenario, settings, cluster })),
+  );
+  for (const { scenario, settings, cluster } of passes) {
+    const inScenario = tests.filter((t) => t.scenarios.includes(scenario) && t.needsCluster === cluster);
     if (inScenario.length === 0) continue;
     const numbers = [...new Set(inScenario.map((t) => t.number))];
-    const broker = await startSuiteBroker({ port: await freePort(), settings });
+    const broker = cluster
+      ? await startClusterOf3(settings)
+      : await startSuiteBroker({ port: await freePort(), settings });
     log(`librdkafka: ${inScenario.length} tests (scenario ${scenario}) against ${broker.bootstrap}`);
     try {
       await pool(numbers, PARALLEL, async (number) => {
@@ -180,6 +200,8 @@ export async function runLibrdkafkaSuite({ kafkaVersion, quick = false, only, lo
           quick,
           workDir: CACHE_DIR,
         });
+        const logFile = join(LOG_DIR, `${number}-${scenario}${cluster ? "-cluster" : ""}.log`);
+        writeFileSync(logFile, r.output);
         const { results: parsed, mainFailure } = parseRunnerOutput(r.output);
         for (const t of inScenario.filter((x) => x.number === number)) {
           const p = parsed.get(t.name);
@@ -192,7 +214,7 @@ export async function runLibrdkafkaSuite({ kafkaVersion, quick = false, only, lo
               `did not finish (runner exit ${r.exit}): ${mainFailure ?? lastLines(r.output)}`,
             ];
           } else [status, detail] = [p.state, p.detail];
-          results.push({ name: t.name, status, detail, durationMs: r.durationMs });
+          results.push({ name: t.name, status, detail, durationMs: r.durationMs, log: logFile });
           log(`  ${t.name}: ${status}${detail ? ` (${detail.slice(0, 160)})` : ""}`);
         }
         if (!broker.alive()) throw new Error(`the broker died during librdkafka test ${number}:\n${broker.log()}`);
@@ -202,6 +224,29 @@ export async function runLibrdkafkaSuite({ kafkaVersion, quick = false, only, lo
     }
   }
   return results.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** etcd and three cluster-mode brokers (default replication factor 3), as one stoppable unit. */
+async function startClusterOf3(settings) {
+  const etcd = await startEtcd();
+  const extra = Object.entries(settings).flatMap(([k, v]) => ["--set", `${k}=${v}`]);
+  const brokers = [];
+  try {
+    for (let id = 1; id <= 3; id++) brokers.push(await startBroker({ args: clusterArgs(etcd.url, id, extra) }));
+  } catch (e) {
+    for (const b of brokers) await b.stop();
+    await etcd.stop();
+    throw e;
+  }
+  return {
+    bootstrap: brokers.map((b) => b.bootstrap).join(","),
+    alive: () => brokers.every((b) => b.process.exitCode === null && b.process.signalCode === null),
+    log: () => brokers.map((b, i) => `--- broker ${i + 1}\n${b.log()}`).join("\n"),
+    async stop() {
+      for (const b of brokers) await b.stop();
+      await etcd.stop();
+    },
+  };
 }
 
 function lastLines(text) {

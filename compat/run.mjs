@@ -53,6 +53,9 @@ for (const s of selected)
   if (!SUITES[s]) throw new Error(`unknown suite ${s}; known: ${Object.keys(SUITES).join(", ")}`);
 const only = values.only?.split(",").filter(Boolean);
 
+// Exiting through process.exit runs the harness's exit hook, which kills the brokers it started.
+for (const signal of ["SIGINT", "SIGTERM"]) process.once(signal, () => process.exit(1));
+
 const log = (line) => console.log(`[compat ${new Date().toISOString().slice(11, 19)}] ${line}`);
 
 mkdirSync(CACHE_DIR, { recursive: true });
