@@ -109,7 +109,7 @@ export class TransactionCoordinatorService {
     this.#timer = undefined;
   }
 
-  /** NONE when this broker serves the transactional id now, else Kafka's error (as a code). */
+  /** NONE when this broker serves the transactional id now, else the Kafka error to answer. */
   coordinatorError(transactionalId: string): ErrorName {
     if (!this.#opts.metadata.image.topics.has(TRANSACTION_STATE_TOPIC)) return "COORDINATOR_NOT_AVAILABLE";
     const partition = this.coordinator.partitionFor(transactionalId);
