@@ -228,6 +228,7 @@ export class GroupCoordinatorService {
     }
     this.#append(fx.records).then(
       (error) => {
+        if (error !== ErrorCode.NONE) fx.revert();
         for (const r of fx.replies) {
           if (error === ErrorCode.NONE) r.deliver();
           else r.fail(error);
@@ -235,6 +236,7 @@ export class GroupCoordinatorService {
       },
       (e: unknown) => {
         this.#opts.log.error({ err: e }, "appending to __consumer_offsets failed");
+        fx.revert();
         for (const r of fx.replies) r.fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
       },
     );

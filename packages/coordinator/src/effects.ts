@@ -19,6 +19,17 @@ export interface PendingReply {
 export class Effects {
   readonly records: CoordinatorRecord[] = [];
   readonly replies: PendingReply[] = [];
+  readonly #undo: (() => void)[] = [];
+
+  /** Registers how to take back a state change if the records behind it cannot be appended. */
+  onAppendFailure(undo: () => void): void {
+    this.#undo.push(undo);
+  }
+
+  /** The append failed: reverts the registered changes, newest first. */
+  revert(): void {
+    for (let i = this.#undo.length - 1; i >= 0; i--) this.#undo[i]();
+  }
 
   reply<T>(to: ReplyTo<T>, response: T): void {
     this.replies.push({ deliver: () => to.resolve(response), fail: (code) => to.fail(code) });

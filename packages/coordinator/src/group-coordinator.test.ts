@@ -583,3 +583,36 @@ test("unloading a partition drops its groups, offsets and timers, answering park
     [],
   );
 });
+
+test("a commit whose append failed is taken back (never served), a later one kept", () => {
+  const c = newCoordinator();
+  commit(c, { groupId: "s" }, 0);
+  const failed = new Captured<OffsetCommitResult>();
+  const fx = c.commitOffsets(
+    {
+      groupId: "s",
+      memberId: "",
+      groupInstanceId: null,
+      generationId: -1,
+      retentionTimeMs: -1,
+      groupIdNotFoundError: false,
+      topics: [
+        {
+          name: "t",
+          partitions: [
+            { partitionIndex: 0, committedOffset: 99n, committedLeaderEpoch: -1, committedMetadata: null },
+            { partitionIndex: 1, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: null },
+          ],
+        },
+      ],
+    },
+    failed,
+    1,
+  );
+  assert.equal(c.committedOffset("s", "t", 0)?.offset, 99n);
+  fx.revert();
+  for (const r of fx.replies) r.fail(ErrorCode.NOT_COORDINATOR);
+  assert.equal(failed.failedWith, ErrorCode.NOT_COORDINATOR);
+  assert.equal(c.committedOffset("s", "t", 0)?.offset, 42n, "the earlier commit is back");
+  assert.equal(c.committedOffset("s", "t", 1), undefined);
+});
