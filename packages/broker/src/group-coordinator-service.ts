@@ -223,12 +223,13 @@ export class GroupCoordinatorService {
   #apply(fx: Effects): void {
     this.rearm();
     if (fx.records.length === 0) {
+      fx.appended();
       for (const r of fx.replies) r.deliver();
       return;
     }
     this.#append(fx.records).then(
       (error) => {
-        if (error !== ErrorCode.NONE) fx.revert();
+        if (error === ErrorCode.NONE) fx.appended();
         for (const r of fx.replies) {
           if (error === ErrorCode.NONE) r.deliver();
           else r.fail(error);
@@ -236,7 +237,6 @@ export class GroupCoordinatorService {
       },
       (e: unknown) => {
         this.#opts.log.error({ err: e }, "appending to __consumer_offsets failed");
-        fx.revert();
         for (const r of fx.replies) r.fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
       },
     );

@@ -19,16 +19,19 @@ export interface PendingReply {
 export class Effects {
   readonly records: CoordinatorRecord[] = [];
   readonly replies: PendingReply[] = [];
-  readonly #undo: (() => void)[] = [];
+  readonly #onAppended: (() => void)[] = [];
 
-  /** Registers how to take back a state change if the records behind it cannot be appended. */
-  onAppendFailure(undo: () => void): void {
-    this.#undo.push(undo);
+  /**
+   * Registers a state change that takes effect once the records are appended (a committed offset is
+   * served only from then on, as Kafka reads its state at the last committed log offset).
+   */
+  whenAppended(apply: () => void): void {
+    this.#onAppended.push(apply);
   }
 
-  /** The append failed: reverts the registered changes, newest first. */
-  revert(): void {
-    for (let i = this.#undo.length - 1; i >= 0; i--) this.#undo[i]();
+  /** The records are durable: applies the deferred changes, in order. Call before delivering. */
+  appended(): void {
+    for (const apply of this.#onAppended.splice(0)) apply();
   }
 
   reply<T>(to: ReplyTo<T>, response: T): void {

@@ -62,6 +62,7 @@ class Sim {
   }
 
   apply(fx: ReturnType<GroupCoordinator["poll"]>): void {
+    fx.appended();
     for (const r of fx.replies) r.deliver();
     checkInvariants(this.c);
     const g = this.c.group("g");

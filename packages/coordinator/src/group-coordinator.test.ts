@@ -584,7 +584,7 @@ test("unloading a partition drops its groups, offsets and timers, answering park
   );
 });
 
-test("a commit whose append failed is taken back (never served), a later one kept", () => {
+test("a commit is served only once its records are appended; a failed append leaves the earlier one", () => {
   const c = newCoordinator();
   commit(c, { groupId: "s" }, 0);
   const failed = new Captured<OffsetCommitResult>();
@@ -609,10 +609,33 @@ test("a commit whose append failed is taken back (never served), a later one kep
     failed,
     1,
   );
-  assert.equal(c.committedOffset("s", "t", 0)?.offset, 99n);
-  fx.revert();
+  assert.equal(fx.records.length, 2);
+  assert.equal(c.committedOffset("s", "t", 0)?.offset, 42n, "not served before it is appended");
+  assert.equal(
+    c.fetchOffsets("s", [{ name: "t", partitionIndexes: [1] }], 1).topics[0].partitions[0].committedOffset,
+    -1n,
+  );
   for (const r of fx.replies) r.fail(ErrorCode.NOT_COORDINATOR);
   assert.equal(failed.failedWith, ErrorCode.NOT_COORDINATOR);
-  assert.equal(c.committedOffset("s", "t", 0)?.offset, 42n, "the earlier commit is back");
-  assert.equal(c.committedOffset("s", "t", 1), undefined);
+  assert.equal(c.committedOffset("s", "t", 0)?.offset, 42n, "the failed commit never shows");
+  const ok = c.commitOffsets(
+    {
+      groupId: "s",
+      memberId: "",
+      groupInstanceId: null,
+      generationId: -1,
+      retentionTimeMs: -1,
+      groupIdNotFoundError: false,
+      topics: [
+        {
+          name: "t",
+          partitions: [{ partitionIndex: 0, committedOffset: 7n, committedLeaderEpoch: -1, committedMetadata: null }],
+        },
+      ],
+    },
+    new Captured<OffsetCommitResult>(),
+    2,
+  );
+  deliver(ok);
+  assert.equal(c.committedOffset("s", "t", 0)?.offset, 7n);
 });

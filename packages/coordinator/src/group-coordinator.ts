@@ -229,14 +229,8 @@ export class GroupCoordinator {
           commitTimestampMs: this.#nowMs,
           expireTimestampMs,
         };
-        const previous = this.#offsets.get(req.groupId, t.name, p.partitionIndex);
-        this.#offsets.put(req.groupId, t.name, p.partitionIndex, value);
-        // A commit that never reached the log must not be served: put back what was there.
-        fx.onAppendFailure(() => {
-          if (this.#offsets.get(req.groupId, t.name, p.partitionIndex) !== value) return;
-          if (previous === undefined) this.#offsets.delete(req.groupId, t.name, p.partitionIndex);
-          else this.#offsets.put(req.groupId, t.name, p.partitionIndex, previous);
-        });
+        // Served once appended: a commit that never reaches the log is never seen.
+        fx.whenAppended(() => this.#offsets.put(req.groupId, t.name, p.partitionIndex, value));
         fx.append({ type: "offset", groupId: req.groupId, topic: t.name, partition: p.partitionIndex, value });
         return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
       }),

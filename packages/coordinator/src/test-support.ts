@@ -25,6 +25,7 @@ export class Captured<T> implements ReplyTo<T> {
 }
 
 export function deliver(fx: Effects): Effects {
+  fx.appended();
   for (const r of fx.replies) r.deliver();
   return fx;
 }
