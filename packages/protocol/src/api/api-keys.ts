@@ -14,9 +14,17 @@ export function apiByKey(apiKey: number): ApiDescriptor | undefined {
   return Number.isInteger(apiKey) && apiKey >= 0 ? byKey[apiKey] : undefined;
 }
 
+/**
+ * Latest versions the spec snapshot (Kafka trunk, 2024-10) still marks unstable but that Kafka 4.0
+ * released unchanged on the wire. librdkafka 2.15's `group.protocol=consumer` requires
+ * ConsumerGroupHeartbeat v1, so the snapshot's flag would lock those clients out.
+ */
+const RELEASED_SINCE_SNAPSHOT: ReadonlyMap<number, number> = new Map([[68, 1]]);
+
 /** Highest version a broker should advertise: the latest one is skipped while it is unstable. */
 export function advertisedMaxVersion(api: ApiDescriptor): number {
-  return api.latestVersionUnstable ? api.maxVersion - 1 : api.maxVersion;
+  if (!api.latestVersionUnstable) return api.maxVersion;
+  return RELEASED_SINCE_SNAPSHOT.get(api.apiKey) === api.maxVersion ? api.maxVersion : api.maxVersion - 1;
 }
 
 /** Whether `version` of the API can be decoded and encoded by the generated codecs. */

@@ -55,3 +55,10 @@ test("unstable latest versions are not advertised", () => {
   assert.equal(isVersionSupported(ApiKey.Metadata, metadata.maxVersion), true);
   assert.equal(isVersionSupported(ApiKey.Metadata, metadata.maxVersion + 1), false);
 });
+
+test("ConsumerGroupHeartbeat v1, released by Kafka 4.0, is advertised despite the snapshot's flag", () => {
+  const heartbeat = apiByKey(ApiKey.ConsumerGroupHeartbeat);
+  assert.ok(heartbeat?.latestVersionUnstable);
+  assert.equal(heartbeat.maxVersion, 1);
+  assert.equal(advertisedMaxVersion(heartbeat), 1);
+});
