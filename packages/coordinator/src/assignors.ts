@@ -45,16 +45,23 @@ export const uniformAssignor: Assignor = {
     const all: string[] = [];
     for (const t of [...subscribers.keys()].sort())
       for (let p = 0; p < topics.get(t)!.numPartitions; p++) all.push(partitionKey(t, p));
-    const quota = Math.ceil(all.length / members.length);
+    // Each member keeps up to the floor of the fair share; only as many members as the remainder may
+    // keep one more, or a newcomer could be left with nothing (4 partitions, 2+2 kept, 3rd gets 0).
+    const minQuota = Math.floor(all.length / members.length);
+    let extraSlots = all.length % members.length;
     const taken = new Set<string>();
     const subscribed = (memberId: string, key: string) =>
       subscribers.get(parsePartitionKey(key).topicId)?.includes(memberId) === true;
     for (const m of members) {
       const mine = out.get(m.memberId)!;
       for (const key of m.current) {
-        if (mine.length >= quota || taken.has(key) || !subscribed(m.memberId, key)) continue;
+        if (taken.has(key) || !subscribed(m.memberId, key)) continue;
         if (parsePartitionKey(key).partition >= (topics.get(parsePartitionKey(key).topicId)?.numPartitions ?? 0))
           continue;
+        if (mine.length >= minQuota) {
+          if (mine.length > minQuota || extraSlots === 0) continue;
+          extraSlots--;
+        }
         mine.push(key);
         taken.add(key);
       }
