@@ -79,6 +79,8 @@ export function groupCoordinatorConfig(config: BrokerConfig): GroupCoordinatorCo
     maxGroupSize: Math.min(config.int("group.max.size"), DEFAULT_GROUP_COORDINATOR_CONFIG.maxGroupSize),
     offsetsRetentionMs: config.long("offsets.retention.minutes") * 60_000,
     offsetsTopicNumPartitions: config.int("offsets.topic.num.partitions"),
+    consumerSessionTimeoutMs: config.int("group.consumer.session.timeout.ms"),
+    consumerHeartbeatIntervalMs: config.int("group.consumer.heartbeat.interval.ms"),
   };
 }
 

@@ -36,7 +36,8 @@ export function spawnMember(name, command, args, spec) {
       const e = { ...JSON.parse(line), atMs: Date.now() };
       if (events.length < MAX_EVENTS) events.push(e);
       if (e.event === "assignment") held.clear();
-      if (e.event === "assign" || e.event === "assignment") {
+      // librdkafka reports an empty incremental assign after a revoke: no new partitions, no change.
+      if (e.event === "assignment" || (e.event === "assign" && e.partitions.length > 0)) {
         for (const p of e.partitions) held.add(p);
         member.assignedAtMs = e.atMs;
       }

@@ -509,4 +509,18 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
     doc: "Largest session timeout of group members.",
   },
   { name: "group.max.size", type: "INT", default: INT_MAX, doc: "Largest number of members of a group.", min: 1 },
+  {
+    name: "group.consumer.session.timeout.ms",
+    type: "INT",
+    default: "45000",
+    doc: "Session timeout of consumer-protocol (KIP-848) group members.",
+    min: 1,
+  },
+  {
+    name: "group.consumer.heartbeat.interval.ms",
+    type: "INT",
+    default: "5000",
+    doc: "Heartbeat interval the coordinator gives consumer-protocol (KIP-848) group members.",
+    min: 1,
+  },
 ];
