@@ -54,7 +54,9 @@ test(`chaos: kill -9, pause and restart brokers under an acks=all producer (seed
     const leaders = (md?.partitions ?? []).map((p) => p.leader).filter((id) => id >= 0);
     const action = rnd.next();
     if (action < 0.5 && leaders.length > 0) {
-      const victim = brokers.find((b) => b.id === leaders[Math.floor(rnd.next() * leaders.length)]);
+      const id = leaders[Math.floor(rnd.next() * leaders.length)];
+      const victim = brokers.find((b) => b.id === id);
+      assert.ok(victim !== undefined, `leader ${id} is one of the brokers: ${JSON.stringify(md)}`);
       await victim.broker.kill9();
       counts.kill9++;
       await sleep(1000 + rnd.next() * 3000);
@@ -76,7 +78,10 @@ test(`chaos: kill -9, pause and restart brokers under an acks=all producer (seed
     for (;;) {
       const now = await topicMetadata(bootstrap, topic).catch(() => undefined);
       if (now?.partitions.length === PARTITIONS && now.partitions.every((p) => p.isrs.length === 3)) break;
-      assert.ok(Date.now() < deadline, `ISRs did not heal: ${JSON.stringify(now?.partitions)}`);
+      if (Date.now() > deadline) {
+        const logs = brokers.map((b) => `--- broker ${b.id}\n${b.broker.log()}`).join("\n");
+        assert.fail(`ISRs did not heal after ${JSON.stringify(counts)}: ${JSON.stringify(now?.partitions)}\n${logs}`);
+      }
       await sleep(300);
     }
   }

@@ -24,6 +24,9 @@ interface LeaderEntry {
   proposedAtMs: number;
 }
 
+/** Longest wait for leadership to move away at a controlled shutdown. */
+const CONTROLLED_SHUTDOWN_MS = 5000;
+
 /** A proposal the controller consumed without a new partition epoch was refused: propose again after this. */
 const PROPOSAL_RETRY_MS = 2000;
 
@@ -105,14 +108,29 @@ export class ClusterNode {
     this.#reconcile();
   }
 
-  /** Stops following and leading; resigning the controller role and the lease lets the others take over at once. */
+  /**
+   * Controlled shutdown: hands the controller role on, leaves the cluster (lease revoked) and waits
+   * a bounded time for the controller to move this broker's leaderships to other ISR members, so
+   * clients find the new leaders before this broker stops serving.
+   */
   async stop(): Promise<void> {
+    await this.#controller?.stop();
+    const store = this.#store;
+    if (store !== undefined && this.#replicas !== undefined) {
+      await store.deregister();
+      const me = this.#config.nodeId;
+      const leadsAny = () =>
+        [...store.image.topics.values()].some((t) => t.partitions.some((p) => p.leaderId === me && p.isr.length > 1));
+      const deadline = Date.now() + CONTROLLED_SHUTDOWN_MS;
+      while (leadsAny() && store.image.brokers.some((b) => b.nodeId !== me) && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
     this.#stopped = true;
     this.#unsubscribe?.();
     clearInterval(this.#isrTimer);
     for (const f of this.#fetchers.values()) f.stop();
     this.#fetchers.clear();
-    await this.#controller?.stop();
   }
 
   #attachLeader(partition: Partition, image: PartitionImage): void {

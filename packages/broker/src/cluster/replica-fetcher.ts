@@ -211,6 +211,9 @@ export class ReplicaFetcher {
           "follower truncating",
         );
         await log.truncateTo(action.offset);
+        // An epoch this broker began as leader without appending anything ends at the log end too
+        // (storage keeps the epoch entry when nothing is truncated); else the divergence repeats forever.
+        await log.leaderEpochCache.truncateFromEnd(log.logEndOffset);
         return;
       case "truncateFully":
         this.#opts.logger.info(

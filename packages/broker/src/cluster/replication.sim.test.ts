@@ -49,11 +49,16 @@ class SimLog {
     }
   }
 
+  /** As storage: nothing happens at or beyond the log end (the epoch cache included). */
   truncateTo(offset: number): void {
     if (offset >= this.leo) return;
     this.entries = this.entries.slice(0, offset);
     this.epochs = this.epochs.filter((e) => e.startOffset < offset);
     this.hw = Math.min(this.hw, offset);
+  }
+
+  truncateEpochsFromEnd(): void {
+    this.epochs = this.epochs.filter((e) => e.startOffset < this.leo);
   }
 
   endOffsetForEpoch(requested: number): { epoch: number; endOffset: number } {
@@ -197,90 +202,13 @@ function run(seed: number): { acked: number; elections: number } {
     nowMs += 1 + Math.floor(rnd.next() * 20);
     const b = pick(brokers);
     const action = rnd.next();
-    if (action < 0.3) {
-      // A client produces to whoever it believes leads; the broker appends if its view agrees.
-      if (!b.alive || b.leading === undefined) return;
-      const l = b.leading;
-      if (l.state.isr.length < MIN_ISR) return;
-      const value = `v${counter++}`;
-      b.log.append([{ epoch: l.epoch, value }]);
-      l.state.onAppend(b.log.leo);
-      leaderSync(b);
-      pending.push({ offset: b.log.leo - 1, value, leader: b.id, epoch: l.epoch });
-    } else if (action < 0.65) {
-      // A follower fetches from the leader its view names.
-      if (!b.alive || b.view.leaderId === b.id || b.view.leaderId < 0) return;
-      const leader = byId(b.view.leaderId);
-      if (!leader.alive || chance(0.1)) return;
-      const l = leader.leading;
-      if (l === undefined || l.epoch !== b.view.leaderEpoch) return;
-      if (!leader.view.replicas.includes(b.id)) return;
-      const fetchOffset = b.log.leo;
-      const lastFetchedEpoch = b.log.epochs.at(-1)?.epoch ?? -1;
-      let answer: Parameters<typeof followerAction>[1];
-      let records: Entry[] = [];
-      const base = { fetchOffset, highWatermark: l.state.highWatermark, logStartOffset: 0 };
-      const end = lastFetchedEpoch >= 0 ? leader.log.endOffsetForEpoch(lastFetchedEpoch) : undefined;
-      if (end !== undefined && (end.endOffset < 0 || end.epoch < 0)) {
-        answer = { ...base, errorName: "OFFSET_OUT_OF_RANGE", recordsBytes: 0 };
-      } else if (end !== undefined && (end.epoch < lastFetchedEpoch || end.endOffset < fetchOffset)) {
-        answer = { ...base, errorName: "NONE", recordsBytes: 0, divergingEpoch: end };
-      } else if (fetchOffset > leader.log.leo) {
-        answer = { ...base, errorName: "OFFSET_OUT_OF_RANGE", recordsBytes: 0 };
-      } else {
-        // The leader counts the fetch offset as the follower's log end (maximal ISR expansions at once).
-        l.tracker.onFollowerFetch(b.id, fetchOffset, leader.log.leo, nowMs);
-        if (l.state.onFollowerFetch(b.id, fetchOffset)) leaderSync(leader);
-        records = leader.log.entries.slice(fetchOffset, fetchOffset + 1 + Math.floor(rnd.next() * 4));
-        answer = { ...base, highWatermark: l.state.highWatermark, errorName: "NONE", recordsBytes: records.length };
-      }
-      const act = followerAction(
-        { logStartOffset: 0, logEndOffset: b.log.leo, endOffsetForEpoch: (e) => b.log.endOffsetForEpoch(e) },
-        answer,
-      );
-      if (act.kind === "append") {
-        b.log.append(records);
-        b.log.hw = Math.max(b.log.hw, Math.min(act.highWatermark, b.log.leo));
-      } else if (act.kind === "advance") b.log.hw = Math.max(b.log.hw, act.highWatermark);
-      else if (act.kind === "truncate") b.log.truncateTo(act.offset);
-      else if (act.kind === "truncateFully") b.log.truncateTo(act.offset);
-    } else if (action < 0.77) {
-      // The leader's periodic ISR check: proposals go to the controller, maybe late or lost.
-      if (!b.alive || b.leading === undefined) return;
-      const l = b.leading;
-      const start = b.log.epochs.find((e) => e.epoch === l.epoch)?.startOffset ?? 0;
-      const proposal = l.tracker.propose(nowMs, l.state.highWatermark, start, registered);
-      if (proposal === undefined) return;
-      l.state.updateIsr(l.tracker.maximalIsr);
-      leaderSync(b);
-      if (!chance(0.1))
-        alterQueue.push({
-          from: b.id,
-          isr: proposal.isr,
-          leaderEpoch: l.epoch,
-          partitionEpoch: proposal.partitionEpoch,
-        });
-      else l.tracker.clearPending();
-    } else if (action < 0.85) {
-      // The controller decides a queued AlterPartition.
-      const req = alterQueue.shift();
-      if (req === undefined) return;
-      const r = alterPartition(image, { topic: "t", partition: 0, leaderId: req.from, ...req }, registered);
-      if (r.ok) image = r.image;
-      else {
-        const leader = byId(req.from);
-        if (leader.leading?.epoch === req.leaderEpoch) {
-          leader.leading.tracker.clearPending();
-          leader.leading.state.updateIsr(leader.leading.tracker.maximalIsr);
-        }
-      }
-    } else if (action < 0.97) {
-      // Metadata reaches a broker.
-      if (!b.alive) return;
-      b.view = committed();
-      becomeLeaderIfViewSaysSo(b);
-      if (b.leading !== undefined) leaderSync(b);
-    } else if (action < 0.98) {
+    if (action < 0.3) produce(b);
+    else if (action < 0.65) {
+      if (!chance(0.1)) fetch(b);
+    } else if (action < 0.77) isrCheck(b, chance(0.1));
+    else if (action < 0.85) decideAlterPartition();
+    else if (action < 0.97) learnMetadata(b);
+    else if (action < 0.98) {
       // kill -9; its lease expires a moment later (modelled: the controller notices at once or soon).
       if (!b.alive || brokers.filter((x) => x.alive).length <= 1) return;
       b.alive = false;
@@ -289,21 +217,114 @@ function run(seed: number): { acked: number; elections: number } {
         registered = new Set([...registered].filter((id) => id !== b.id));
         controllerRound();
       }
-    } else {
-      // Restart of a dead broker (new broker epoch), or the controller noticing a dead one.
-      if (b.alive) {
-        const dead = brokers.filter((x) => !x.alive && registered.has(x.id));
-        if (dead.length === 0) return;
-        registered = new Set([...registered].filter((id) => !dead.some((d) => d.id === id)));
-      } else {
-        b.alive = true;
-        b.epoch++;
-        b.exposedHw = b.log.hw;
-        b.view = committed();
-        registered = new Set([...registered, b.id]);
-      }
+    } else if (b.alive) {
+      // The controller notices the dead brokers' leases ending.
+      const dead = brokers.filter((x) => !x.alive && registered.has(x.id));
+      if (dead.length === 0) return;
+      registered = new Set([...registered].filter((id) => !dead.some((d) => d.id === id)));
       controllerRound();
+    } else restart(b);
+  }
+
+  /** A client produces to whoever it believes leads; the broker appends if its view agrees. */
+  function produce(b: SimBroker): void {
+    if (!b.alive || b.leading === undefined) return;
+    const l = b.leading;
+    if (l.state.isr.length < MIN_ISR) return;
+    const value = `v${counter++}`;
+    b.log.append([{ epoch: l.epoch, value }]);
+    l.state.onAppend(b.log.leo);
+    leaderSync(b);
+    pending.push({ offset: b.log.leo - 1, value, leader: b.id, epoch: l.epoch });
+  }
+
+  /** A follower fetches from the leader its view names; the leader answers as the Fetch handler does. */
+  function fetch(b: SimBroker): void {
+    if (!b.alive || b.view.leaderId === b.id || b.view.leaderId < 0) return;
+    const leader = byId(b.view.leaderId);
+    if (!leader.alive) return;
+    const l = leader.leading;
+    if (l === undefined || l.epoch !== b.view.leaderEpoch) return;
+    if (!leader.view.replicas.includes(b.id)) return;
+    const fetchOffset = b.log.leo;
+    const lastFetchedEpoch = b.log.epochs.at(-1)?.epoch ?? -1;
+    let answer: Parameters<typeof followerAction>[1];
+    let records: Entry[] = [];
+    const base = { fetchOffset, highWatermark: l.state.highWatermark, logStartOffset: 0 };
+    const end = lastFetchedEpoch >= 0 ? leader.log.endOffsetForEpoch(lastFetchedEpoch) : undefined;
+    if (end !== undefined && (end.endOffset < 0 || end.epoch < 0)) {
+      answer = { ...base, errorName: "OFFSET_OUT_OF_RANGE", recordsBytes: 0 };
+    } else if (end !== undefined && (end.epoch < lastFetchedEpoch || end.endOffset < fetchOffset)) {
+      answer = { ...base, errorName: "NONE", recordsBytes: 0, divergingEpoch: end };
+    } else if (fetchOffset > leader.log.leo) {
+      answer = { ...base, errorName: "OFFSET_OUT_OF_RANGE", recordsBytes: 0 };
+    } else {
+      // The leader counts the fetch offset as the follower's log end (maximal ISR expansions at once).
+      l.tracker.onFollowerFetch(b.id, fetchOffset, leader.log.leo, nowMs);
+      if (l.state.onFollowerFetch(b.id, fetchOffset)) leaderSync(leader);
+      records = leader.log.entries.slice(fetchOffset, fetchOffset + 1 + Math.floor(rnd.next() * 4));
+      answer = { ...base, highWatermark: l.state.highWatermark, errorName: "NONE", recordsBytes: records.length };
     }
+    const act = followerAction(
+      { logStartOffset: 0, logEndOffset: b.log.leo, endOffsetForEpoch: (e) => b.log.endOffsetForEpoch(e) },
+      answer,
+    );
+    if (act.kind === "append") {
+      b.log.append(records);
+      b.log.hw = Math.max(b.log.hw, Math.min(act.highWatermark, b.log.leo));
+    } else if (act.kind === "advance") b.log.hw = Math.max(b.log.hw, act.highWatermark);
+    else if (act.kind === "truncate" || act.kind === "truncateFully") {
+      // As the replica fetcher: truncate, then drop epochs that start at or past the log end.
+      b.log.truncateTo(act.offset);
+      b.log.truncateEpochsFromEnd();
+    }
+  }
+
+  /** The leader's periodic ISR check: proposals go to the controller, maybe late or lost. */
+  function isrCheck(b: SimBroker, lose: boolean): void {
+    if (!b.alive || b.leading === undefined) return;
+    const l = b.leading;
+    const start = b.log.epochs.find((e) => e.epoch === l.epoch)?.startOffset ?? 0;
+    const proposal = l.tracker.propose(nowMs, l.state.highWatermark, start, registered);
+    if (proposal === undefined) return;
+    l.state.updateIsr(l.tracker.maximalIsr);
+    leaderSync(b);
+    if (lose) l.tracker.clearPending();
+    else
+      alterQueue.push({ from: b.id, isr: proposal.isr, leaderEpoch: l.epoch, partitionEpoch: proposal.partitionEpoch });
+  }
+
+  /** The controller decides a queued AlterPartition; a refusal reaches the leader. */
+  function decideAlterPartition(): void {
+    const req = alterQueue.shift();
+    if (req === undefined) return;
+    const r = alterPartition(image, { topic: "t", partition: 0, leaderId: req.from, ...req }, registered);
+    if (r.ok) {
+      image = r.image;
+      return;
+    }
+    const leader = byId(req.from);
+    if (leader.leading?.epoch === req.leaderEpoch) {
+      leader.leading.tracker.clearPending();
+      leader.leading.state.updateIsr(leader.leading.tracker.maximalIsr);
+    }
+  }
+
+  function learnMetadata(b: SimBroker): void {
+    if (!b.alive) return;
+    b.view = committed();
+    becomeLeaderIfViewSaysSo(b);
+    if (b.leading !== undefined) leaderSync(b);
+  }
+
+  /** A dead broker starts again under a new broker epoch. */
+  function restart(b: SimBroker): void {
+    b.alive = true;
+    b.epoch++;
+    b.exposedHw = b.log.hw;
+    b.view = committed();
+    registered = new Set([...registered, b.id]);
+    controllerRound();
   }
 
   function checkInvariants(): void {
@@ -349,6 +370,20 @@ function run(seed: number): { acked: number; elections: number } {
     step();
     checkInvariants();
   }
+  // Liveness: with every broker back and messages flowing, all replicas converge and rejoin the ISR.
+  for (const b of brokers) if (!b.alive) restart(b);
+  for (let round = 0; round < 100; round++) {
+    nowMs += 10;
+    for (const b of brokers) learnMetadata(b);
+    if (round < 5) for (const b of brokers) produce(b);
+    for (const b of brokers) fetch(b);
+    for (const b of brokers) isrCheck(b, false);
+    while (alterQueue.length > 0) decideAlterPartition();
+    checkInvariants();
+  }
+  const leader = byId(committed().leaderId);
+  assert.deepEqual(committed().isr, BROKERS, where(`the ISR heals: ${JSON.stringify(committed())}`));
+  for (const b of brokers) assert.deepEqual(b.log.entries, leader.log.entries, where(`broker ${b.id} converges`));
   return { acked: acked.length, elections };
 }
 

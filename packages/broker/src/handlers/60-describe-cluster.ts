@@ -5,7 +5,7 @@ import { defineHandler } from "./handler.js";
 
 const ENDPOINT_TYPE_BROKER = 1;
 
-/** DescribeCluster: this broker on the listener asked; controller endpoints are not served by brokers. */
+/** DescribeCluster: the live brokers on the listener asked; controller endpoints are not served by brokers. */
 export const describeClusterHandler = defineHandler({
   apiKey: 60,
   minVersion: 0,
@@ -18,7 +18,7 @@ export const describeClusterHandler = defineHandler({
       errorMessage: null as string | null,
       endpointType,
       clusterId: ctx.identity.clusterId,
-      controllerId: ctx.identity.nodeId,
+      controllerId: ctx.metadata.image.controllerId,
       brokers: [] as { brokerId: number; host: string; port: number; rack: string | null }[],
       clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
         ? CLUSTER_AUTHORIZED_OPERATIONS
@@ -35,6 +35,12 @@ export const describeClusterHandler = defineHandler({
     const e = endpointFor(ctx.identity, ctx.connection.listenerName);
     if (e !== undefined)
       base.brokers.push({ brokerId: ctx.identity.nodeId, host: e.host, port: e.port, rack: ctx.identity.rack });
+    // Cluster mode: the other live brokers too.
+    for (const b of ctx.metadata.image.brokers) {
+      if (b.nodeId === ctx.identity.nodeId) continue;
+      const l = b.listeners.find((x) => x.name === ctx.connection.listenerName) ?? b.listeners[0];
+      if (l !== undefined) base.brokers.push({ brokerId: b.nodeId, host: l.host, port: l.port, rack: b.rack });
+    }
     return base;
   },
 });

@@ -206,12 +206,24 @@ export class EtcdMetadataStore extends MetadataStore {
     old?.release();
   }
 
+  /**
+   * Controlled shutdown: revokes the lease (removing the registration, and the controller key if this
+   * broker holds it) while the watch keeps the image current, so the broker can see its
+   * partitions move away before it stops.
+   */
+  async deregister(): Promise<void> {
+    const lease = this.#lease;
+    this.#lease = undefined;
+    this.#leaseId = "";
+    await lease?.revoke().catch(() => undefined);
+  }
+
   /** Stops watching and revokes the lease, so the cluster sees this broker leave at once. */
   override async close(): Promise<void> {
     await this.#tail;
     this.#closed = true;
     await this.#watcher?.cancel().catch(() => undefined);
-    await this.#lease?.revoke().catch(() => undefined);
+    await this.deregister();
     this.#client.close();
   }
 
