@@ -23,6 +23,8 @@ const LOG_TAIL_LINES = 40;
 const START_LOG_LINES = 200;
 const MAX_CAPTURE_BYTES = 4 * 1024 * 1024;
 const SIGINT_GRACE_MS = 10_000;
+const CPU_SAMPLE_MS = 100;
+const CLOCK_TICKS_PER_SEC = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
 // Brokers and load generators still running: killed if this script exits or is interrupted, so an
 // interrupted benchmark leaves no broker behind.
@@ -51,7 +53,7 @@ function hookExit() {
   }
 }
 
-function track(child) {
+export function track(child) {
   hookExit();
   liveChildren.add(child);
   child.on("exit", () => liveChildren.delete(child));
@@ -198,6 +200,18 @@ function forEachLine(stream, onLine) {
     buf = lines.pop().slice(-MAX_CAPTURE_BYTES);
     for (const line of lines) onLine(line);
   });
+}
+
+/** CPU time (user + system, seconds) a live process has used, from /proc/<pid>/stat; NaN if gone. */
+export function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SEC;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Resident set size and its peak, in MiB, from /proc. */
@@ -409,12 +423,21 @@ export async function createTopics(bootstrap, topics, { timeoutMs = 120_000, all
 
 /**
  * Runs rdkafka_performance. With `sigintAfterMs` it is stopped by SIGINT after that long (it then
- * prints its final summary). `timeoutMs` is a hard limit (SIGKILL).
+ * prints its final summary). `timeoutMs` is a hard limit (SIGKILL). `cpuSec` is the CPU time it
+ * used, sampled from /proc every CPU_SAMPLE_MS and just before SIGINT (so the time after its last
+ * sample, its summary and teardown, is not counted).
  */
 export function runPerf(bin, args, { sigintAfterMs, timeoutMs = 120_000 } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = track(spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] }));
+    let cpuSec = 0;
+    let cpuAtSigint;
+    const sampleCpu = () => {
+      const s = cpuSeconds(child.pid);
+      if (!Number.isNaN(s)) cpuSec = s;
+    };
+    const sampler = setInterval(sampleCpu, CPU_SAMPLE_MS);
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d) => {
@@ -439,6 +462,8 @@ export function runPerf(bin, args, { sigintAfterMs, timeoutMs = 120_000 } = {}) 
       sigintAfterMs === undefined
         ? undefined
         : setTimeout(() => {
+            sampleCpu();
+            cpuAtSigint = cpuSec;
             child.kill("SIGINT");
             kill(SIGINT_GRACE_MS);
           }, sigintAfterMs);
@@ -446,7 +471,9 @@ export function runPerf(bin, args, { sigintAfterMs, timeoutMs = 120_000 } = {}) 
     child.on("exit", (code, signal) => {
       clearTimeout(sigint);
       clearTimeout(hard);
-      resolve({ code, signal, stdout, stderr, killedByTimeout, wallMs: performance.now() - t0 });
+      clearInterval(sampler);
+      const cpu = cpuAtSigint ?? cpuSec;
+      resolve({ code, signal, stdout, stderr, killedByTimeout, wallMs: performance.now() - t0, cpuSec: cpu });
     });
   });
 }

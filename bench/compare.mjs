@@ -1,0 +1,265 @@
+#!/usr/bin/env node
+// Samsa against Apache Kafka 0.9.0.1 on the same machine, with the same load generator
+// (rdkafka_performance) in the same run, printed as ratios Samsa/Kafka.
+//
+//   node bench/compare.mjs [--quick] [--seconds 5] [--repeat 1] [--partitions 4] [--set key=value ...]
+// --quick: 3-second rows.
+//
+// Two client modes: "headline", each broker with the best protocol it speaks (Samsa: ApiVersions,
+// then Produce v9 / Fetch with record batches v2; Kafka 0.9 has no ApiVersions, so the client is told
+// `broker.version.fallback=0.9.0.1` and uses Produce v1 / Fetch v1 with magic-0 message sets, its
+// newest) and "legacy", both brokers with that same 0.9 client setting. Kafka's client settings are the
+// same in both modes, so its rows are run once and both ratios divide by them.
+//
+// Scenarios: produce acks=1 of 100 B and 1 KiB records, consume (one consumer reading every partition
+// of the topic the produce row wrote, from the beginning to the end), produce acks=-1 of 1 KiB
+// (Samsa acknowledges after fsync by default; Kafka 0.9 after the append, flush left to the OS).
+// Each row also prints the CPU time of the broker and of the load generator during the run, from
+// /proc/<pid>/stat, as a percentage of one core (the machine has availableParallelism() cores).
+import { writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { ensureTopics09, javaVersion, KAFKA09_CLIENT, startKafka09 } from "./kafka09.mjs";
+import { barChart } from "./svg.mjs";
+import {
+  buildPerf,
+  cpuSeconds,
+  createTopics,
+  librdkafkaVersion,
+  loadAverage,
+  parseArgs,
+  parseConsume,
+  parseProduce,
+  partitionFlags,
+  perfErrors,
+  printTable,
+  quote,
+  ROOT,
+  revision,
+  runPerf,
+  shown,
+  startBroker,
+  tempDataDir,
+} from "./throughput.mjs";
+
+const SCENARIOS = [
+  { id: "produce 100 B acks=1", kind: "produce", size: 100, acks: 1 },
+  { id: "consume 100 B", kind: "consume", of: "produce 100 B acks=1" },
+  { id: "produce 1 KiB acks=1", kind: "produce", size: 1024, acks: 1 },
+  { id: "consume 1 KiB", kind: "consume", of: "produce 1 KiB acks=1" },
+  { id: "produce 1 KiB acks=-1", kind: "produce", size: 1024, acks: -1 },
+];
+
+/** Targets of issue 7 for the ratio column, by scenario and mode. */
+const TARGETS = {
+  "produce 100 B acks=1": { headline: 1.5, legacy: 0.8 },
+  "produce 1 KiB acks=1": { headline: 1.5, legacy: 0.8 },
+  "consume 100 B": { headline: 1.0, legacy: 1.0 },
+  "consume 1 KiB": { headline: 1.0, legacy: 1.0 },
+};
+
+const CONSUME_TIMEOUT_MS = 120_000;
+
+async function main() {
+  const opts = parseArgs(
+    process.argv.slice(2),
+    { seconds: 5, repeat: 1, partitions: 4, svg: "BENCHMARKS-compare.svg" },
+    {
+      seconds: 3,
+    },
+  );
+  const bin = buildPerf();
+  const samsa = await startBroker({ dataDir: tempDataDir("compare"), set: opts.set });
+  const kafka = await startKafka09({ partitions: opts.partitions });
+  console.log(`# Samsa: ${samsa.command} (${revision()}), pid ${samsa.pid}`);
+  console.log(
+    `# Kafka 0.9.0.1 (java ${javaVersion()}): ${kafka.command}, pid ${kafka.pid}; ZooKeeper pid ${kafka.zkPid}`,
+  );
+  console.log(`# rdkafka_performance ${shown(bin)} (librdkafka ${librdkafkaVersion(bin)}); ${loadAverage()}`);
+  const targets = [
+    { name: "Samsa", mode: "headline", broker: samsa, client: ["-X", "api.version.request=true"] },
+    { name: "Samsa", mode: "legacy", broker: samsa, client: KAFKA09_CLIENT },
+    { name: "Kafka 0.9.0.1", mode: "both", broker: kafka, client: KAFKA09_CLIENT },
+  ];
+  const runs = [];
+  try {
+    for (let round = 1; round <= opts.repeat; round++) {
+      for (const scenario of SCENARIOS) {
+        for (const target of targets) {
+          const run = await runScenario(bin, target, scenario, { ...opts, round });
+          runs.push(run);
+          console.log(`  ${scenario.id.padEnd(22)} ${`${target.name} ${target.mode}`.padEnd(22)} ${fmtRate(run)}`);
+        }
+      }
+    }
+  } finally {
+    await samsa.stop();
+    await kafka.stop();
+  }
+  const rows = medians(runs);
+  report(rows, opts);
+  writeFileSync(
+    join(ROOT, ".bench-out/compare.json"),
+    `${JSON.stringify({ date: new Date().toISOString(), rows }, null, 2)}\n`,
+  );
+  if (opts.svg !== "") writeSvg(rows, resolve(ROOT, opts.svg));
+  if (runs.some((r) => r.note !== "")) process.exitCode = 1;
+}
+
+function topicName(target, scenario, round) {
+  const who = target.name === "Samsa" ? `samsa-${target.mode}` : "kafka09";
+  return `cmp-${who}-s${scenario.size}-a${scenario.acks === -1 ? "all" : scenario.acks}-r${round}`;
+}
+
+async function runScenario(bin, target, scenario, opts) {
+  const produceOf = scenario.kind === "consume" ? SCENARIOS.find((s) => s.id === scenario.of) : scenario;
+  const topic = topicName(target, produceOf, opts.round);
+  const { broker } = target;
+  let args;
+  let perfOpts;
+  if (scenario.kind === "produce") {
+    if (target.name === "Samsa") await createTopics(broker.bootstrap, [{ name: topic, partitions: opts.partitions }]);
+    else await ensureTopics09(broker.bootstrap, [topic], opts.partitions);
+    args = ["-P", "-t", topic, "-b", broker.bootstrap, "-s", String(scenario.size), "-a", String(scenario.acks)];
+    perfOpts = { sigintAfterMs: opts.seconds * 1000, timeoutMs: opts.seconds * 1000 + 60_000 };
+  } else {
+    args = ["-C", "-t", topic, "-b", broker.bootstrap, ...partitionFlags(opts.partitions), "-o", "beginning", "-e"];
+    perfOpts = { timeoutMs: CONSUME_TIMEOUT_MS };
+  }
+  args.push(...target.client);
+  const brokerCpu0 = cpuSeconds(broker.pid);
+  const t0 = performance.now();
+  // The broker's CPU is read when the producer is told to stop (its teardown is not measured), or
+  // when the consumer exits.
+  let brokerCpu1;
+  let t1;
+  const atSigint =
+    perfOpts.sigintAfterMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          brokerCpu1 = cpuSeconds(broker.pid);
+          t1 = performance.now();
+        }, perfOpts.sigintAfterMs);
+  const run = await runPerf(bin, args, perfOpts);
+  clearTimeout(atSigint);
+  if (brokerCpu1 === undefined) {
+    brokerCpu1 = cpuSeconds(broker.pid);
+    t1 = performance.now();
+  }
+  const seconds = (t1 - t0) / 1000;
+  const command =
+    scenario.kind === "produce"
+      ? `timeout -s INT ${opts.seconds} ${shown(bin)} ${quote(args)}`
+      : `${shown(bin)} ${quote(args)}`;
+  const row = {
+    scenario: scenario.id,
+    target: target.name,
+    mode: target.mode,
+    command,
+    brokerCpu: (100 * (brokerCpu1 - brokerCpu0)) / seconds,
+    loadCpu: (100 * run.cpuSec) / (scenario.kind === "produce" ? seconds : run.wallMs / 1000),
+  };
+  const s = scenario.kind === "produce" ? parseProduce(run.stdout) : parseConsume(run.stdout);
+  if (!s) return { ...row, messages: 0, msgsPerSec: 0, mbPerSec: 0, note: "no summary", detail: perfErrors(run) };
+  const messages = scenario.kind === "produce" ? s.delivered : s.consumed;
+  let note = "";
+  if (messages === 0) note = "nothing delivered";
+  else if (scenario.kind === "produce" && s.failed > 0) note = `${s.failed} failed`;
+  else if (run.killedByTimeout) note = "end not reached";
+  return {
+    ...row,
+    messages,
+    msgsPerSec: s.msgsPerSec,
+    mbPerSec: s.mbPerSec,
+    note,
+    detail: note === "" ? "" : perfErrors(run),
+  };
+}
+
+function fmtRate(r) {
+  const cpu = `broker CPU ${r.brokerCpu.toFixed(0)} %, load generator ${r.loadCpu.toFixed(0)} %`;
+  return `${r.msgsPerSec.toLocaleString("en-US")} msgs/s ${r.mbPerSec.toFixed(1)} MB/s  (${cpu}) ${r.note}`;
+}
+
+/** One row per scenario and target: the median run by msgs/s (lower median). */
+function medians(runs) {
+  const groups = new Map();
+  for (const r of runs) {
+    const key = `${r.scenario}|${r.target}|${r.mode}`;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  return [...groups.values()].map((g) => {
+    const sorted = [...g].sort((a, b) => a.msgsPerSec - b.msgsPerSec);
+    const median = sorted[Math.floor((sorted.length - 1) / 2)];
+    return { ...median, runs: g.length, min: sorted[0].msgsPerSec, max: sorted.at(-1).msgsPerSec };
+  });
+}
+
+function find(rows, scenario, target, mode) {
+  return rows.find((r) => r.scenario === scenario && r.target === target && r.mode === mode);
+}
+
+function ratio(a, b) {
+  return a && b && b.msgsPerSec > 0 ? a.msgsPerSec / b.msgsPerSec : Number.NaN;
+}
+
+function report(rows, opts) {
+  const fmt = (n) => (Number.isNaN(n) ? "-" : `${n.toFixed(2)}x`);
+  console.log(`\n# every run (median of ${opts.repeat}); CPU is % of one core over the run`);
+  printTable(
+    ["scenario", "broker", "client", "msgs/s", "MB/s", "broker CPU %", "loadgen CPU %", "note"],
+    rows.map((r) => [
+      r.scenario,
+      r.target,
+      r.mode,
+      r.msgsPerSec.toLocaleString("en-US"),
+      r.mbPerSec.toFixed(1),
+      r.brokerCpu.toFixed(0),
+      r.loadCpu.toFixed(0),
+      r.note,
+    ]),
+  );
+  console.log("\n# ratio Samsa/Kafka 0.9.0.1 (msgs/s), same run");
+  printTable(
+    ["scenario", "headline", "target", "legacy", "target"],
+    SCENARIOS.map((s) => {
+      const kafka = find(rows, s.id, "Kafka 0.9.0.1", "both");
+      const t = TARGETS[s.id];
+      return [
+        s.id,
+        fmt(ratio(find(rows, s.id, "Samsa", "headline"), kafka)),
+        t ? `>= ${t.headline}x` : "",
+        fmt(ratio(find(rows, s.id, "Samsa", "legacy"), kafka)),
+        t ? `>= ${t.legacy}x` : "",
+      ];
+    }),
+  );
+  const all = find(rows, "produce 1 KiB acks=-1", "Samsa", "headline");
+  const one = find(rows, "produce 1 KiB acks=1", "Samsa", "headline");
+  console.log(`\n# Samsa 1 KiB acks=-1 (fsync before ack) / acks=1: ${fmt(ratio(all, one))} (target >= 0.50x)`);
+  console.log(`# ${loadAverage()}`);
+  console.log("\n# reproduce (brokers as above; Samsa topics by CreateTopics, Kafka's auto-created):");
+  for (const r of rows) console.log(`# ${r.scenario}, ${r.target} ${r.mode}\n${r.command}`);
+  const problems = rows.filter((r) => r.detail !== "");
+  for (const r of problems) console.log(`\n# problem: ${r.scenario} ${r.target} ${r.mode}:\n${r.detail}`);
+}
+
+function writeSvg(rows, path) {
+  const series = [
+    { label: "Samsa (headline)", pick: (s) => find(rows, s, "Samsa", "headline") },
+    { label: "Samsa (legacy)", pick: (s) => find(rows, s, "Samsa", "legacy") },
+    { label: "Kafka 0.9.0.1", pick: (s) => find(rows, s, "Kafka 0.9.0.1", "both") },
+  ];
+  const svg = barChart({
+    title: "Throughput, MB/s of payload (rdkafka_performance, same run)",
+    groups: SCENARIOS.map((s) => s.id),
+    series: series.map((se) => ({ label: se.label, values: SCENARIOS.map((s) => se.pick(s.id)?.mbPerSec ?? 0) })),
+    unit: "MB/s",
+  });
+  writeFileSync(path, svg);
+  console.log(`# wrote ${shown(path)}`);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exit(1);
+});

@@ -1,0 +1,128 @@
+// Small hand-written SVG charts for the bench reports: grouped bars and latency percentile curves.
+// No dependencies; the output is plain SVG 1.1 that GitHub and browsers render.
+
+const COLORS = ["#1f77b4", "#aec7e8", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
+const FONT = 'font-family="sans-serif" font-size="12"';
+
+function esc(s) {
+  return String(s).replaceAll("&", "&amp;").replaceAll("<", "&lt;").replaceAll(">", "&gt;");
+}
+
+/** A "nice" axis maximum: 1, 2 or 5 times a power of ten, at least `max`. */
+function niceMax(max) {
+  if (!(max > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(max));
+  return [1, 2, 5, 10].map((m) => m * p).find((v) => v >= max);
+}
+
+function legend(labels, x, y) {
+  return labels
+    .map(
+      (l, i) =>
+        `<rect x="${x}" y="${y + i * 18}" width="12" height="12" fill="${COLORS[i % COLORS.length]}"/>` +
+        `<text x="${x + 18}" y="${y + i * 18 + 10}" ${FONT}>${esc(l)}</text>`,
+    )
+    .join("\n");
+}
+
+/**
+ * Grouped vertical bars: one group per entry of `groups`, one bar per series, each bar labelled with
+ * its value.
+ */
+export function barChart({ title, groups, series, unit, width = 900, height = 420 }) {
+  const left = 60;
+  const top = 40;
+  const bottom = 60;
+  const right = 190;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const max = niceMax(Math.max(...series.flatMap((s) => s.values)));
+  const groupW = plotW / groups.length;
+  const barW = (groupW * 0.8) / series.length;
+  const parts = [];
+  for (let t = 0; t <= 5; t++) {
+    const v = (max * t) / 5;
+    const y = top + plotH - (plotH * t) / 5;
+    parts.push(`<line x1="${left}" y1="${y}" x2="${left + plotW}" y2="${y}" stroke="#ddd"/>`);
+    parts.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end" ${FONT}>${+v.toPrecision(3)}</text>`);
+  }
+  groups.forEach((g, gi) => {
+    const gx = left + gi * groupW + groupW * 0.1;
+    series.forEach((s, si) => {
+      const v = s.values[gi] ?? 0;
+      const h = (plotH * v) / max;
+      const x = gx + si * barW;
+      const y = top + plotH - h;
+      parts.push(
+        `<rect x="${x.toFixed(1)}" y="${y.toFixed(1)}" width="${(barW - 2).toFixed(1)}" height="${h.toFixed(1)}" fill="${COLORS[si % COLORS.length]}"/>`,
+      );
+      parts.push(
+        `<text x="${(x + barW / 2 - 1).toFixed(1)}" y="${(y - 3).toFixed(1)}" text-anchor="middle" font-family="sans-serif" font-size="9">${Math.round(v)}</text>`,
+      );
+    });
+    parts.push(
+      `<text x="${(left + gi * groupW + groupW / 2).toFixed(1)}" y="${top + plotH + 18}" text-anchor="middle" ${FONT}>${esc(g)}</text>`,
+    );
+  });
+  return svgDoc(width, height, [
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-family="sans-serif" font-size="15">${esc(title)}</text>`,
+    `<text x="14" y="${top + plotH / 2}" transform="rotate(-90 14 ${top + plotH / 2})" text-anchor="middle" ${FONT}>${esc(unit)}</text>`,
+    `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#000"/>`,
+    ...parts,
+    legend(
+      series.map((s) => s.label),
+      left + plotW + 15,
+      top,
+    ),
+  ]);
+}
+
+/**
+ * Latency by percentile, HdrHistogram-style: x is the percentile on a log scale of 1/(1-p) (50 %,
+ * 90 %, 99 %, 99.9 %, 99.99 %), y the latency in ms on a log scale. Each series has points
+ * [{ percentile, ms }].
+ */
+export function percentileChart({ title, series, width = 900, height = 440 }) {
+  const left = 70;
+  const top = 40;
+  const bottom = 50;
+  const right = 260;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const xMaxNines = 5;
+  const xOf = (p) => left + (plotW * Math.min(xMaxNines, Math.log10(1 / Math.max(1e-5, 1 - p / 100)))) / xMaxNines;
+  const all = series.flatMap((s) => s.points.map((pt) => pt.ms)).filter((v) => v > 0);
+  const lo = 10 ** Math.floor(Math.log10(Math.min(...all, 1)));
+  const hi = 10 ** Math.ceil(Math.log10(Math.max(...all, 1)));
+  const yOf = (ms) =>
+    top + plotH - (plotH * (Math.log10(Math.max(ms, lo)) - Math.log10(lo))) / (Math.log10(hi) - Math.log10(lo));
+  const parts = [];
+  for (let d = lo; d <= hi; d *= 10) {
+    const y = yOf(d);
+    parts.push(`<line x1="${left}" y1="${y}" x2="${left + plotW}" y2="${y}" stroke="#ddd"/>`);
+    parts.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end" ${FONT}>${+d.toPrecision(3)} ms</text>`);
+  }
+  for (const p of [0, 90, 99, 99.9, 99.99, 99.999]) {
+    const x = xOf(p);
+    parts.push(`<line x1="${x}" y1="${top}" x2="${x}" y2="${top + plotH}" stroke="#ddd"/>`);
+    parts.push(`<text x="${x}" y="${top + plotH + 18}" text-anchor="middle" ${FONT}>${p} %</text>`);
+  }
+  series.forEach((s, i) => {
+    const pts = s.points.map((pt) => `${xOf(pt.percentile).toFixed(1)},${yOf(pt.ms).toFixed(1)}`).join(" ");
+    parts.push(`<polyline points="${pts}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"/>`);
+  });
+  return svgDoc(width, height, [
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-family="sans-serif" font-size="15">${esc(title)}</text>`,
+    `<text x="${left + plotW / 2}" y="${height - 8}" text-anchor="middle" ${FONT}>percentile</text>`,
+    ...parts,
+    legend(
+      series.map((s) => s.label),
+      left + plotW + 15,
+      top,
+    ),
+  ]);
+}
+
+function svgDoc(width, height, body) {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">\n<rect width="100%" height="100%" fill="#fff"/>\n${body.join("\n")}\n</svg>\n`;
+}
