@@ -425,12 +425,13 @@ export async function createTopics(bootstrap, topics, { timeoutMs = 120_000, all
  * Runs rdkafka_performance. With `sigintAfterMs` it is stopped by SIGINT after that long (it then
  * prints its final summary). `timeoutMs` is a hard limit (SIGKILL). `cpuSec` is the CPU time it
  * used, sampled from /proc every CPU_SAMPLE_MS and just before SIGINT (so the time after its last
- * sample, its summary and teardown, is not counted).
+ * sample, its summary and teardown, is not counted). `onSpawn(child)` gets the process (to signal it).
  */
-export function runPerf(bin, args, { sigintAfterMs, timeoutMs = 120_000 } = {}) {
+export function runPerf(bin, args, { sigintAfterMs, timeoutMs = 120_000, onSpawn } = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = track(spawn(bin, args, { stdio: ["ignore", "pipe", "pipe"] }));
+    onSpawn?.(child);
     let cpuSec = 0;
     let cpuAtSigint;
     const sampleCpu = () => {
