@@ -77,7 +77,11 @@ async function threeMembers(label, start) {
   const group = `g-${topic}`;
   const admin = kafkajsClient(broker.bootstrap).admin();
   const members = [];
-  const describe = () => `\n${members.map((m) => `${m.name}: [${[...m.held]}] ${m.stderr().slice(-2000)}`).join("\n")}`;
+  const describe = () => {
+    const lines = members.map((m) => `${m.name}: holds [${[...m.held]}], read ${m.messages().length} ${m.stderr()}`);
+    const exit = broker.process.exitCode ?? broker.process.signalCode;
+    return `\n${lines.join("\n")}\nbroker (exit ${exit}):\n${broker.log().slice(-3000)}`;
+  };
   try {
     await createTopic(broker.bootstrap, topic, { partitions: PARTITIONS });
     await admin.connect();

@@ -7,6 +7,8 @@ import { spawn } from "node:child_process";
 
 /** Lines kept per member: far more than the tests' records, bounded against a runaway client. */
 const MAX_EVENTS = 100_000;
+/** Orders events of all members as they arrive here (milliseconds tie). */
+let nextSeq = 0;
 
 /** Starts `command args` with `spec` on stdin; `name` labels it in failure messages. */
 export function spawnMember(name, command, args, spec) {
@@ -33,7 +35,7 @@ export function spawnMember(name, command, args, spec) {
     partial = lines.pop() ?? "";
     for (const line of lines) {
       if (line.trim() === "") continue;
-      const e = { ...JSON.parse(line), atMs: Date.now() };
+      const e = { ...JSON.parse(line), atMs: Date.now(), seq: nextSeq++ };
       if (events.length < MAX_EVENTS) events.push(e);
       if (e.event === "assignment") held.clear();
       // librdkafka reports an empty incremental assign after a revoke: no new partitions, no change.
@@ -76,4 +78,28 @@ export async function until(what, predicate, timeoutMs, describe = () => "") {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${describe()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/**
+ * Replays the members' assign/revoke events in arrival order and returns the first partition two of
+ * them held at once, as "p: a+b", or null. Meaningful for protocols that revoke before they assign
+ * (cooperative, KIP-848), where a member reports its revocation before the next owner is told.
+ */
+export function overlappingOwnership(members) {
+  const owners = new Map();
+  const events = members
+    .flatMap((m) => m.events.filter((e) => e.event === "assign" || e.event === "revoke").map((e) => ({ m, e })))
+    .sort((x, y) => x.e.seq - y.e.seq);
+  for (const { m, e } of events) {
+    for (const p of e.partitions) {
+      if (e.event === "revoke") {
+        if (owners.get(p) === m.name) owners.delete(p);
+      } else if (owners.has(p) && owners.get(p) !== m.name) {
+        return `${p}: ${owners.get(p)}+${m.name}`;
+      } else {
+        owners.set(p, m.name);
+      }
+    }
+  }
+  return null;
 }
