@@ -18,5 +18,10 @@ export async function startSuiteBroker({ port, advertisedHost, nodeId, settings 
     bootstrap: `${advertisedHost ?? "127.0.0.1"}:${port}`,
     /** False once the process is gone: a suite that crashed the broker must say so. */
     alive: () => broker.process.exitCode === null && broker.process.signalCode === null,
+    /** How the process ended, e.g. `code 1` or `signal SIGKILL`. */
+    exitStatus: async () => {
+      const { code, signal } = await broker.exited;
+      return signal ? `signal ${signal}` : `code ${code}`;
+    },
   };
 }

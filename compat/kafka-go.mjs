@@ -110,12 +110,15 @@ export async function runKafkaGoSuite({ only, log }) {
   const broker = await startSuiteBroker({ port: PORT, advertisedHost: "localhost" });
   log(`kafka-go: ${selected.length} top-level tests against ${broker.bootstrap}`);
   let result;
+  let brokerDied;
   try {
     result = await run(binary, ["-test.v", "-test.timeout", "480s", "-test.run", `^(${selected.join("|")})$`], {
       cwd: PACKAGE_DIR,
       timeoutMs: SUITE_TIMEOUT_MS,
     });
   } finally {
+    // A broker that died under the suite fails it, whatever the client reported.
+    brokerDied = broker.alive() ? undefined : await broker.exitStatus();
     await broker.stop();
   }
   mkdirSync(join(CACHE_DIR, "logs"), { recursive: true });
@@ -126,5 +129,9 @@ export async function runKafkaGoSuite({ only, log }) {
     if (!seen.has(name)) tests.push({ name, status: "failed", detail: `no result: ${result.stdout.slice(-400)}` });
   }
   for (const t of tests) if (t.status !== "passed") log(`  ${t.name}: ${t.status} ${t.detail ?? ""}`.slice(0, 300));
+  if (brokerDied) {
+    log(`  the broker exited (${brokerDied}) during the suite`);
+    tests.push({ name: "(broker stays up through the suite)", status: "failed", detail: `exited: ${brokerDied}` });
+  }
   return tests.sort((a, b) => a.name.localeCompare(b.name));
 }

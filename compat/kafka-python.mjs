@@ -73,6 +73,7 @@ export async function runKafkaPythonSuite({ only, log }) {
   const files = only ? INTEGRATION_FILES.filter((f) => only.some((o) => f.includes(o))) : INTEGRATION_FILES;
   log(`kafka-python: ${files.length} files against ${broker.bootstrap}`);
   let result;
+  let brokerDied;
   try {
     result = await run(
       "/usr/bin/python3",
@@ -101,6 +102,8 @@ export async function runKafkaPythonSuite({ only, log }) {
       },
     );
   } finally {
+    // A broker that died under the suite fails it, whatever the client reported.
+    brokerDied = broker.alive() ? undefined : await broker.exitStatus();
     await broker.stop();
   }
   mkdirSync(join(CACHE_DIR, "logs"), { recursive: true });
@@ -111,5 +114,9 @@ export async function runKafkaPythonSuite({ only, log }) {
     );
   const tests = parseJunitXml(readFileSync(report, "utf8"));
   for (const t of tests) if (t.status === "failed") log(`  ${t.name}: ${(t.detail ?? "").slice(0, 200)}`);
+  if (brokerDied) {
+    log(`  the broker exited (${brokerDied}) during the suite`);
+    tests.push({ name: "(broker stays up through the suite)", status: "failed", detail: `exited: ${brokerDied}` });
+  }
   return tests.sort((a, b) => a.name.localeCompare(b.name));
 }

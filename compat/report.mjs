@@ -9,6 +9,8 @@ import { startSuiteBroker } from "./broker.mjs";
 import { CACHE_DIR } from "./sources.mjs";
 
 const results = JSON.parse(readFileSync(join(CACHE_DIR, "results.json"), "utf8"));
+/** Diagnosed causes of failures (bugs, still counted as failures), kept beside the allowlist. */
+const causes = JSON.parse(readFileSync(join(import.meta.dirname, "known-failures.json"), "utf8"));
 const broker = await startSuiteBroker({ port: await freePort() });
 let served;
 try {
@@ -30,7 +32,8 @@ out.push(
   "Samsa against the Kafka clients' own test suites, as Debian ships them. `npm run compat` fetches and",
   "builds them, starts the brokers and writes `.compat-cache/results.json`; `node compat/report.mjs`",
   "turns that into this page. A test that needs a feature Samsa lacks on purpose (for now) is on",
-  "[compat/allowlist.json](compat/allowlist.json) with the reason; every other failure is a bug.",
+  "[compat/allowlist.json](compat/allowlist.json) with the reason; every other failure is a bug (the",
+  "causes found so far are in [compat/known-failures.json](compat/known-failures.json)).",
   "Tests the suites skip by themselves (local-only, other broker versions, SSL/SASL set-ups they",
   "cannot find, quick mode) are not counted as run.",
 );
@@ -54,8 +57,11 @@ for (const s of results.suites) {
   const allowlisted = s.tests.filter((t) => t.status === "allowlisted");
   const skipped = s.tests.filter((t) => t.status === "skipped");
   if (failed.length > 0) {
-    out.push(`Failing (bugs, ${failed.length}):`, "", "| test | first failure |", "| --- | --- |");
-    for (const t of failed) out.push(`| ${cell(t.name)} | ${cell(t.detail)} |`);
+    out.push(`Failing (bugs, ${failed.length}):`, "", "| test | cause | first failure |", "| --- | --- | --- |");
+    for (const t of failed) {
+      const cause = causes[s.name]?.[t.name] ?? "not diagnosed yet";
+      out.push(`| ${cell(t.name)} | ${cell(cause)} | ${cell(t.detail)} |`);
+    }
     out.push("");
   }
   if (allowlisted.length > 0) {
@@ -72,6 +78,27 @@ for (const s of results.suites) {
     out.push("");
   }
 }
+out.push("## How the suites run");
+out.push("");
+out.push(
+  "- **librdkafka 2.0.2**: `apt-get source librdkafka`; `./configure` and `make test-runner` in",
+  "  `tests/`, linked against Debian's librdkafka 2.0.2 (same version), so only the tests compile",
+  "  (about 45 s on 2 cores, cached). Each test number runs in its own `test-runner -L` process",
+  "  (two at a time, 300 s bound) with `TEST_KAFKA_VERSION` set to the Kafka version Samsa's API",
+  "  versions match, against a broker set up as the suite's trivup scenarios (4 partitions per",
+  "  auto-created topic; `noautocreate` with auto-creation off). Tests that create topics with",
+  "  replication factor 3 run against etcd + 3 cluster-mode brokers. `KAFKA_PATH` points at",
+  "  `compat/kafka-bin`, whose `kafka-topics.sh` does --create/--delete/--alter over Samsa's admin",
+  "  APIs; Kafka's other tools (kafka-acls.sh, the Java test clients) are not there.",
+  "- **kafka-python 2.0.2**: `apt-get source python-kafka`; its integration test files under",
+  "  Debian's pytest, `KAFKA_VERSION=2.5.0` (the newest its fixtures and version probe know),",
+  "  `ZOOKEEPER_URI` a placeholder. `compat/kafka-python/samsa_external_broker.py` replaces the",
+  "  fixture's Kafka start-up with the Samsa broker (node id 0, 4 partitions, as its fixture).",
+  "- **kafka-go 0.2.1**: the tests Debian ships in `golang-github-segmentio-kafka-go-dev`, built with",
+  "  Go 1.19 in GOPATH mode; the broker listens on 127.0.0.1:9092 and advertises `localhost:9092`, as",
+  "  the suite's docker-compose Kafka. Only the tests that need a broker run (the rest are unit tests).",
+);
+out.push("");
 out.push("## Kafka API keys");
 out.push("");
 out.push(
