@@ -186,6 +186,7 @@ export function startProducer(bootstrap, topic, partitions) {
 export async function verifyAcknowledged(bootstrap, topic, partitions, acks) {
   let found = 0;
   let duplicates = 0;
+  const missing = [];
   const seen = new Set();
   for (let p = 0; p < partitions; p++) {
     const records = await readPartition(bootstrap, topic, p);
@@ -195,7 +196,100 @@ export async function verifyAcknowledged(bootstrap, topic, partitions, acks) {
       if (seen.has(v)) duplicates++;
       seen.add(v);
     }
-    for (const a of acks.filter((x) => x.p === p)) if (byOffset.get(a.o) === a.v) found++;
+    for (const a of acks.filter((x) => x.p === p)) {
+      if (byOffset.get(a.o) === a.v) found++;
+      else if (missing.length < 10) missing.push({ ...a, at: byOffset.get(a.o) ?? null, end: records.at(-1)?.[0] });
+    }
   }
-  return { found, duplicates };
+  return { found, duplicates, missing };
+}
+
+/**
+ * A TCP proxy on a free loopback port in front of `targetPort`. `cut()` drops every connection and
+ * every new one until `heal()`: used to cut a broker off (its listener and its etcd connection).
+ */
+export async function startProxy(targetPort) {
+  const { createServer, connect } = await import("node:net");
+  const pairs = new Set();
+  let cut = false;
+  const server = createServer((client) => {
+    if (cut) {
+      client.destroy();
+      return;
+    }
+    const upstream = connect({ host: "127.0.0.1", port: targetPort });
+    const pair = { client, upstream };
+    pairs.add(pair);
+    const close = () => {
+      client.destroy();
+      upstream.destroy();
+      pairs.delete(pair);
+    };
+    client.on("error", close).on("close", close);
+    upstream.on("error", close).on("close", close);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  const port = await freePort();
+  await new Promise((resolve) => server.listen(port, "127.0.0.1", resolve));
+  return {
+    port,
+    cut() {
+      cut = true;
+      for (const p of pairs) {
+        p.client.destroy();
+        p.upstream.destroy();
+      }
+      pairs.clear();
+    },
+    heal() {
+      cut = false;
+    },
+    close() {
+      this.cut();
+      server.close();
+    },
+  };
+}
+
+/**
+ * Starts `count` brokers behind proxies: each advertises its proxy's port (so clients and the other
+ * brokers reach it only through the proxy) and talks to etcd through a proxy of its own. `cut(b)`
+ * isolates broker b from clients, from the brokers fetching from it and from etcd; its own
+ * outgoing fetches to other leaders are not cut (an asymmetric partition).
+ */
+export async function startProxiedCluster(etcdUrl, count) {
+  const etcdPort = Number(new URL(etcdUrl).port);
+  const brokers = [];
+  for (let id = 1; id <= count; id++) brokers.push(await startProxiedBroker(etcdPort, id));
+  return brokers;
+}
+
+export async function startProxiedBroker(etcdPort, id, previous) {
+  const realPort = previous?.realPort ?? (await freePort());
+  const proxy = previous?.proxy ?? (await startProxy(realPort));
+  const etcdProxy = previous?.etcdProxy ?? (await startProxy(etcdPort));
+  const args = [
+    ...clusterArgs(`http://127.0.0.1:${etcdProxy.port}`, id),
+    "--advertised-listeners",
+    `PLAINTEXT://127.0.0.1:${proxy.port}`,
+  ];
+  const broker = await startBroker({ dataDir: previous?.dataDir, port: realPort, args });
+  return {
+    id,
+    realPort,
+    proxy,
+    etcdProxy,
+    dataDir: broker.dataDir,
+    bootstrap: `127.0.0.1:${proxy.port}`,
+    broker,
+    cut() {
+      proxy.cut();
+      etcdProxy.cut();
+    },
+    heal() {
+      proxy.heal();
+      etcdProxy.heal();
+    },
+  };
 }

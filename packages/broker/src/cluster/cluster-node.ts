@@ -94,6 +94,9 @@ export class ClusterNode {
     this.#logs = logs;
     this.#replicas = replicas;
     replicas.onOpen = (p, image) => this.#attachLeader(p, image);
+    replicas.beforeOpen = async (topic, index) => {
+      for (const f of this.#fetchers.values()) await f.release(topic, index);
+    };
     this.#controller = new EtcdController({
       store,
       nodeId: this.#config.nodeId,
@@ -102,7 +105,10 @@ export class ClusterNode {
       onInfo: (message, fields) => this.#log.info(fields, message),
     });
     this.#controller.start();
-    this.#unsubscribe = store.onChange(() => this.#reconcile());
+    this.#unsubscribe = store.onChange(() => {
+      this.#fence();
+      this.#reconcile();
+    });
     const lagMs = this.#config.long("replica.lag.time.max.ms");
     this.#isrTimer = setInterval(() => this.#checkIsr(), Math.max(100, Math.min(1000, lagMs / 4)));
     this.#reconcile();
@@ -131,6 +137,28 @@ export class ClusterNode {
     clearInterval(this.#isrTimer);
     for (const f of this.#fetchers.values()) f.stop();
     this.#fetchers.clear();
+  }
+
+  /**
+   * Runs synchronously on every metadata change, before any request sees the new image: leader
+   * replicas whose leadership moved or whose epoch changed are closed (reopened fresh if still
+   * ours), and fetches from leaders no longer current stop counting.
+   */
+  #fence(): void {
+    const image = this.#store!.image;
+    const me = this.#config.nodeId;
+    for (const [key, entry] of [...this.#leaders]) {
+      const p = image.topics.get(entry.partition.topic)?.partitions[entry.partition.index];
+      if (p === undefined || p.leaderId !== me || p.leaderEpoch !== entry.leaderEpoch)
+        this.#dropLeader(key, entry.partition.topic, entry.partition.index);
+    }
+    for (const f of this.#fetchers.values()) {
+      for (const t of image.topics.values()) {
+        for (const p of t.partitions) {
+          if (f.has(t.name, p.partitionIndex) && p.leaderId !== f.leaderId) f.unfollow(t.name, p.partitionIndex);
+        }
+      }
+    }
   }
 
   #attachLeader(partition: Partition, image: PartitionImage): void {

@@ -48,6 +48,8 @@ export class ReplicaFetcher {
   readonly #partitions = new Map<string, FollowedPartition & { backoffUntilMs: number }>();
   #running = false;
   #wake: (() => void) | undefined;
+  /** The fetch being sent and applied, if any. */
+  #inflight: Promise<void> | undefined;
 
   constructor(opts: ReplicaFetcherOptions) {
     this.#opts = opts;
@@ -71,6 +73,16 @@ export class ReplicaFetcher {
 
   unfollow(topic: string, index: number): void {
     this.#partitions.delete(key(topic, index));
+  }
+
+  /**
+   * Stops following and waits for a fetch in flight to finish applying, so the log is this
+   * broker's alone before it opens as leader (no old leader's records land after the new epoch starts).
+   */
+  async release(topic: string, index: number): Promise<void> {
+    this.unfollow(topic, index);
+    // Its failure (a dead leader) is the fetch loop's to report, not the caller's.
+    await this.#inflight?.catch(() => undefined);
   }
 
   has(topic: string, index: number): boolean {
@@ -106,7 +118,8 @@ export class ReplicaFetcher {
         continue;
       }
       try {
-        await this.#fetchOnce(batch);
+        this.#inflight = this.#fetchOnce(batch);
+        await this.#inflight;
       } catch (e) {
         this.#opts.logger.warn({ err: e, leader: this.#opts.leaderId }, "replica fetch failed");
         await this.#sleep(this.#opts.backoffMs);
@@ -117,9 +130,11 @@ export class ReplicaFetcher {
   async #fetchOnce(batch: readonly { p: FollowedPartition; log: Log }[]): Promise<void> {
     const o = this.#opts;
     const offsets = new Map<string, number>();
+    const epochs = new Map<string, number>();
     const byTopic = new Map<string, FetchRequest["topics"][number]>();
     for (const { p, log } of batch) {
       offsets.set(key(p.topic, p.index), log.logEndOffset);
+      epochs.set(key(p.topic, p.index), p.leaderEpoch);
       let t = byTopic.get(p.topic);
       if (t === undefined) {
         t = { topic: p.topic, topicId: "AAAAAAAAAAAAAAAAAAAAAA", partitions: [] };
@@ -162,6 +177,8 @@ export class ReplicaFetcher {
         const fetchOffset = offsets.get(k);
         const log = o.logs.getLog(t.topic, part.partitionIndex);
         if (followed === undefined || fetchOffset === undefined || log === undefined) continue;
+        // Leadership moved while the fetch was out: the answer is from a leader we no longer follow.
+        if (followed.leaderEpoch !== epochs.get(k)) continue;
         // The log moved while the fetch was out (a truncation or a new leader): drop this answer.
         if (log.logEndOffset !== fetchOffset) continue;
         await this.#applyAnswer(followed, log, fetchOffset, part);

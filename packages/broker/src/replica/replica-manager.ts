@@ -86,6 +86,7 @@ export class ReplicaManager {
     if (partition === undefined || partition.topicId !== topicImage.topicId) {
       let opened: Partition | undefined;
       try {
+        await this.beforeOpen?.(topic, index);
         opened = await this.#open(key, topicImage, partitionImage);
       } catch (e) {
         this.#logger.error({ err: e, topic, partition: index }, "opening the partition failed");
@@ -99,6 +100,9 @@ export class ReplicaManager {
       await partition.becomeLeader(partitionImage.leaderEpoch, partitionImage.isr);
     return { partition, image: partitionImage, topic: topicImage };
   }
+
+  /** Cluster mode: awaited before a leader replica opens (the follower fetcher lets go of its log first). */
+  beforeOpen: ((topic: string, index: number) => Promise<void>) | undefined;
 
   /** Cluster mode: called for each leader replica opened (to track its followers); unset on a single node. */
   onOpen: ((partition: Partition, image: PartitionImage) => void) | undefined;
