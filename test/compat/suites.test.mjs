@@ -5,9 +5,10 @@
 // librdkafka test runner: about 45 s to build, cached in .compat-cache/) counts in the budget.
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
-import { runKafkaGoSuite } from "../../compat/kafka-go.mjs";
-import { runKafkaPythonSuite } from "../../compat/kafka-python.mjs";
-import { buildLibrdkafkaTests, runLibrdkafkaSuite } from "../../compat/librdkafka.mjs";
+import { parseGoTestOutput, runKafkaGoSuite } from "../../compat/kafka-go.mjs";
+import { parseJunitXml, runKafkaPythonSuite } from "../../compat/kafka-python.mjs";
+import { buildLibrdkafkaTests, parseRunnerOutput, runLibrdkafkaSuite } from "../../compat/librdkafka.mjs";
+import { applyAllowlist, summarize } from "../../compat/results.mjs";
 import { CLAIMED_KAFKA_VERSION } from "../../compat/kafka-version.mjs";
 import { ensureDebianPackages } from "../../compat/sources.mjs";
 
@@ -42,6 +43,60 @@ function assertAllPassed(results, expectedCount) {
   );
   assert.ok(results.filter((t) => t.status === "passed").length >= expectedCount, "enough tests ran and passed");
 }
+
+test("result parsers: librdkafka runner output, go test -v, pytest JUnit XML, allowlist", () => {
+  const rdkafka = parseRunnerOutput(
+    [
+      "[x] ================= Running test 0001_multiobj =================",
+      "\x1b[32m[x] ================= Test 0001_multiobj PASSED =================\x1b[0m",
+      "[x] ================= Running test 0081_admin =================",
+      '### Test "0081_admin (do_test_CreateAcls:1115)" failed at 0081-admin.c:1180:f() at Tue Nov 24 01:07:43 2026: ###',
+      "Expected success, not _UNSUPPORTED_FEATURE",
+      "[x] ================= Running test 0045_subscribe_update =================",
+      "| 0028_long_topicnames                     |    SKIPPED |   0.000s | Filtered due to negative test flags",
+    ].join("\n"),
+  ).results;
+  assert.deepEqual(rdkafka.get("0001_multiobj"), { state: "passed" });
+  assert.equal(rdkafka.get("0081_admin").state, "failed");
+  assert.match(rdkafka.get("0081_admin").detail, /do_test_CreateAcls.*UNSUPPORTED_FEATURE/);
+  assert.deepEqual(rdkafka.get("0045_subscribe_update"), { state: "running" });
+  assert.equal(rdkafka.get("0028_long_topicnames").state, "skipped");
+
+  const go = parseGoTestOutput(
+    [
+      "--- FAIL: TestConn (0.00s)",
+      "    --- PASS: TestConn/a (0.10s)",
+      "    --- FAIL: TestConn/b (0.18s)",
+      "        conn_test.go:870: expected timeout error but got <nil>",
+      "--- SKIP: TestReadTruncatedMessages (0.00s)",
+    ].join("\n"),
+  );
+  assert.deepEqual(
+    go.map((t) => [t.name, t.status]),
+    [
+      ["TestConn/a", "passed"],
+      ["TestConn/b", "failed"],
+      ["TestReadTruncatedMessages", "skipped"],
+    ],
+  );
+  assert.match(go[1].detail, /expected timeout/);
+
+  const py = parseJunitXml(
+    '<testsuite><testcase classname="test.test_producer" name="test_end_to_end[gzip]" time="0.456" />' +
+      '<testcase classname="test.test_admin_integration" name="test_acls" time="0.1"><failure message="IncompatibleBrokerVersion: x">tb</failure></testcase></testsuite>',
+  );
+  assert.deepEqual(
+    py.map((t) => [t.name, t.status]),
+    [
+      ["test_producer.py::test_end_to_end[gzip]", "passed"],
+      ["test_admin_integration.py::test_acls", "failed"],
+    ],
+  );
+  const { tests, stale } = applyAllowlist(py, { "test_admin_integration.py::*": "ACLs", "x.py::y": "gone" });
+  assert.equal(tests[1].status, "allowlisted");
+  assert.deepEqual(stale, ["x.py::y"]);
+  assert.deepEqual(summarize(tests), { run: 2, passed: 1, failed: 0, allowlisted: 1, skipped: 0 });
+});
 
 before(async () => {
   await ensureDebianPackages(quiet);
