@@ -2,7 +2,7 @@
 // are divided, every record is read, a member that leaves gracefully and one killed with SIGKILL hand
 // their partitions to the others (the kill within the session timeout), and the new owners resume
 // from the last committed offsets, so nothing is lost and only records read but not yet committed
-// are read twice. Prints the rebalance times. Runs for python confluent-kafka and for kafkajs.
+// are read twice. Prints the rebalance times. Runs for python confluent-kafka, kafkajs and Sarama.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, test } from "node:test";
@@ -11,6 +11,7 @@ import { consumedSet, coversAll, spawnMember, until } from "./harness/group-memb
 import { createTopic, kafkajsClient } from "./harness/kafkajs.mjs";
 import { requireExecutable } from "./harness/process.mjs";
 import { uniqueTopic } from "./harness/records.mjs";
+import { buildSarama } from "./harness/sarama.mjs";
 
 after(stopAllBrokers);
 
@@ -172,4 +173,15 @@ test("confluent-kafka (python): 3 member processes share 6 partitions; leave and
 
 test("kafkajs: 3 member processes share 6 partitions; leave and kill -9 move them", { timeout: 120_000 }, async () => {
   await threeMembers("kafkajs", kafkajs);
+});
+
+test("Sarama: 3 member processes share 6 partitions; leave and kill -9 move them", { timeout: 150_000 }, async () => {
+  const sarama = await buildSarama(join(CLIENTS, "sarama-group"));
+  try {
+    await threeMembers("Sarama", (name, bootstrap, topic, group) =>
+      spawnMember(name, sarama.binary, [], { bootstrap, topic, group, sessionTimeoutMs: SESSION_TIMEOUT_MS }),
+    );
+  } finally {
+    sarama.cleanup();
+  }
 });

@@ -1,7 +1,7 @@
 // Group members as separate processes (any client), so a test can stop one gracefully or kill it.
 // Each member program reads a JSON spec on stdin and prints JSON lines: {event: "assign"|"revoke",
-// partitions} (incremental, as librdkafka reports them), {event: "assignment", partitions} (the
-// whole assignment, as kafkajs reports it), {event: "message", partition, offset}, {event:
+// partitions} (incremental, as librdkafka reports them), {event: "assignment"|"assigned",
+// partitions} (the whole assignment, as kafkajs and Sarama report it), {event: "message", partition, offset}, {event:
 // "committed"}, {event: "closed"}. This file keeps each member's current partitions and what it read.
 import { spawn } from "node:child_process";
 
@@ -37,9 +37,10 @@ export function spawnMember(name, command, args, spec) {
       if (line.trim() === "") continue;
       const e = { ...JSON.parse(line), atMs: Date.now(), seq: nextSeq++ };
       if (events.length < MAX_EVENTS) events.push(e);
-      if (e.event === "assignment") held.clear();
+      const whole = e.event === "assignment" || e.event === "assigned";
+      if (whole) held.clear();
       // librdkafka reports an empty incremental assign after a revoke: no new partitions, no change.
-      if (e.event === "assignment" || (e.event === "assign" && e.partitions.length > 0)) {
+      if (whole || (e.event === "assign" && e.partitions.length > 0)) {
         for (const p of e.partitions) held.add(p);
         member.assignedAtMs = e.atMs;
       }

@@ -2,7 +2,8 @@
 // built in GOPATH mode. Reads {"bootstrap", "topic", "group", "sessionTimeoutMs"} on stdin, joins the
 // group (range assignor, Kafka 2.0 protocol), marks and commits every message, and prints one JSON
 // line per event on stdout until killed or stdin closes: {"event": "assigned", "partitions": [...]}
-// at each generation and {"event": "message", "partition": p, "offset": o} per record.
+// at each generation and {"event": "message", "partition": p, "offset": o} per record. SIGTERM
+// closes the group (final commit, LeaveGroup) and prints {"event": "closed"}.
 package main
 
 import (
@@ -11,8 +12,10 @@ import (
 	"fmt"
 	"io/ioutil"
 	"os"
+	"os/signal"
 	"sort"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/Shopify/sarama"
@@ -78,12 +81,27 @@ func main() {
 			fmt.Fprintln(os.Stderr, "group error:", e)
 		}
 	}()
-	for {
-		if err := group.Consume(context.Background(), []string{sp.Topic}, handler{sp.Topic}); err != nil {
+	ctx, cancel := context.WithCancel(context.Background())
+	terms := make(chan os.Signal, 1)
+	signal.Notify(terms, syscall.SIGTERM)
+	go func() {
+		<-terms
+		cancel()
+		// Close commits what was marked and leaves the group; an unreachable broker must not hang it.
+		time.AfterFunc(5*time.Second, func() { os.Exit(1) })
+		if err := group.Close(); err != nil {
+			fmt.Fprintln(os.Stderr, "close:", err)
+		}
+		emit(map[string]interface{}{"event": "closed"})
+		os.Exit(0)
+	}()
+	for ctx.Err() == nil {
+		if err := group.Consume(ctx, []string{sp.Topic}, handler{sp.Topic}); err != nil {
 			fmt.Fprintln(os.Stderr, "consume:", err)
 			time.Sleep(200 * time.Millisecond)
 		}
 	}
+	select {}
 }
 
 func fail(err error) {
