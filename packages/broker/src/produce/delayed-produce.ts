@@ -9,7 +9,7 @@ export interface PendingAck {
   /** Set once the HW reached requiredOffset; a timeout leaves it false. */
   acked: boolean;
   /** Set when the HW got there with the ISR below min.insync.replicas (Kafka checks after the append too). */
-  error?: "NOT_ENOUGH_REPLICAS_AFTER_APPEND";
+  error?: "NOT_ENOUGH_REPLICAS_AFTER_APPEND" | "NOT_LEADER_OR_FOLLOWER";
 }
 
 /**
@@ -29,6 +29,11 @@ export class DelayedProduce implements DelayedOperation {
   isSatisfied(): boolean {
     let all = true;
     for (const p of this.#pending) {
+      // Leadership moved before the ISR had it: the new leader may not, so the producer must retry there.
+      if (!p.acked && p.partition.resigned) {
+        p.acked = true;
+        p.error = "NOT_LEADER_OR_FOLLOWER";
+      }
       if (!p.acked && p.partition.state.highWatermark >= p.requiredOffset) {
         p.acked = true;
         if (p.partition.state.isr.length < p.partition.settings.minInsyncReplicas)

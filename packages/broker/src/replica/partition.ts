@@ -163,6 +163,9 @@ export class Partition {
   /** Cluster mode: told of every follower fetch before it counts (ISR tracking); unset on a single node. */
   followerFetched: ((partition: Partition, replicaId: number, fetchOffset: number) => void) | undefined;
 
+  /** Cluster mode: set once leadership moved away; parked acks=-1 produces then answer NOT_LEADER_OR_FOLLOWER. */
+  resigned = false;
+
   /** A follower fetched from `fetchOffset`, its log end offset: the HW may move over the ISR. */
   onFollowerFetch(replicaId: number, fetchOffset: number): void {
     this.followerFetched?.(this, replicaId, fetchOffset);

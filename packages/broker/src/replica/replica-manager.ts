@@ -115,7 +115,12 @@ export class ReplicaManager {
   /** Forgets the leader replica of `topic`-`index` (leadership moved away); a later lookup reopens it. */
   resign(topic: string, index: number): void {
     const key = partitionKey(topic, index);
+    const p = this.#partitions.get(key);
     this.#partitions.delete(key);
+    if (p !== undefined) {
+      p.resigned = true;
+      this.producePurgatory.checkAndComplete(key);
+    }
   }
 
   /** Whether `p` is still the open replica of its partition (not replaced after a topic re-creation). */
