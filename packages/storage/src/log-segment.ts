@@ -449,9 +449,9 @@ export class LogSegment {
   /** Writes index entries and fsyncs the log and both indexes. */
   async flush(): Promise<void> {
     this.dirty = false;
-    await this.log.use((h) => h.sync());
-    await this.offsetIndex.sync();
-    await this.timeIndex.sync();
+    // Independent files: syncing them at once costs about one fsync rather than three in a row, and
+    // on a single node every acks=-1 produce and every fetch of new data waits for this.
+    await Promise.all([this.log.use((h) => h.sync()), this.offsetIndex.sync(), this.timeIndex.sync()]);
   }
 
   /** Called when a newer segment becomes active: record the final max timestamp, persist indexes. */
