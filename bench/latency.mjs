@@ -3,16 +3,19 @@
 // npm `nats` client are installed) NATS JetStream with file storage, in one run.
 //
 //   node bench/latency.mjs [--quick] [--seconds 10] [--rates 1000,5000] [--max-rate N] [--size 1024]
-//                          [--warmup-s 1] [--no-kafka] [--no-nats] [--set key=value ...]
+//                          [--warmup-s 1] [--no-kafka] [--no-nats] [--no-nofsync] [--set key=value ...]
 // --quick: 5-second rows.
 //
-// Kafka-protocol brokers: rdkafka_performance in latency mode, one producer (`-P -l -r RATE`, acks=1,
-// linger.ms=0, one partition) and one consumer (`-C -l -A FILE`, from the end of the partition). The
-// producer writes its wall clock into each message; the consumer writes now - that clock, in µs,
-// per message to FILE; this script records those values in an HdrHistogram (hdr-histogram-js, 3
-// significant digits) after dropping the first --warmup-s seconds of messages (connection set-up).
-// NATS: bench/nats-latency.mjs does the same in one Node process (JetStream publish with async acks,
-// an ordered push consumer).
+// Each row is one Node process that produces at the rate and consumes what it produced (one
+// partition, 1 KiB records, acks=1, linger.ms=0), records each message's end-to-end latency in an
+// HdrHistogram (hdr-histogram-js, 3 significant digits) after dropping the first --warmup-s seconds
+// (connection set-up), and prints p50/p99/p99.9/max: bench/kafka-latency.mjs (librdkafka through
+// @confluentinc/kafka-javascript) for Samsa and Kafka, bench/nats-latency.mjs (JetStream publish
+// with async acks, an ordered push consumer) for NATS.
+//
+// Samsa runs twice: with its default durability (the high watermark, so what a consumer can read,
+// advances only over fsynced data) and as "Samsa no-fsync" with Kafka 0.9's default (visible on
+// append, fsync left to the OS; --no-nofsync skips it).
 //
 // Rates: --rates, plus 50 % of Samsa's maximum 1 KiB acks=1 produce rate: --max-rate, else the
 // headline figure of the last bench/compare.mjs run (.bench-out/compare.json), else a 3-second
@@ -20,8 +23,8 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { HIGHEST_TRACKABLE_US, newHistogram, summarize } from "./hdr.mjs";
-import { ensureTopics09, KAFKA09_CLIENT, startKafka09 } from "./kafka09.mjs";
+import { newHistogram, summarize } from "./hdr.mjs";
+import { ensureTopics09, startKafka09 } from "./kafka09.mjs";
 import { percentileChart } from "./svg.mjs";
 import {
   buildPerf,
@@ -29,7 +32,6 @@ import {
   loadAverage,
   parseArgs,
   parseProduce,
-  perfErrors,
   printTable,
   quote,
   ROOT,
@@ -40,8 +42,7 @@ import {
   tempDataDir,
 } from "./throughput.mjs";
 
-const CONSUMER_READY_MS = 2_500;
-const DRAIN_MS = 2_000;
+const NO_FSYNC = "log.flush.interval.messages=1000000000000";
 async function main() {
   const opts = parseArgs(
     process.argv.slice(2),
@@ -53,6 +54,7 @@ async function main() {
       "warmup-s": 1,
       "no-kafka": false,
       "no-nats": false,
+      "no-nofsync": false,
       svg: "BENCHMARKS-latency.svg",
     },
     { seconds: 5 },
@@ -60,12 +62,19 @@ async function main() {
   const bin = buildPerf();
   const samsa = await startBroker({ dataDir: tempDataDir("latency"), set: opts.set });
   console.log(`# Samsa: ${samsa.command} (${revision()}); ${loadAverage()}`);
-  const targets = [{ name: "Samsa", broker: samsa, client: [] }];
+  const targets = [{ name: "Samsa", broker: samsa, legacy: false }];
+  // The same broker with Kafka 0.9's durability: the high watermark follows the log end, fsync left
+  // to the OS (a finite flush.messages selects that policy; this one is never reached).
+  let samsaNoFsync;
+  if (!opts["no-nofsync"]) {
+    samsaNoFsync = await startBroker({ dataDir: tempDataDir("latency-nofsync"), set: [...opts.set, NO_FSYNC] });
+    targets.push({ name: "Samsa no-fsync", broker: samsaNoFsync, legacy: false });
+  }
   let kafka;
   if (!opts["no-kafka"]) {
     kafka = await startKafka09({ partitions: 1 });
     console.log(`# Kafka 0.9.0.1: ${kafka.command}`);
-    targets.push({ name: "Kafka 0.9.0.1", broker: kafka, client: KAFKA09_CLIENT });
+    targets.push({ name: "Kafka 0.9.0.1", broker: kafka, legacy: true });
   }
   const results = [];
   try {
@@ -77,7 +86,7 @@ async function main() {
     );
     for (const rate of rates) {
       for (const target of targets) {
-        const r = await kafkaLatency(bin, target, rate, opts);
+        const r = await kafkaLatency(target, rate, opts);
         results.push(r);
         console.log(`  ${line(r)}`);
       }
@@ -91,6 +100,7 @@ async function main() {
     }
   } finally {
     await samsa.stop();
+    await samsaNoFsync?.stop();
     await kafka?.stop();
   }
   console.log("");
@@ -109,7 +119,7 @@ async function main() {
     ]),
   );
   console.log(`# ${loadAverage()}`);
-  console.log("\n# reproduce (consumer first, then the producer; brokers as above):");
+  console.log("\n# reproduce (brokers as above; topics created first):");
   for (const r of results) console.log(`# ${r.target} at ${r.rate} msgs/s\n${r.command}`);
   writeFileSync(
     join(ROOT, ".bench-out/latency.json"),
@@ -155,96 +165,25 @@ async function measureMax(bin, samsa, size) {
 
 let topicSeq = 0;
 
-async function kafkaLatency(bin, target, rate, opts) {
-  const topic = `latency-${target.name === "Samsa" ? "samsa" : "kafka09"}-${rate}-${topicSeq++}`;
+async function kafkaLatency(target, rate, opts) {
+  const topic = `latency-${target.name.startsWith("Samsa") ? "samsa" : "kafka09"}-${rate}-${topicSeq++}`;
   const { broker } = target;
-  if (target.name === "Samsa") await createTopics(broker.bootstrap, [{ name: topic, partitions: 1 }]);
+  if (target.name.startsWith("Samsa")) await createTopics(broker.bootstrap, [{ name: topic, partitions: 1 }]);
   else await ensureTopics09(broker.bootstrap, [topic], 1);
-  const file = join(ROOT, `.bench-out/latency-${topic}.txt`);
-  const count = rate * opts.seconds;
-  const consumerArgs = [
-    "-C",
-    "-l",
-    "-A",
-    file,
-    "-t",
-    topic,
-    "-b",
+  const args = [
+    join(ROOT, "bench/kafka-latency.mjs"),
+    "--bootstrap",
     broker.bootstrap,
-    "-p",
-    "0",
-    "-o",
-    "end",
-    ...target.client,
-  ];
-  const producerArgs = [
-    "-P",
-    "-l",
-    "-r",
-    String(rate),
-    "-c",
-    String(count),
-    "-s",
-    String(opts.size),
-    "-a",
-    "1",
-    "-t",
+    "--topic",
     topic,
-    "-b",
-    broker.bootstrap,
-    "-p",
-    "0",
-    "-X",
-    "linger.ms=0",
-    ...target.client,
+    ...common(rate, opts),
+    ...(target.legacy ? ["--legacy"] : []),
   ];
-  let consumer;
-  const consumed = runPerf(bin, consumerArgs, {
-    timeoutMs: CONSUMER_READY_MS + opts.seconds * 4000 + 60_000,
-    onSpawn: (c) => {
-      consumer = c;
-    },
-  });
-  await new Promise((r) => setTimeout(r, CONSUMER_READY_MS));
-  const produced = await runPerf(bin, producerArgs, { timeoutMs: opts.seconds * 4000 + 30_000 });
-  await new Promise((r) => setTimeout(r, DRAIN_MS));
-  consumer.kill("SIGINT");
-  const consumerRun = await consumed;
-  const p = parseProduce(produced.stdout);
-  const values = existsSync(file)
-    ? readFileSync(file, "utf8")
-        .split("\n")
-        .filter((l) => l !== "")
-        .map(Number)
-    : [];
-  const histogram = newHistogram();
-  for (const v of values.slice(Math.round(rate * opts["warmup-s"])))
-    histogram.recordValue(Math.min(v, HIGHEST_TRACKABLE_US));
-  const summary = summarize(histogram);
-  histogram.destroy();
-  let note = "";
-  if (!p || p.delivered < count) note = `${p?.delivered ?? 0} of ${count} delivered`;
-  else if (values.length < count) note = `${values.length} of ${count} consumed`;
-  const command = `${shown(bin)} ${quote(consumerArgs.map((a) => (a === file ? shown(file) : a)))} &\n${shown(bin)} ${quote(producerArgs)}`;
-  return {
-    target: target.name,
-    rate,
-    achieved: p ? p.delivered / (p.elapsedMs / 1000) : 0,
-    ...summary,
-    note,
-    detail: note === "" ? "" : `${perfErrors(produced)}\n${perfErrors(consumerRun)}`,
-    command,
-  };
+  return { target: target.name, ...runTool(args, opts) };
 }
 
-/** NATS JetStream at `rate`, by bench/nats-latency.mjs in a child process; undefined if unavailable. */
-function natsLatency(rate, opts) {
-  if (spawnSync("sh", ["-c", "command -v nats-server"]).status !== 0) {
-    console.log("# NATS skipped: nats-server not installed (apt-get install nats-server)");
-    return undefined;
-  }
-  const args = [
-    join(ROOT, "bench/nats-latency.mjs"),
+function common(rate, opts) {
+  return [
     "--rate",
     String(rate),
     "--seconds",
@@ -253,15 +192,39 @@ function natsLatency(rate, opts) {
     String(opts.size),
     "--warmup-s",
     String(opts["warmup-s"]),
-    "--json",
   ];
-  const res = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8", timeout: opts.seconds * 4000 + 60_000 });
+}
+
+/** Runs a latency tool (kafka-latency.mjs, nats-latency.mjs) and returns its JSON summary. */
+function runTool(args, opts) {
+  const command = `node ${shown(args[0])} ${quote(args.slice(1))}`;
+  const res = spawnSync(process.execPath, [...args, "--json"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    timeout: opts.seconds * 4000 + 60_000,
+  });
   const last = res.stdout?.trim().split("\n").pop() ?? "";
   if (res.status !== 0 || !last.startsWith("{")) {
-    console.log(`# NATS run failed (exit ${res.status ?? res.signal}): ${res.stderr?.slice(-2000)}`);
+    const detail = `exit ${res.status ?? res.signal}: ${res.stderr?.slice(-2000)}`;
+    return {
+      rate: Number(args[args.indexOf("--rate") + 1]),
+      achieved: 0,
+      ...summarize(newHistogram()),
+      note: "failed",
+      detail,
+      command,
+    };
+  }
+  return { ...JSON.parse(last), command };
+}
+
+/** NATS JetStream at `rate` by nats-latency.mjs; undefined if nats-server is not installed. */
+function natsLatency(rate, opts) {
+  if (spawnSync("sh", ["-c", "command -v nats-server"]).status !== 0) {
+    console.log("# NATS skipped: nats-server not installed (apt-get install nats-server)");
     return undefined;
   }
-  return { ...JSON.parse(last), command: `node ${shown(args[0])} ${quote(args.slice(1, -1))}` };
+  return { target: "NATS JetStream", ...runTool([join(ROOT, "bench/nats-latency.mjs"), ...common(rate, opts)], opts) };
 }
 
 main().catch((err) => {

@@ -1,0 +1,106 @@
+#!/usr/bin/env node
+// End-to-end latency of NATS JetStream (file storage) at a fixed rate, for latency.mjs: starts its own
+// `nats-server -js` (Debian package nats-server) on loopback with a fresh store dir, creates a stream
+// with file storage, and in this one Node process publishes --size byte messages at --rate with
+// async acks (JetStream publish promises, at most MAX_PENDING_ACKS outstanding) while an ordered push
+// consumer (deliver new) receives them. Latency = receive time - send time carried in the message,
+// both from process.hrtime, recorded in an HdrHistogram after dropping the first --warmup-s.
+//
+//   node bench/nats-latency.mjs [--rate 1000] [--seconds 10] [--size 1024] [--warmup-s 1] [--json]
+// --json: print one JSON line with the summary last (what latency.mjs reads).
+import { spawn } from "node:child_process";
+import { connect, consumerOpts, StorageType } from "nats";
+import { newHistogram, summarize } from "./hdr.mjs";
+import { freePort, parseArgs, tempDataDir, track } from "./throughput.mjs";
+
+const MAX_PENDING_ACKS = 10_000;
+const TICK_MS = 1;
+const DRAIN_MS = 2_000;
+
+async function startNats() {
+  const port = await freePort();
+  const dir = tempDataDir("nats");
+  const args = ["-js", "-a", "127.0.0.1", "-p", String(port), "-sd", dir];
+  const child = track(spawn("nats-server", args, { stdio: ["ignore", "pipe", "pipe"] }));
+  let log = "";
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`nats-server not ready:\n${log}`)), 20_000);
+    const onData = (d) => {
+      log = (log + d).slice(-8000);
+      if (log.includes("Server is ready")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    };
+    child.stdout.setEncoding("utf8").on("data", onData);
+    child.stderr.setEncoding("utf8").on("data", onData);
+    child.on("exit", (code) => reject(new Error(`nats-server exited (${code}):\n${log}`)));
+  });
+  return { port, child, command: `nats-server ${args.join(" ")}` };
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2), { rate: 1000, seconds: 10, size: 1024, "warmup-s": 1, json: false });
+  const server = await startNats();
+  const nc = await connect({ servers: `127.0.0.1:${server.port}` });
+  const jsm = await nc.jetstreamManager();
+  await jsm.streams.add({ name: "BENCH", subjects: ["bench.>"], storage: StorageType.File });
+  const js = nc.jetstream();
+  const histogram = newHistogram();
+  const warmupCount = Math.round(opts.rate * opts["warmup-s"]);
+  let received = 0;
+  const co = consumerOpts().orderedConsumer().deliverNew();
+  const sub = await js.subscribe("bench.latency", co);
+  const receiving = (async () => {
+    for await (const m of sub) {
+      const sentNs = Buffer.from(m.data.buffer, m.data.byteOffset, 8).readBigInt64BE(0);
+      const us = Number((process.hrtime.bigint() - sentNs) / 1000n);
+      if (received++ >= warmupCount) histogram.recordValue(Math.max(1, us));
+    }
+  })();
+  const total = opts.rate * opts.seconds;
+  let sent = 0;
+  let failed = 0;
+  let pending = 0;
+  const t0 = performance.now();
+  await new Promise((resolve) => {
+    const timer = setInterval(() => {
+      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * opts.rate));
+      while (sent < due && pending < MAX_PENDING_ACKS) {
+        const payload = Buffer.alloc(opts.size);
+        payload.writeBigInt64BE(process.hrtime.bigint(), 0);
+        pending++;
+        sent++;
+        js.publish("bench.latency", payload).then(
+          () => pending--,
+          () => {
+            pending--;
+            failed++;
+          },
+        );
+      }
+      if (sent >= total) {
+        clearInterval(timer);
+        resolve();
+      }
+    }, TICK_MS);
+  });
+  const elapsedS = (performance.now() - t0) / 1000;
+  await new Promise((r) => setTimeout(r, DRAIN_MS));
+  sub.unsubscribe();
+  await receiving;
+  await nc.close();
+  server.child.kill("SIGTERM");
+  const summary = summarize(histogram);
+  let note = "";
+  if (failed > 0) note = `${failed} publishes failed`;
+  else if (received < total) note = `${received} of ${total} received`;
+  const result = { target: "NATS JetStream", rate: opts.rate, achieved: sent / elapsedS, ...summary, note, detail: "" };
+  if (opts.json) console.log(JSON.stringify(result));
+  else console.log(`# ${server.command}\n`, result);
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.stack : err);
+  process.exit(1);
+});
