@@ -123,9 +123,7 @@ export function parseRunnerOutput(output) {
   return { results, mainFailure: main?.[1]?.trim() };
 }
 
-async function runNumber({ runner, src, number, scenario, bootstrap, kafkaVersion, quick, workDir }) {
-  const conf = join(workDir, `test-${scenario}-${bootstrap.split(",").length}.conf`);
-  writeFileSync(conf, `bootstrap.servers=${bootstrap}\n`);
+async function runNumber({ runner, src, number, scenario, conf, bootstrap, kafkaVersion, quick }) {
   const args = ["-L", "-s", scenario];
   if (quick) args.push("-Q");
   const started = Date.now();
@@ -188,6 +186,16 @@ export async function runLibrdkafkaSuite({ kafkaVersion, quick = false, only, lo
       cluster ? startClusterOf3(settings) : startSuiteBroker({ port: await freePort(), settings });
     let broker = await start();
     let restarting = false;
+    // One test.conf per broker (a restarted one gets its own), written before any runner reads it.
+    const confs = new Map();
+    const confFor = (b) => {
+      if (!confs.has(b)) {
+        const path = join(CACHE_DIR, `test-${scenario}${cluster ? "-cluster" : ""}-${confs.size}.conf`);
+        writeFileSync(path, `bootstrap.servers=${b.bootstrap}\n`);
+        confs.set(b, path);
+      }
+      return confs.get(b);
+    };
     log(`librdkafka: ${inScenario.length} tests (scenario ${scenario}) against ${broker.bootstrap}`);
     try {
       await pool(numbers, PARALLEL, async (number) => {
@@ -196,10 +204,10 @@ export async function runLibrdkafkaSuite({ kafkaVersion, quick = false, only, lo
           src,
           number,
           scenario,
+          conf: confFor(broker),
           bootstrap: broker.bootstrap,
           kafkaVersion,
           quick,
-          workDir: CACHE_DIR,
         });
         const logFile = join(LOG_DIR, `${number}-${scenario}${cluster ? "-cluster" : ""}.log`);
         writeFileSync(logFile, r.output);
