@@ -38,6 +38,8 @@ export interface PendingAlterPartition {
 const MAX_TOPICS_PER_TXN = 50;
 /** Optimistic retries of a change whose keys moved underneath. */
 const MAX_CONFLICT_RETRIES = 8;
+/** Wait between attempts to register again after the lease was lost. */
+const REGISTER_RETRY_MS = 1000;
 /** Bound on queued ISR change requests seen by the controller (one key per partition). */
 const MAX_ISR_REQUESTS = 100_000;
 
@@ -187,7 +189,7 @@ export class EtcdMetadataStore extends MetadataStore {
     lease.on("lost", (err) => {
       if (this.#closed || lease !== this.#lease) return;
       this.#onError("the broker's etcd lease was lost; registering again", err);
-      this.register().catch((e: unknown) => this.#onError("registering again failed", e));
+      this.#registerUntilDone();
     });
     const leaseId = await lease.grant();
     const key = this.#keys.broker(this.#registration.nodeId);
@@ -216,6 +218,15 @@ export class EtcdMetadataStore extends MetadataStore {
     this.#lease = undefined;
     this.#leaseId = "";
     await lease?.revoke().catch(() => undefined);
+  }
+
+  /** Retries registration (etcd unreachable, its client's circuit open) until it succeeds or the store closes. */
+  #registerUntilDone(): void {
+    if (this.#closed) return;
+    this.register().catch((e: unknown) => {
+      this.#onError("registering again failed; retrying", e);
+      setTimeout(() => this.#registerUntilDone(), REGISTER_RETRY_MS).unref();
+    });
   }
 
   /** Stops watching and revokes the lease, so the cluster sees this broker leave at once. */
