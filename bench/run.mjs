@@ -14,6 +14,8 @@ import { fileURLToPath } from "node:url";
 const BENCH_DIR = fileURLToPath(new URL(".", import.meta.url));
 const ROOT = join(BENCH_DIR, "..");
 const SELF = basename(fileURLToPath(import.meta.url));
+// Modules the benchmarks import or spawn per row; not benchmarks by themselves.
+const HELPERS = new Set(["hdr.mjs", "kafka09.mjs", "kafka-latency.mjs", "nats-latency.mjs", "svg.mjs"]);
 
 const argv = process.argv.slice(2);
 function listArg(name) {
@@ -25,7 +27,7 @@ const only = listArg("--only");
 const skip = listArg("--skip") ?? new Set();
 
 const scripts = readdirSync(BENCH_DIR)
-  .filter((f) => f.endsWith(".mjs") && f !== SELF)
+  .filter((f) => f.endsWith(".mjs") && f !== SELF && !HELPERS.has(f))
   .filter((f) => (!only || only.has(f.replace(/\.mjs$/, ""))) && !skip.has(f.replace(/\.mjs$/, "")))
   .sort();
 
