@@ -60,8 +60,11 @@ export function barChart({ title, groups, series, unit, width = 900, height = 42
         `<text x="${(x + barW / 2 - 1).toFixed(1)}" y="${(y - 3).toFixed(1)}" text-anchor="middle" font-family="sans-serif" font-size="9">${Math.round(v)}</text>`,
       );
     });
+    // Two lines (first word, then the rest) so that long group names do not run into each other.
+    const cx = (left + gi * groupW + groupW / 2).toFixed(1);
+    const [head, ...rest] = String(g).split(" ");
     parts.push(
-      `<text x="${(left + gi * groupW + groupW / 2).toFixed(1)}" y="${top + plotH + 18}" text-anchor="middle" ${FONT}>${esc(g)}</text>`,
+      `<text text-anchor="middle" ${FONT}><tspan x="${cx}" y="${top + plotH + 18}">${esc(head)}</tspan><tspan x="${cx}" y="${top + plotH + 33}">${esc(rest.join(" "))}</tspan></text>`,
     );
   });
   return svgDoc(width, height, [
