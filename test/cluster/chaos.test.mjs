@@ -127,6 +127,9 @@ test(`chaos: kill -9, pause and restart brokers under an acks=all producer (seed
     `every acknowledged record is readable at its offset; missing: ${JSON.stringify(missing)}`,
   );
   assert.equal(duplicates, 0, "no record twice");
-  if (producerError !== undefined) throw producerError;
+  if (producerError !== undefined) {
+    const logs = brokers.map((b) => `--- broker ${b.id}\n${b.broker.log().slice(-20_000)}`).join("\n");
+    throw new Error(`${producerError.message}\nbroker logs:\n${logs}`);
+  }
   assert.equal(summary.failed, 0, `failed deliveries: ${JSON.stringify(producer.errors.slice(0, 5))}`);
 });

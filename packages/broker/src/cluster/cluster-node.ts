@@ -52,6 +52,8 @@ export class ClusterNode {
   #again = false;
   #stopped = false;
   #isrTimer: NodeJS.Timeout | undefined;
+  /** Whether the etcd session was live at the last check (leaderships are dropped when it lapses). */
+  #sessionLive = true;
   #unsubscribe: (() => void) | undefined;
 
   private constructor(config: BrokerConfig, log: Logger, connection: EtcdConnection) {
@@ -94,6 +96,7 @@ export class ClusterNode {
     this.#logs = logs;
     this.#replicas = replicas;
     replicas.onOpen = (p, image) => this.#attachLeader(p, image);
+    replicas.fenced = () => !store.sessionLive();
     replicas.beforeOpen = async (topic, index) => {
       for (const f of this.#fetchers.values()) await f.release(topic, index);
     };
@@ -110,7 +113,13 @@ export class ClusterNode {
       this.#reconcile();
     });
     const lagMs = this.#config.long("replica.lag.time.max.ms");
-    this.#isrTimer = setInterval(() => this.#checkIsr(), Math.max(100, Math.min(1000, lagMs / 4)));
+    this.#isrTimer = setInterval(
+      () => {
+        this.#checkSession();
+        this.#checkIsr();
+      },
+      Math.max(100, Math.min(1000, lagMs / 4)),
+    );
     this.#reconcile();
   }
 
@@ -145,6 +154,7 @@ export class ClusterNode {
    * ours), and fetches from leaders no longer current stop counting.
    */
   #fence(): void {
+    this.#checkSession();
     const image = this.#store!.image;
     const me = this.#config.nodeId;
     for (const [key, entry] of [...this.#leaders]) {
@@ -159,6 +169,23 @@ export class ClusterNode {
         }
       }
     }
+  }
+
+  /**
+   * A lapsed session (etcd cut off, or the process stalled past the lease TTL) may mean the
+   * controller moved this broker's leaderships already: stop leading (parked produces answer
+   * NOT_LEADER_OR_FOLLOWER) so no client is served from stale producer state or an old epoch.
+   * Once live again (registered anew and caught up), leader replicas reopen fresh.
+   */
+  #checkSession(): void {
+    const live = this.#store!.sessionLive();
+    if (live === this.#sessionLive) return;
+    this.#sessionLive = live;
+    this.#log.warn({ live }, live ? "etcd session live again" : "etcd session lapsed: leading nothing");
+    if (!live) {
+      for (const [key, entry] of [...this.#leaders])
+        this.#dropLeader(key, entry.partition.topic, entry.partition.index);
+    } else this.#reconcile();
   }
 
   #attachLeader(partition: Partition, image: PartitionImage): void {

@@ -80,7 +80,7 @@ export class ReplicaManager {
     const topicImage = image.topics.get(topic);
     const partitionImage = topicImage?.partitions.find((p) => p.partitionIndex === index);
     if (topicImage === undefined || partitionImage === undefined) return { error: "UNKNOWN_TOPIC_OR_PARTITION" };
-    if (partitionImage.leaderId !== this.nodeId) return { error: "NOT_LEADER_OR_FOLLOWER" };
+    if (partitionImage.leaderId !== this.nodeId || this.fenced?.() === true) return { error: "NOT_LEADER_OR_FOLLOWER" };
     const key = partitionKey(topic, index);
     let partition = this.#partitions.get(key);
     if (partition === undefined || partition.topicId !== topicImage.topicId) {
@@ -100,6 +100,9 @@ export class ReplicaManager {
       await partition.becomeLeader(partitionImage.leaderEpoch, partitionImage.isr);
     return { partition, image: partitionImage, topic: topicImage };
   }
+
+  /** Cluster mode: true while this broker's session may have lapsed (its image may be stale): it leads nothing. */
+  fenced: (() => boolean) | undefined;
 
   /** Cluster mode: awaited before a leader replica opens (the follower fetcher lets go of its log first). */
   beforeOpen: ((topic: string, index: number) => Promise<void>) | undefined;

@@ -76,6 +76,10 @@ export class EtcdMetadataStore extends MetadataStore {
   #closed = false;
   #tail: Promise<unknown> = Promise.resolve();
   #brokerEpoch = -1;
+  /** When etcd last confirmed the lease (grant or keep-alive answer); the lease lives at most a TTL past it. */
+  #lastKeepAliveMs = 0;
+  /** Set when the lease was lost; cleared once registered again and caught up with etcd. */
+  #fenced = false;
 
   private constructor(opts: EtcdMetadataStoreOptions) {
     super("", {
@@ -111,6 +115,18 @@ export class EtcdMetadataStore extends MetadataStore {
   /** This broker's epoch: the create revision of its current registration. */
   get brokerEpoch(): number {
     return this.#brokerEpoch;
+  }
+
+  /**
+   * Whether this broker's session is certainly alive: registered, and etcd confirmed the lease less
+   * than a TTL ago. Past that the lease may have expired and the controller may have moved this
+   * broker's leaderships while its image is stale (a cut or a stalled process), so it must lead
+   * nothing until it has registered again and listed etcd afresh.
+   */
+  sessionLive(nowMs: number = Date.now()): boolean {
+    if (this.#fenced) return false;
+    // Deregistered (controlled shutdown): it serves until the controller has moved its leaderships.
+    return this.#leaseId === "" || nowMs - this.#lastKeepAliveMs < this.#ttlSeconds * 1000;
   }
 
   get liveBrokers(): ReadonlyMap<number, LiveBroker> {
@@ -189,8 +205,14 @@ export class EtcdMetadataStore extends MetadataStore {
     lease.on("lost", (err) => {
       if (this.#closed || lease !== this.#lease) return;
       this.#onError("the broker's etcd lease was lost; registering again", err);
+      this.#fenced = true;
+      this.#changed(this.#revision);
       this.#registerUntilDone();
     });
+    lease.on("keepaliveSucceeded", () => {
+      if (lease === this.#lease) this.#lastKeepAliveMs = Date.now();
+    });
+    const grantedAtMs = Date.now();
     const leaseId = await lease.grant();
     const key = this.#keys.broker(this.#registration.nodeId);
     await this.#client.delete().key(key);
@@ -202,10 +224,14 @@ export class EtcdMetadataStore extends MetadataStore {
     const old = this.#lease;
     this.#lease = lease;
     this.#leaseId = leaseId;
+    this.#lastKeepAliveMs = grantedAtMs;
     this.#brokerEpoch = rev(res.header.revision);
     this.#brokers.set(this.#registration.nodeId, { registration: this.#registration, epoch: this.#brokerEpoch });
-    this.#changed(this.#brokerEpoch);
     old?.release();
+    // After a lost lease the image may be stale: catch up before leading anything again.
+    if (this.#fenced) await this.#serial(() => this.#relist());
+    this.#fenced = false;
+    this.#changed(this.#brokerEpoch);
   }
 
   /**
