@@ -4,7 +4,7 @@
 // timeout (SIGSTOP/SIGCONT, so it is fenced and must re-register), and restarts a broker gracefully
 // (SIGTERM), and cuts a broker off (a TCP proxy in front of each broker's listener and of its etcd
 // connection drops everything: clients, followers fetching from it and etcd lose it; its own fetches
-// to other leaders still go out, so the partition is asymmetric; opt-in, see CUT). At the end every acknowledged
+// to other leaders still go out, so the partition is asymmetric). At the end every acknowledged
 // record must be present exactly once at its offset. CHAOS_SECONDS sets the length (default 30;
 // `CHAOS_SECONDS=600` for a long run).
 import assert from "node:assert/strict";
@@ -23,9 +23,8 @@ import {
 const PARTITIONS = 3;
 const SECONDS = Number(process.env.CHAOS_SECONDS ?? 30);
 const SEED = Number(process.env.CHAOS_SEED ?? Date.now() % 100_000);
-// Network cuts are opt-in (CHAOS_CUT=1): with them the idempotent producer sometimes fails with
-// OUT_OF_ORDER_SEQUENCE_NUMBER after a cut leader comes back (no acknowledged record has been lost).
-const CUT = process.env.CHAOS_CUT === "1";
+// Network cuts are on unless CHAOS_CUT=0.
+const CUT = process.env.CHAOS_CUT !== "0";
 
 let etcd;
 let brokers = [];

@@ -26,6 +26,7 @@ import { autoCreateTopic } from "./admin/topics.js";
 import type { BrokerConfig } from "./config/broker-config.js";
 import type { BrokerServices } from "./handlers/handler.js";
 import type { Logger } from "./logger.js";
+import { waitForHighWatermark } from "./replica/high-watermark-wait.js";
 import type { Partition } from "./replica/partition.js";
 import type { ReplicaManager } from "./replica/replica-manager.js";
 import type { PendingTxnOffsets } from "./txn/pending-txn-offsets.js";
@@ -301,9 +302,15 @@ export class GroupCoordinatorService {
         this.#flushes.set(index, flush);
       }
       await flush;
-      // A flush that started after the append must cover it; if not, fail rather than spin.
-      if (mine && partition.state.highWatermark <= lastOffset)
-        throw new CoordinatorAppendError(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      // A flush that started after the append covers it on a single node; in cluster mode the HW
+      // also waits for the ISR (offsets.commit.timeout.ms), and leadership may move meanwhile.
+      if (mine && partition.state.highWatermark <= lastOffset) {
+        const timeoutMs = this.#opts.config.int("offsets.commit.timeout.ms");
+        if (await waitForHighWatermark(this.#opts.replicas, partition, lastOffset, timeoutMs)) return;
+        throw new CoordinatorAppendError(
+          partition.resigned ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE,
+        );
+      }
     }
   }
 

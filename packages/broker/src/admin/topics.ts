@@ -24,11 +24,14 @@ export type TopicOutcome =
 /** Internal topics get Kafka's fixed settings when they are created on demand. */
 function internalTopicSpec(services: BrokerServices, name: string): CreateTopicSpec | undefined {
   const c = services.config;
+  // A single node keeps factor 1; a cluster uses the configured factors, and while fewer brokers
+  // are alive the creation fails and the coordinator answers COORDINATOR_NOT_AVAILABLE, as Kafka does.
+  const clustered = c.get("etcd.endpoints") !== null;
   if (name === "__consumer_offsets") {
     return {
       name,
       numPartitions: c.int("offsets.topic.num.partitions"),
-      replicationFactor: 1,
+      replicationFactor: clustered ? c.int("offsets.topic.replication.factor") : 1,
       assignments: [],
       configs: {
         "cleanup.policy": "compact",
@@ -41,9 +44,13 @@ function internalTopicSpec(services: BrokerServices, name: string): CreateTopicS
     return {
       name,
       numPartitions: c.int("transaction.state.log.num.partitions"),
-      replicationFactor: 1,
+      replicationFactor: clustered ? c.int("transaction.state.log.replication.factor") : 1,
       assignments: [],
-      configs: { "cleanup.policy": "compact", "compression.type": "uncompressed", "min.insync.replicas": "1" },
+      configs: {
+        "cleanup.policy": "compact",
+        "compression.type": "uncompressed",
+        "min.insync.replicas": clustered ? String(c.int("transaction.state.log.min.isr")) : "1",
+      },
     };
   }
   return undefined;

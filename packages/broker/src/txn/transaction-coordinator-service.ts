@@ -8,7 +8,7 @@ import {
   type TxnAppend,
   type TxnStep,
 } from "@samsa/coordinator";
-import type { MetadataStore } from "@samsa/metadata";
+import type { ClusterImage, MetadataStore } from "@samsa/metadata";
 import {
   batchSpans,
   buildRecordBatch,
@@ -24,6 +24,7 @@ import type { BrokerConfig } from "../config/broker-config.js";
 import { type GroupCoordinatorService, OFFSETS_TOPIC } from "../group-coordinator-service.js";
 import type { BrokerServices } from "../handlers/handler.js";
 import type { Logger } from "../logger.js";
+import { waitForHighWatermark } from "../replica/high-watermark-wait.js";
 import type { DataPathError } from "../replica/partition.js";
 import type { ReplicaManager } from "../replica/replica-manager.js";
 import type { PendingTxnOffsets } from "./pending-txn-offsets.js";
@@ -38,6 +39,8 @@ const MARKER_RETRY_MAX_MS = 5000;
 const MIN_POLL_INTERVAL_MS = 100;
 /** How long a request waits for the previous transaction's markers before CONCURRENT_TRANSACTIONS. */
 const COMPLETION_WAIT_MS = 1000;
+/** How long a `__transaction_state` append waits for the ISR before COORDINATOR_NOT_AVAILABLE. */
+const TXN_LOG_REPLICATION_WAIT_MS = 5000;
 /** Bound on marker jobs in flight. */
 const MAX_MARKER_JOBS = 10_000;
 
@@ -81,7 +84,9 @@ export class TransactionCoordinatorService {
   readonly txnOffsets: PendingTxnOffsets;
   readonly #opts: TransactionCoordinatorServiceOptions;
   readonly #scheduler: Scheduler;
-  readonly #loads = new Set<number>();
+  /** Loaded (or loading) partitions with the leader epoch they were loaded in. */
+  readonly #loads = new Map<number, number>();
+  #seenImage: ClusterImage | undefined;
   #markerJobs = 0;
   /** Transactional id -> its marker job in flight (bounded by MAX_MARKER_JOBS). */
   readonly #completing = new Map<string, Promise<void>>();
@@ -112,6 +117,7 @@ export class TransactionCoordinatorService {
   /** NONE when this broker serves the transactional id now, else the Kafka error to answer. */
   coordinatorError(transactionalId: string): ErrorName {
     if (!this.#opts.metadata.image.topics.has(TRANSACTION_STATE_TOPIC)) return "COORDINATOR_NOT_AVAILABLE";
+    this.#syncLeadership();
     const partition = this.coordinator.partitionFor(transactionalId);
     const image = this.#opts.metadata.image.topics
       .get(TRANSACTION_STATE_TOPIC)
@@ -181,8 +187,15 @@ export class TransactionCoordinatorService {
     // CompleteCommit/CompleteAbort promise no one anything: if a crash loses it, the reload finds
     // PrepareCommit/PrepareAbort and writes the markers again. Everything else is answered over
     // flushed data.
-    if (append.purpose !== "complete" && lookup.partition.state.highWatermark <= result.lastOffset)
-      await lookup.partition.flush();
+    const p = lookup.partition;
+    if (append.purpose !== "complete" && p.state.highWatermark <= result.lastOffset) {
+      await p.flush();
+      // In cluster mode the HW also waits for the ISR (transaction.state.log.min.isr of them).
+      if (p.state.highWatermark <= result.lastOffset) {
+        if (!(await waitForHighWatermark(this.#opts.replicas, p, result.lastOffset, TXN_LOG_REPLICATION_WAIT_MS)))
+          return p.resigned ? "NOT_COORDINATOR" : "COORDINATOR_NOT_AVAILABLE";
+      }
+    }
     return "NONE";
   }
 
@@ -266,9 +279,29 @@ export class TransactionCoordinatorService {
       });
   }
 
+  /**
+   * Unloads partitions this broker no longer leads, or leads in a newer epoch (cluster mode: the
+   * controller moved them), so their transactions answer NOT_COORDINATOR and load afresh.
+   */
+  #syncLeadership(): void {
+    const image = this.#opts.metadata.image;
+    if (image === this.#seenImage) return;
+    this.#seenImage = image;
+    const topic = image.topics.get(TRANSACTION_STATE_TOPIC);
+    for (const [partition, leaderEpoch] of [...this.#loads]) {
+      const p = topic?.partitions.find((x) => x.partitionIndex === partition);
+      if (p !== undefined && p.leaderId === this.#opts.config.nodeId && p.leaderEpoch === leaderEpoch) continue;
+      this.coordinator.unload(partition);
+      this.#loads.delete(partition);
+    }
+  }
+
   #load(partition: number): void {
     if (this.#loads.has(partition)) return;
-    this.#loads.add(partition);
+    const image = this.#opts.metadata.image.topics
+      .get(TRANSACTION_STATE_TOPIC)
+      ?.partitions.find((p) => p.partitionIndex === partition);
+    this.#loads.set(partition, image?.leaderEpoch ?? -1);
     this.#loadPartition(partition).then(
       (jobs) => {
         if (jobs === undefined) {
