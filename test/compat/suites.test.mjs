@@ -98,10 +98,15 @@ test("result parsers: librdkafka runner output, go test -v, pytest JUnit XML, al
   assert.deepEqual(summarize(tests), { run: 2, passed: 1, failed: 0, allowlisted: 1, skipped: 0 });
 });
 
-before(async () => {
-  await ensureDebianPackages(quiet);
-  await buildLibrdkafkaTests(quiet);
-});
+// A fresh machine installs the Debian packages and builds the librdkafka test runner here (about
+// 2 minutes); afterwards both are cached and this takes a second.
+before(
+  async () => {
+    await ensureDebianPackages(quiet);
+    await buildLibrdkafkaTests(quiet);
+  },
+  { timeout: 900_000 },
+);
 
 test("librdkafka 2.0.2 tests/ (quick mode): produce, consume, offsets, compression, headers", {
   timeout: 240_000,
