@@ -166,6 +166,16 @@ export class Partition {
   /** Cluster mode: set once leadership moved away; parked acks=-1 produces then answer NOT_LEADER_OR_FOLLOWER. */
   resigned = false;
 
+  /**
+   * Stops appending as leader: queued appends answer NOT_LEADER_OR_FOLLOWER. Resolves once the
+   * append in progress (if any) is in the log, so a replica opened next replays a log that no
+   * longer moves under it.
+   */
+  resign(): Promise<void> {
+    this.resigned = true;
+    return this.#appends.run(async () => undefined);
+  }
+
   /** A follower fetched from `fetchOffset`, its log end offset: the HW may move over the ISR. */
   onFollowerFetch(replicaId: number, fetchOffset: number): void {
     this.followerFetched?.(this, replicaId, fetchOffset);
@@ -203,6 +213,9 @@ export class Partition {
   ): Promise<LeaderAppendResult> {
     return this.#appends.run(async () => {
       const logStartOffset = this.log.logStartOffset;
+      if (this.resigned) {
+        return { kind: "error", error: "NOT_LEADER_OR_FOLLOWER", message: "leadership moved", logStartOffset };
+      }
       const nowMs = this.#clock.nowMs();
       const logAppendTime = this.#settings.logAppendTime;
       let next = this.log.logEndOffset;
@@ -264,6 +277,7 @@ export class Partition {
    */
   appendTxnMarker(marker: TxnMarker): Promise<MarkerAppendResult> {
     return this.#appends.run(async () => {
+      if (this.resigned) return { error: "NOT_LEADER_OR_FOLLOWER" };
       const entry = this.producers.lastEntry(marker.producerId);
       if (entry !== undefined && marker.producerEpoch < entry.producerEpoch) return { error: "INVALID_PRODUCER_EPOCH" };
       const nowMs = this.#clock.nowMs();

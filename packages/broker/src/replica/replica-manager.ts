@@ -49,6 +49,8 @@ export class ReplicaManager {
   /** Bounded by the partitions in the metadata image: entries of removed topics are pruned. */
   readonly #partitions = new Map<string, Partition>();
   readonly #opening = new Map<string, Promise<Partition>>();
+  /** Resigned replicas whose last append is still landing (bounded by the partitions). */
+  readonly #retiring = new Map<string, Promise<void>>();
   #seenImage: ClusterImage | undefined;
   readonly #scheduler: Scheduler;
   #expirationTimer: TimerHandle | undefined;
@@ -121,7 +123,10 @@ export class ReplicaManager {
     const p = this.#partitions.get(key);
     this.#partitions.delete(key);
     if (p !== undefined) {
-      p.resigned = true;
+      const drained = p.resign().finally(() => {
+        if (this.#retiring.get(key) === drained) this.#retiring.delete(key);
+      });
+      this.#retiring.set(key, drained);
       this.producePurgatory.checkAndComplete(key);
     }
   }
@@ -165,20 +170,25 @@ export class ReplicaManager {
     if (pending !== undefined) return pending;
     const log = this.#logs.getLog(topic.name, image.partitionIndex);
     if (log === undefined) return Promise.resolve(undefined);
-    const opening = Partition.open({
-      topic: topic.name,
-      index: image.partitionIndex,
-      topicId: topic.topicId,
-      leaderEpoch: image.leaderEpoch,
-      localBrokerId: this.nodeId,
-      log,
-      settings: this.settings.get(topic.name, topic.configs),
-      clock: this.clock,
-      logger: this.#logger,
-      producerIdExpirationMs: this.config.long("producer.id.expiration.ms"),
-      isr: image.isr,
-      onChange: (p) => this.wake(p),
-    })
+    // The replica resigned before must finish its last append before this one replays the log.
+    const retiring = this.#retiring.get(key) ?? Promise.resolve();
+    const opening = retiring
+      .then(() =>
+        Partition.open({
+          topic: topic.name,
+          index: image.partitionIndex,
+          topicId: topic.topicId,
+          leaderEpoch: image.leaderEpoch,
+          localBrokerId: this.nodeId,
+          log,
+          settings: this.settings.get(topic.name, topic.configs),
+          clock: this.clock,
+          logger: this.#logger,
+          producerIdExpirationMs: this.config.long("producer.id.expiration.ms"),
+          isr: image.isr,
+          onChange: (p) => this.wake(p),
+        }),
+      )
       .then((p) => {
         this.#partitions.set(key, p);
         this.onOpen?.(p, image);
