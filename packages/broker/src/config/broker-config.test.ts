@@ -169,6 +169,19 @@ test("topic config validation", () => {
   assert.equal(validateTopicConfig("leader.replication.throttled.replicas", "0:1,1:1"), undefined);
 });
 
+test("message.format.version is accepted (deprecated, ignored) with Kafka's version strings", () => {
+  for (const v of ["0.10.0", "0.10.0-IV1", "0.10.2.1", "0.11.0", "1.0", "2.8", "2.8.1", "3.0-IV1", "3.7-IV4"]) {
+    assert.equal(validateTopicConfig("message.format.version", v), undefined, v);
+  }
+  for (const v of ["", "banana", "0.7.0", "4", "2.9", "3.0-IVx"]) {
+    assert.match(validateTopicConfig("message.format.version", v) ?? "", /not a valid version/, v);
+  }
+  assert.equal(
+    describeTopicConfig(TOPIC_CONFIG_BY_NAME.get("message.format.version")!, BrokerConfig.from([]), {}).value,
+    "3.0-IV1",
+  );
+});
+
 test("advertised listeners must name bound listeners", () => {
   const c = BrokerConfig.from([["advertised.listeners", "PLAINTEXT://example.com:9999"]]);
   assert.deepEqual(

@@ -23,6 +23,8 @@ export interface ConfigDef {
   /** Allowed values (every element for LIST). */
   readonly oneOf?: readonly string[];
   readonly sensitive?: boolean;
+  /** A check beyond the type's, as Kafka's per-config validators; returns why a value is refused. */
+  readonly validate?: (value: string) => string | undefined;
 }
 
 const INT_MIN = -2147483648;
@@ -91,7 +93,8 @@ export function normalizeValue(def: ConfigDef, raw: string): { value: string } |
       if (def.oneOf !== undefined && !def.oneOf.includes(v)) {
         return { error: invalid(def, raw, `String must be one of: ${def.oneOf.join(", ")}`) };
       }
-      return { value: v };
+      const why = def.validate?.(v);
+      return why === undefined ? { value: v } : { error: invalid(def, raw, why) };
     }
   }
 }

@@ -8,6 +8,19 @@ export interface TopicConfigDef extends ConfigDef {
 const LONG_MAX = "9223372036854775807";
 
 /**
+ * Kafka's metadata (inter-broker protocol) versions: a release ("0.10.0", "2.8", "3.0") with an
+ * optional "-IVn" suffix. Like Kafka's MetadataVersion.fromVersionString, segments past the release
+ * ("0.10.0.1", "2.8.1") are ignored.
+ */
+const METADATA_VERSION = /^(0\.8\.[0-2]|0\.9\.0|0\.10\.[0-2]|0\.11\.0|1\.[01]|2\.[0-8]|3\.\d)(-IV\d)?$/;
+
+function validateMetadataVersion(value: string): string | undefined {
+  const segments = value.split(".");
+  const release = segments.slice(0, value.startsWith("0.") ? 3 : 2).join(".");
+  return METADATA_VERSION.test(release) ? undefined : `Version \`${value}\` is not a valid version`;
+}
+
+/**
  * Topic-level configs (Kafka's TopicConfig) with their broker synonyms. `default` is Kafka's value
  * when no broker config sets it.
  */
@@ -140,6 +153,16 @@ export const TOPIC_CONFIG_DEFS: readonly TopicConfigDef[] = [
     doc: "Largest record batch size allowed.",
     min: 0,
     brokerSynonyms: ["message.max.bytes"],
+  },
+  {
+    // Deprecated since Kafka 3.0 and ignored for v2 record batches (the only format written here);
+    // accepted so that clients and tools that still set it keep working.
+    name: "message.format.version",
+    type: "STRING",
+    default: "3.0-IV1",
+    doc: "Deprecated: ignored; records are always written in the v2 format.",
+    validate: validateMetadataVersion,
+    brokerSynonyms: [],
   },
   {
     name: "message.timestamp.type",
