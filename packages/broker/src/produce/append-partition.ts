@@ -62,11 +62,62 @@ export function failed(
 }
 
 /**
+ * Per broker and partition, the turn of the latest append begun. Requests are handled concurrently
+ * (see Connection) and validating a compressed batch awaits the codec, so without turns a small
+ * batch could overtake a large compressed one sent before it on the same connection and take the
+ * earlier offsets; Kafka handles a connection's requests one at a time. Entries go once idle, so
+ * a map holds at most the partitions with appends in progress.
+ */
+const appendTurns = new WeakMap<ReplicaManager, Map<string, Promise<void>>>();
+
+/** Waits for the appends to `topic`-`index` begun before this call; call `done` when finished. */
+function takeTurn(replicas: ReplicaManager, topic: string, index: number): { ready: Promise<void>; done: () => void } {
+  let turns = appendTurns.get(replicas);
+  if (turns === undefined) {
+    turns = new Map();
+    appendTurns.set(replicas, turns);
+  }
+  const key = `${index}:${topic}`;
+  const previous = turns.get(key) ?? Promise.resolve();
+  let finish!: () => void;
+  const finished = new Promise<void>((resolve) => {
+    finish = resolve;
+  });
+  // The next append waits for this one and, through it, for every earlier one.
+  const turn = previous.then(() => finished);
+  turns.set(key, turn);
+  const map = turns;
+  return {
+    ready: previous,
+    done: () => {
+      finish();
+      void turn.then(() => {
+        if (map.get(key) === turn) map.delete(key);
+      });
+    },
+  };
+}
+
+/**
  * One partition of a produce, as Kafka's KafkaApis + ReplicaManager.appendToLocalLog answer it:
  * topic and partition checks, record validation, the transactional and min.insync.replicas
  * checks, then the leader append with idempotent-producer checks.
  */
 export async function appendPartition(replicas: ReplicaManager, req: AppendRequest): Promise<PartitionProduceResult> {
+  // Taken before any await, so turns follow the order in which requests arrived.
+  const turn = takeTurn(replicas, req.topic, req.index);
+  try {
+    return await appendInTurn(replicas, req, turn.ready);
+  } finally {
+    turn.done();
+  }
+}
+
+async function appendInTurn(
+  replicas: ReplicaManager,
+  req: AppendRequest,
+  ready: Promise<void>,
+): Promise<PartitionProduceResult> {
   const lookup = await replicas.getPartition(req.topic, req.index);
   if ("error" in lookup) return failed(req.index, lookup.error);
   const { partition } = lookup;
@@ -95,6 +146,8 @@ export async function appendPartition(replicas: ReplicaManager, req: AppendReque
   if (req.acks === -1 && partition.state.isr.length < partition.settings.minInsyncReplicas) {
     return failed(req.index, "NOT_ENOUGH_REPLICAS", logStartOffset);
   }
+  // Validation (inflating compressed batches) ran concurrently; appends go in arrival order.
+  await ready;
   const result = await partition.appendAsLeader(checked.records, checked.batches);
   if (result.kind === "error") return failed(req.index, result.error, result.logStartOffset);
   return {
