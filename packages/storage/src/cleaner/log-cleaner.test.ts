@@ -152,4 +152,33 @@ describe("log cleaner", () => {
     assert.deepEqual(await records(reopened), cleaned);
     assert.equal(await fs.exists("/d/c-0/00000000000000000000.log.cleaned"), false);
   });
+  for (const compression of [CompressionType.SNAPPY, CompressionType.GZIP, CompressionType.LZ4, CompressionType.ZSTD]) {
+    it(`keeps exactly the last value per key at its original offset in compressed batches (codec ${compression})`, async () => {
+      const clock = new ManualClock();
+      const log = await openTestLog(new SimFs(), "/d/c-0", { clock, config: { ...config, segmentBytes: 2000 } });
+      // Batches of several records whose keys repeat within and across batches, as librdkafka's
+      // test 0077 produces them.
+      for (let b = 0; b < 12; b++) {
+        const batch = buildRecordBatch(
+          Array.from({ length: 8 }, (_, i) => ({
+            key: `k${(b * 8 + i * 3) % 7}`,
+            value: `msgid-${b * 8 + i}`,
+            timestamp: clock.now,
+          })),
+          { compression },
+        );
+        await log.append(batch, { assignOffsets: true, leaderEpoch: 0 });
+      }
+      await log.rollNow();
+      log.highWatermark = log.logEndOffset;
+      const before = await records(log);
+      assert.equal(before.size, 96);
+      for (const [offset, [, value]] of before) assert.equal(value, `msgid-${offset}`);
+      const result = await cleanLog(log, 0, clock.now);
+      assert.ok(result && result.recordsRemoved > 0);
+      const after = await records(log);
+      assert.deepEqual(after, latestPerKey(before));
+      assert.equal(after.size, 7);
+    });
+  }
 });
