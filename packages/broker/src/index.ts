@@ -38,7 +38,12 @@ export {
 export { HANDLERS } from "./handlers/index.js";
 export { createLogger, type Logger, silentLogger } from "./logger.js";
 export { ensureMetaProperties, type MetaProperties, MetaPropertiesError } from "./meta-properties.js";
-export type { ConnectionInfo, ConnectionLimits, Dispatcher } from "./network/connection.js";
+export {
+  ANONYMOUS_PRINCIPAL,
+  type ConnectionInfo,
+  type ConnectionLimits,
+  type Dispatcher,
+} from "./network/connection.js";
 export { NetworkServer } from "./network/server.js";
 export { InMemoryPartitionLogs, type PartitionLogs } from "./partition-logs.js";
 export { advertisedVersions, createRouter } from "./router.js";

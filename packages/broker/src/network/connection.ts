@@ -9,7 +9,14 @@ export interface ConnectionInfo {
   readonly securityProtocol: string;
   readonly remoteAddress: string;
   readonly remotePort: number;
+  /**
+   * Kafka's principal: "User:<name>" once SASL authenticated it (or the client certificate's DN on
+   * an SSL listener with client auth), "User:ANONYMOUS" otherwise.
+   */
+  principal: string;
 }
+
+export const ANONYMOUS_PRINCIPAL = "User:ANONYMOUS";
 
 /**
  * Turns one request frame (without its size prefix) into the response chunks to write (size prefix

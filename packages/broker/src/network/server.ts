@@ -1,7 +1,13 @@
 import { createServer, type Server, type Socket } from "node:net";
 import type { Logger } from "pino";
 import type { Listener } from "../config/listeners.js";
-import { Connection, type ConnectionLimits, type Dispatcher } from "./connection.js";
+import {
+  ANONYMOUS_PRINCIPAL,
+  Connection,
+  type ConnectionInfo,
+  type ConnectionLimits,
+  type Dispatcher,
+} from "./connection.js";
 
 export interface BoundListener extends Listener {
   /** The port actually bound (differs from `port` when it was 0). */
@@ -61,12 +67,13 @@ export class NetworkServer {
       socket.destroy();
       return;
     }
-    const info = {
+    const info: ConnectionInfo = {
       id: this.#nextId++,
       listenerName: listener.name,
       securityProtocol: listener.securityProtocol,
       remoteAddress: socket.remoteAddress ?? "",
       remotePort: socket.remotePort ?? 0,
+      principal: ANONYMOUS_PRINCIPAL,
     };
     const conn = new Connection(socket, info, this.#opts.limits, this.#opts.dispatch, this.#opts.log);
     this.#connections.add(conn);
