@@ -1,3 +1,4 @@
+import type { ScramUserCredentials } from "./scram.js";
 /** One partition of a topic as the controller sees it. A single node leads every partition. */
 export interface PartitionImage {
   readonly partitionIndex: number;
@@ -45,6 +46,8 @@ export interface ClusterImage {
   readonly nextLeaderEpoch: number;
   /** Counts applied changes; persisted, so it also orders snapshots. */
   readonly changeCount: number;
+  /** SCRAM credentials: user -> mechanism -> credential. Absent means none. */
+  readonly scramCredentials?: ReadonlyMap<string, ScramUserCredentials>;
 }
 
 export function emptyImage(

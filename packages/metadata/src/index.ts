@@ -44,3 +44,11 @@ export {
 } from "./etcd/etcd-metadata-store.js";
 export { EtcdKeys } from "./etcd/keys.js";
 export { EtcdProducerIdBlocks } from "./etcd/producer-id-blocks.js";
+export {
+  alterScramCredentials,
+  MAX_SCRAM_USERS,
+  type ScramCredentialImage,
+  type ScramCredentialOp,
+  type ScramUserCredentials,
+  scramCredentialsOf,
+} from "./scram.js";

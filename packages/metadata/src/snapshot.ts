@@ -1,4 +1,5 @@
 import { SamsaError } from "@samsa/common";
+import { decodeScramCredentials, encodeScramCredentials } from "./scram.js";
 import type { ClusterImage, PartitionImage, TopicImage } from "./image.js";
 
 export const SNAPSHOT_VERSION = 1;
@@ -15,6 +16,8 @@ interface SnapshotJson {
     configs: Record<string, string>;
     partitions: { p: number; leaderEpoch: number; partitionEpoch: number; replicas: number[]; isr: number[] }[];
   }[];
+  /** SCRAM credentials by user and mechanism; absent when there are none. */
+  scram?: ReturnType<typeof encodeScramCredentials>;
 }
 
 export class MetadataCorruptError extends SamsaError {
@@ -41,6 +44,9 @@ export function encodeSnapshot(image: ClusterImage): string {
         isr: [...p.isr],
       })),
     })),
+    ...(image.scramCredentials !== undefined && image.scramCredentials.size > 0
+      ? { scram: encodeScramCredentials(image.scramCredentials) }
+      : {}),
   };
   return `${JSON.stringify(json)}\n`;
 }
@@ -95,8 +101,11 @@ export function decodeSnapshot(text: string, base: ClusterImage): ClusterImage {
     topics.set(t.name, { name: t.name, topicId: t.topicId, configs: { ...t.configs }, partitions });
     topicIds.set(t.topicId, t.name);
   }
+  const scramCredentials = decodeScramCredentials(s.scram);
+  check(scramCredentials !== undefined, "scram");
   return {
     ...base,
+    scramCredentials,
     clusterId: s.clusterId,
     changeCount: s.changeCount,
     nextLeaderEpoch: s.nextLeaderEpoch,
