@@ -11,6 +11,13 @@ export interface PartitionImage {
   readonly isr: readonly number[];
 }
 
+  /**
+   * A reassignment in progress (Kafka's PartitionRecord): `replicas` is the target followed by the
+   * removing replicas; adding ones join the ISR by follower fetch before the switch to the target.
+   * Absent or empty when no reassignment is in progress.
+   */
+  readonly addingReplicas?: readonly number[];
+  readonly removingReplicas?: readonly number[];
 export interface TopicImage {
   readonly name: string;
   /** Kafka's display form: 22-char base64url. */

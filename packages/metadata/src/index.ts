@@ -32,6 +32,26 @@ export { collidingName, invalidTopicNameReason, isInternalTopic, MAX_TOPIC_NAME_
 export { isUuid, METADATA_TOPIC_UUID, randomUuid, ZERO_UUID } from "./uuid.js";
 export { type AlterPartitionRequest, alterPartition } from "./controller/alter-partition.js";
 export { electLeaders, electPartition, type LivenessChange, NO_LEADER } from "./controller/leader-election.js";
+export {
+  type ElectionOutcome,
+  type ElectionTarget,
+  ElectionType,
+  electLeadersFor,
+  electOne,
+  rebalancePreferredLeaders,
+} from "./controller/admin-election.js";
+export {
+  alterReassignments,
+  completeReassignment,
+  completeReassignments,
+  isReassigning,
+  listReassignments,
+  type OngoingReassignment,
+  type ReassignmentOptions,
+  type ReassignmentOutcome,
+  type ReassignmentRequest,
+  reassignPartition,
+} from "./controller/reassignment.js";
 export { type PlacementBroker, placePartition, rackAlternated } from "./controller/placement.js";
 export { EtcdController, type EtcdControllerOptions } from "./etcd/etcd-controller.js";
 export {

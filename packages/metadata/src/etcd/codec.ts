@@ -14,6 +14,8 @@ interface TopicJson {
     replicas: number[];
     isr: number[];
   }[];
+    adding?: number[];
+    removing?: number[];
 }
 
 function isInt(v: unknown): v is number {
@@ -52,6 +54,9 @@ export function encodeTopic(t: TopicImage): string {
       replicas: [...p.replicas],
       isr: [...p.isr],
     })),
+      ...((p.addingReplicas?.length ?? 0) > 0 || (p.removingReplicas?.length ?? 0) > 0
+        ? { adding: [...(p.addingReplicas ?? [])], removing: [...(p.removingReplicas ?? [])] }
+        : {}),
   };
   return JSON.stringify(json);
 }
@@ -67,7 +72,7 @@ export function decodeTopic(text: string, key: string): TopicImage {
     check(typeof p === "object" && p !== null && p.p === i, key, `partition ${i}`);
     check(isInt(p.leader) && isInt(p.leaderEpoch) && isInt(p.partitionEpoch), key, `epochs of ${i}`);
     check(isIntArray(p.replicas) && isIntArray(p.isr) && p.replicas.length > 0, key, `replicas of ${i}`);
-    return {
+    const partition: PartitionImage = {
       partitionIndex: i,
       leaderId: p.leader,
       leaderEpoch: p.leaderEpoch,
@@ -76,6 +81,9 @@ export function decodeTopic(text: string, key: string): TopicImage {
       isr: p.isr,
     };
   });
+    if (p.adding === undefined && p.removing === undefined) return partition;
+    check(isIntArray(p.adding) && isIntArray(p.removing), key, `reassignment of ${i}`);
+    return { ...partition, addingReplicas: p.adding, removingReplicas: p.removing };
   return { name: t.name, topicId: t.topicId, configs: t.configs as Record<string, string>, partitions };
 }
 

@@ -1,5 +1,9 @@
+import type { ChangeResult } from "../changes.js";
+import { rebalancePreferredLeaders } from "../controller/admin-election.js";
 import { alterPartition } from "../controller/alter-partition.js";
 import { electLeaders } from "../controller/leader-election.js";
+import { completeReassignments } from "../controller/reassignment.js";
+import type { ClusterImage } from "../image.js";
 import type { EtcdMetadataStore } from "./etcd-metadata-store.js";
 
 export interface EtcdControllerOptions {
@@ -9,6 +13,12 @@ export interface EtcdControllerOptions {
   readonly uncleanElection: boolean;
   /** How often the controller re-checks without a change (campaign retries, errors). */
   readonly intervalMs?: number;
+  /** auto.leader.rebalance.enable, leader.imbalance.check.interval.seconds (in ms), leader.imbalance.per.broker.percentage */
+  readonly autoLeaderRebalance?: {
+    readonly enabled: boolean;
+    readonly checkIntervalMs: number;
+    readonly imbalancePercentage: number;
+  };
   readonly onError: (message: string, err: unknown) => void;
   readonly onInfo: (message: string, fields: Record<string, unknown>) => void;
 }
@@ -28,6 +38,8 @@ export class EtcdController {
   #again = false;
   #stopped = false;
   #timer: NodeJS.Timeout | undefined;
+  #rebalanceTimer: NodeJS.Timeout | undefined;
+  #rebalanceDue = false;
   #unsubscribe: (() => void) | undefined;
 
   constructor(opts: EtcdControllerOptions) {
@@ -43,6 +55,13 @@ export class EtcdController {
   start(): void {
     this.#unsubscribe = this.#opts.store.onChange(() => this.poke());
     this.#timer = setInterval(() => this.poke(), this.#opts.intervalMs ?? 1000);
+    const rebalance = this.#opts.autoLeaderRebalance;
+    if (rebalance?.enabled === true) {
+      this.#rebalanceTimer = setInterval(() => {
+        this.#rebalanceDue = true;
+        this.poke();
+      }, rebalance.checkIntervalMs);
+    }
     this.poke();
   }
 
@@ -70,9 +89,36 @@ export class EtcdController {
     this.#stopped = true;
     this.#unsubscribe?.();
     clearInterval(this.#timer);
+    clearInterval(this.#rebalanceTimer);
     const revision = this.#electionRevision;
     this.#electionRevision = undefined;
     if (revision !== undefined) await this.#opts.store.resign(revision).catch(() => undefined);
+  }
+
+  /**
+   * An admin decision (ElectLeaders, AlterPartitionReassignments) made by this controller against
+   * the live brokers, written under its election revision. Resolves undefined when this broker is
+   * not the controller (the client is told NOT_CONTROLLER and asks the new one).
+   */
+  async decide<T>(
+    change: (image: ClusterImage, live: ReadonlySet<number>) => ChangeResult<T>,
+  ): Promise<ChangeResult<T> | undefined> {
+    if (!this.isController) return undefined;
+    const { store } = this.#opts;
+    const r = await store.applyAsController((image) => change(image, this.#electable()), this.#electionRevision!);
+    // A decision may leave reassignments to complete or leaders to move.
+    this.poke();
+    return r;
+  }
+
+  /** Live brokers not restarted since last acted on (a restarted one is still catching up). */
+  #electable(): Set<number> {
+    const live = new Set<number>();
+    for (const [id, b] of this.#opts.store.liveBrokers) {
+      const seen = this.#seenEpochs.get(id);
+      if (seen === undefined || seen === b.epoch) live.add(id);
+    }
+    return live;
   }
 
   async #round(): Promise<void> {
@@ -118,6 +164,20 @@ export class EtcdController {
         this.#opts.onInfo("AlterPartition refused", { ...pending.request, error: r.error.errorMessage });
       }
       await store.deleteAlterPartition(pending);
+    }
+    const completed = await store.applyAsController((image) => completeReassignments(image, live), revision);
+    if (completed === undefined) return;
+    if (completed.ok && completed.value > 0)
+      this.#opts.onInfo("reassignments completed", { partitions: completed.value });
+    const rebalance = this.#opts.autoLeaderRebalance;
+    if (this.#rebalanceDue && rebalance !== undefined) {
+      this.#rebalanceDue = false;
+      const moved = await store.applyAsController(
+        (image) => rebalancePreferredLeaders(image, live, rebalance.imbalancePercentage),
+        revision,
+      );
+      if (moved?.ok === true && moved.value > 0)
+        this.#opts.onInfo("preferred leaders elected (auto rebalance)", { partitions: moved.value });
     }
   }
 }
