@@ -230,22 +230,28 @@ export class GroupCoordinatorService {
       for (const r of fx.replies) r.deliver();
       return;
     }
-    this.#append(fx.records).then(
-      (error) => {
-        if (error === ErrorCode.NONE) fx.appended();
-        for (const r of fx.replies) {
-          if (error === ErrorCode.NONE) r.deliver();
-          else r.fail(error);
-        }
-      },
-      (e: unknown) => {
+    this.#append(fx.records)
+      .catch((e: unknown) => {
         this.#opts.log.error({ err: e }, "appending to __consumer_offsets failed");
-        for (const r of fx.replies) r.fail(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-      },
-    );
+        return ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
+      })
+      .then((error) => {
+        if (error === ErrorCode.NONE) {
+          fx.appended();
+          for (const r of fx.replies) r.deliver();
+          return;
+        }
+        // Memory goes back to what the log holds, and the clients hear Kafka's retriable code.
+        for (const r of fx.replies) r.fail(error);
+        if (!this.#closed) this.#apply(this.coordinator.appendFailed(fx, error, this.#opts.clock.nowMs()));
+      });
   }
 
-  /** Appends records grouped by partition, one batch each; resolves to NONE or Kafka's error. */
+  /**
+   * Appends records grouped by partition, one batch each; resolves to NONE or the append's Kafka
+   * error (NOT_LEADER_OR_FOLLOWER, UNKNOWN_TOPIC_OR_PARTITION, REQUEST_TIMED_OUT, ...), which each
+   * answer maps to its client-facing code.
+   */
   async #append(records: readonly CoordinatorRecord[]): Promise<number> {
     const byPartition = new Map<number, CoordinatorRecord[]>();
     for (const r of records) {
@@ -262,8 +268,8 @@ export class GroupCoordinatorService {
     const lookup = await this.#opts.replicas.getPartition(OFFSETS_TOPIC, partition);
     if ("error" in lookup)
       return lookup.error === "NOT_LEADER_OR_FOLLOWER"
-        ? ErrorCode.NOT_COORDINATOR
-        : ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        ? ErrorCode.NOT_LEADER_OR_FOLLOWER
+        : ErrorCode.UNKNOWN_TOPIC_OR_PARTITION;
     const nowMs = this.#opts.clock.nowMs();
     const batch = buildRecordBatch(
       records.map((r) => {
@@ -279,13 +285,12 @@ export class GroupCoordinatorService {
     const result = await lookup.partition.appendAsLeader(batch, [{ pos: 0, validation }]);
     if (result.kind === "error") {
       if (result.error === "NOT_LEADER_OR_FOLLOWER" || result.error === "FENCED_LEADER_EPOCH")
-        return ErrorCode.NOT_COORDINATOR;
-      if (result.error === "MESSAGE_TOO_LARGE" || result.error === "RECORD_LIST_TOO_LARGE")
-        return ErrorCode.INVALID_COMMIT_OFFSET_SIZE;
-      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+        return ErrorCode.NOT_LEADER_OR_FOLLOWER;
+      if (result.error === "MESSAGE_TOO_LARGE") return ErrorCode.MESSAGE_TOO_LARGE;
+      if (result.error === "RECORD_LIST_TOO_LARGE") return ErrorCode.RECORD_LIST_TOO_LARGE;
+      return ErrorCode.NOT_ENOUGH_REPLICAS;
     }
-    await this.#durable(partition, lookup.partition, result.lastOffset);
-    return ErrorCode.NONE;
+    return this.#durable(partition, lookup.partition, result.lastOffset);
   }
 
   /**
@@ -293,7 +298,7 @@ export class GroupCoordinatorService {
    * appends share flushes: one runs per partition at a time and covers everything appended before
    * it started, so a waiter needs at most the running flush and the next.
    */
-  async #durable(index: number, partition: Partition, lastOffset: number): Promise<void> {
+  async #durable(index: number, partition: Partition, lastOffset: number): Promise<number> {
     while (partition.state.highWatermark <= lastOffset) {
       let flush = this.#flushes.get(index);
       const mine = flush === undefined;
@@ -306,12 +311,12 @@ export class GroupCoordinatorService {
       // also waits for the ISR (offsets.commit.timeout.ms), and leadership may move meanwhile.
       if (mine && partition.state.highWatermark <= lastOffset) {
         const timeoutMs = this.#opts.config.int("offsets.commit.timeout.ms");
-        if (await waitForHighWatermark(this.#opts.replicas, partition, lastOffset, timeoutMs)) return;
-        throw new CoordinatorAppendError(
-          partition.resigned ? ErrorCode.NOT_COORDINATOR : ErrorCode.COORDINATOR_NOT_AVAILABLE,
-        );
+        if (await waitForHighWatermark(this.#opts.replicas, partition, lastOffset, timeoutMs)) return ErrorCode.NONE;
+        // As an acks=all produce the ISR did not confirm in time (Kafka's DelayedProduce timeout).
+        return partition.resigned ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode.REQUEST_TIMED_OUT;
       }
     }
+    return ErrorCode.NONE;
   }
 
   /** Starts loading every partition of the offsets topic this broker leads. */

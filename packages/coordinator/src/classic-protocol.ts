@@ -3,6 +3,7 @@
  * GroupMetadataManager: generations, protocol selection, static members, initial delay, session,
  * rebalance and sync timeouts. State lives in the coordinator; this class holds the rules.
  */
+import { groupAppendError } from "./append-errors.js";
 import { assert } from "@samsa/common";
 import { ErrorCode, type GroupMetadataValue } from "@samsa/protocol";
 import { ClassicGroup, ClassicMember, EMPTY_ASSIGNMENT } from "./classic-group.js";
@@ -550,10 +551,24 @@ export class ClassicProtocol {
         const assignment = new Map<string, Buffer>();
         for (const a of req.assignments) if (group.members.has(a.memberId)) assignment.set(a.memberId, a.assignment);
         for (const m of group.members.values()) m.assignment = assignment.get(m.memberId) ?? EMPTY_ASSIGNMENT;
-        // The record goes first: the answers below leave only once it is appended.
+        // As Kafka, the group completes its rebalance only once the assignment is in the log; a
+        // failed append answers every waiting member and rebalances again (no state the log lacks).
         fx.append(groupRecord(group));
-        this.#propagateAssignment(fx, group, ErrorCode.NONE);
-        group.transitionTo("Stable", this.#ctx.nowMs());
+        const generation = group.generationId;
+        const current = () =>
+          this.#ctx.groups.get(group.groupId) === group &&
+          group.is("CompletingRebalance") &&
+          group.generationId === generation;
+        fx.whenAppended(() => {
+          if (!current()) return;
+          this.#propagateAssignment(fx, group, ErrorCode.NONE);
+          group.transitionTo("Stable", this.#ctx.nowMs());
+        });
+        fx.whenFailed((f, appendError) => {
+          if (!current()) return;
+          this.#resetAndPropagateAssignment(f, group, groupAppendError(appendError));
+          this.#prepareRebalance(f, group);
+        });
       }
       return fx;
     }

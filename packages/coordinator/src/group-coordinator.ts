@@ -25,6 +25,7 @@ import {
   toTopicPartitions,
 } from "./consumer-groups.js";
 import type { GroupCoordinatorConfig } from "./config.js";
+import { offsetCommitAppendError } from "./append-errors.js";
 import { Effects, type ReplyTo } from "./effects.js";
 import { groupPartition } from "./group-partition.js";
 import { OffsetStore } from "./offset-store.js";
@@ -209,6 +210,11 @@ export class GroupCoordinator {
       // A simple consumer's first commit creates an empty group with no protocol type.
       const g = new ClassicGroup(req.groupId, this.#nowMs);
       this.#groups.set(req.groupId, g);
+      // Not in the log unless the commit lands: a failed first commit leaves no group behind.
+      fx.whenFailed(() => {
+        if (this.#groups.get(req.groupId) === g && g.is("Empty") && g.members.size === 0)
+          this.#groups.delete(req.groupId);
+      });
     }
     const expireTimestampMs = req.retentionTimeMs === -1 ? null : this.#nowMs + req.retentionTimeMs;
     let room = this.#config.maxOffsetsPerGroup - this.#offsets.count(req.groupId);
@@ -235,8 +241,18 @@ export class GroupCoordinator {
         return { partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE };
       }),
     }));
-    fx.reply(reply, { topics });
+    fx.reply(reply, { topics }, offsetCommitAppendError);
     return fx;
+  }
+
+  /**
+   * The records of `fx` could not be appended (`appendError` is the log's Kafka error): undoes what
+   * the step changed ahead of its append. Apply the returned effects like any other step's.
+   */
+  appendFailed(fx: Effects, appendError: number, nowMs: number): Effects {
+    const out = this.#enter(nowMs);
+    fx.failed(out, appendError);
+    return out;
   }
 
   #validateCommit(req: OffsetCommitInput): number {
