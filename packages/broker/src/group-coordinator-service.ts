@@ -165,13 +165,22 @@ export class GroupCoordinatorService {
   #syncLeadership(): void {
     const image = this.#opts.metadata.image;
     if (image === this.#seenImage) return;
+    const previous = this.#seenImage;
     this.#seenImage = image;
+    if (previous !== undefined) this.#dropDeletedTopics(previous, image);
     const topic = image.topics.get(OFFSETS_TOPIC);
     for (const [partition, load] of [...this.#loads]) {
       const p = topic?.partitions.find((x) => x.partitionIndex === partition);
       if (p !== undefined && p.leaderId === this.#opts.config.nodeId && p.leaderEpoch === load.leaderEpoch) continue;
       this.#unload(partition);
     }
+  }
+
+  /** Topics gone from the image (or re-created under a new id) lose their committed offsets, as in Kafka. */
+  #dropDeletedTopics(previous: ClusterImage, image: ClusterImage): void {
+    const deleted = new Set<string>();
+    for (const [name, t] of previous.topics) if (image.topics.get(name)?.topicId !== t.topicId) deleted.add(name);
+    if (deleted.size > 0) this.#apply(this.coordinator.onTopicsDeleted(deleted, this.#opts.clock.nowMs()));
   }
 
   #unload(partition: number): void {

@@ -6,6 +6,7 @@ import { test } from "node:test";
 import {
   defaultCreateTopicsRequest,
   defaultCreateTopicsRequestCreatableTopic,
+  defaultDeleteTopicsRequest,
   defaultFindCoordinatorRequest,
   defaultJoinGroupRequest,
   defaultOffsetCommitRequest,
@@ -381,6 +382,53 @@ test("KIP-848 over TCP: ConsumerGroupHeartbeat v0 join/revoke/assign, ConsumerGr
 
     const left = await heartbeat("m1", -1, null);
     assert.equal(left.memberEpoch, -1);
+  } finally {
+    c.close();
+    await broker.stop();
+    await removeDir(dir);
+  }
+});
+
+test("deleting a topic drops every group's committed offsets of it: a re-created topic starts without them", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "samsa-groups-"));
+  const { broker, port } = await startBroker(dir);
+  const c = await TestClient.connect(port);
+  const createT = async () => {
+    const created = await c.send(19, 5, {
+      ...defaultCreateTopicsRequest(),
+      topics: [{ ...defaultCreateTopicsRequestCreatableTopic(), name: "t", numPartitions: 2, replicationFactor: -1 }],
+    });
+    assert.equal(created.topics[0].errorCode, ErrorCode.NONE);
+  };
+  try {
+    await findCoordinator(c, "g");
+    await createT();
+    const commit = await c.send(8, 8, {
+      ...defaultOffsetCommitRequest(),
+      groupId: "g",
+      generationIdOrMemberEpoch: -1,
+      topics: [
+        {
+          name: "t",
+          partitions: [0, 1].map((p) => ({
+            partitionIndex: p,
+            committedOffset: 5n,
+            committedLeaderEpoch: 0,
+            commitTimestamp: -1n,
+            committedMetadata: "",
+          })),
+        },
+      ],
+    });
+    assert.deepEqual(
+      commit.topics[0].partitions.map((p) => p.errorCode),
+      [ErrorCode.NONE, ErrorCode.NONE],
+    );
+    assert.deepEqual(await fetchCommitted(c, [0, 1]), { code: 0, offsets: [5n, 5n] });
+    const deleted = await c.send(20, 4, { ...defaultDeleteTopicsRequest(), topicNames: ["t"], timeoutMs: 5000 });
+    assert.equal(deleted.responses[0].errorCode, ErrorCode.NONE);
+    await createT();
+    assert.deepEqual(await fetchCommitted(c, [0, 1]), { code: 0, offsets: [-1n, -1n] });
   } finally {
     c.close();
     await broker.stop();

@@ -639,3 +639,30 @@ test("a commit is served only once its records are appended; a failed append lea
   deliver(ok);
   assert.equal(c.committedOffset("s", "t", 0)?.offset, 7n);
 });
+
+test("topic deletion: every group's offsets of the deleted topics are tombstoned; an empty group left without offsets goes", () => {
+  const c = newCoordinator();
+  const part = (name: string) => ({
+    name,
+    partitions: [{ partitionIndex: 0, committedOffset: 7n, committedLeaderEpoch: 0, committedMetadata: "" }],
+  });
+  commit(c, { groupId: "both", topics: [part("gone"), part("kept")] }, 0);
+  commit(c, { groupId: "only-gone", topics: [part("gone")] }, 0);
+  const fx = deliver(c.onTopicsDeleted(new Set(["gone"]), 1000));
+  checkInvariants(c);
+  assert.deepEqual(
+    fx.records.map((r) => [r.type, r.groupId, r.type === "offset" ? r.topic : "", r.value]),
+    [
+      ["offset", "both", "gone", null],
+      ["offset", "only-gone", "gone", null],
+      ["group", "only-gone", "", null],
+    ],
+  );
+  const fetched = (groupId: string, topic: string) =>
+    c.fetchOffsets(groupId, [{ name: topic, partitionIndexes: [0] }], 1001).topics[0].partitions[0].committedOffset;
+  assert.equal(fetched("both", "gone"), -1n);
+  assert.equal(fetched("both", "kept"), 7n);
+  assert.notEqual(c.group("both"), undefined);
+  assert.equal(c.group("only-gone"), undefined);
+  assert.equal(deliver(c.onTopicsDeleted(new Set(["gone"]), 2000)).records.length, 0);
+});

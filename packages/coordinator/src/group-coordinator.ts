@@ -560,6 +560,27 @@ export class GroupCoordinator {
     return fx;
   }
 
+  /**
+   * Topics were deleted: as Kafka's GroupCoordinator.onPartitionsDeleted, every loaded group drops
+   * (and tombstones) its committed offsets of those topics, so a re-created topic of the same name
+   * starts without them.
+   */
+  onTopicsDeleted(topics: ReadonlySet<string>, nowMs: number): Effects {
+    const fx = this.#enter(nowMs);
+    if (topics.size === 0) return fx;
+    for (const groupId of [...this.#offsets.groupIds()]) {
+      for (const [topic, partition] of [...this.#offsets.entries(groupId)]) {
+        if (!topics.has(topic)) continue;
+        this.#offsets.delete(groupId, topic, partition);
+        fx.append({ type: "offset", groupId, topic, partition, value: null });
+      }
+      // An empty group left with no offsets is gone, as after offset expiry.
+      const group = this.#groups.get(groupId);
+      if (group?.is("Empty") === true && !this.#offsets.hasOffsets(groupId)) this.#deleteGroup(fx, group);
+    }
+    return fx;
+  }
+
   #deleteConsumerGroup(fx: Effects, groupId: string): void {
     for (const [topic, partition] of [...this.#offsets.entries(groupId)]) {
       this.#offsets.delete(groupId, topic, partition);

@@ -1,3 +1,4 @@
+import type { AclBinding } from "./acl.js";
 import type { ScramUserCredentials } from "./scram.js";
 /** One partition of a topic as the controller sees it. A single node leads every partition. */
 export interface PartitionImage {
@@ -53,6 +54,8 @@ export interface ClusterImage {
   readonly nextLeaderEpoch: number;
   /** Counts applied changes; persisted, so it also orders snapshots. */
   readonly changeCount: number;
+  /** The authorizer's ACL bindings (at most MAX_ACLS). */
+  readonly acls: readonly AclBinding[];
   /** SCRAM credentials: user -> mechanism -> credential. Absent means none. */
   readonly scramCredentials?: ReadonlyMap<string, ScramUserCredentials>;
 }
@@ -70,6 +73,7 @@ export function emptyImage(
     topicIds: new Map(),
     nextLeaderEpoch: 0,
     changeCount: 0,
+    acls: [],
   };
 }
 
