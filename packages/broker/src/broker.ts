@@ -4,6 +4,7 @@ import { ClusterNode } from "./cluster/cluster-node.js";
 import type { BrokerConfig } from "./config/broker-config.js";
 import { formatListener } from "./config/listeners.js";
 import { GroupCoordinatorService } from "./group-coordinator-service.js";
+import { createAuthorizer } from "./security/acl-config.js";
 import type { AnyHandler, BrokerIdentity, BrokerServices, Endpoint } from "./handlers/handler.js";
 import { HANDLERS } from "./handlers/index.js";
 import type { Logger } from "./logger.js";
@@ -188,6 +189,7 @@ export class Broker {
       dataPath: this.#dataPath,
       groups: this.#groups,
       transactions: this.#transactions,
+      authorizer: createAuthorizer(config),
     };
     router = createRouter(handlers, services);
     cluster?.start(this.#logs, this.#dataPath.replicas);

@@ -1,5 +1,6 @@
-import type { AclBinding } from "./acl.js";
 import type { ScramUserCredentials } from "./scram.js";
+import type { AclBinding } from "./acl.js";
+
 /** One partition of a topic as the controller sees it. A single node leads every partition. */
 export interface PartitionImage {
   readonly partitionIndex: number;
@@ -10,8 +11,6 @@ export interface PartitionImage {
   readonly partitionEpoch: number;
   readonly replicas: readonly number[];
   readonly isr: readonly number[];
-}
-
   /**
    * A reassignment in progress (Kafka's PartitionRecord): `replicas` is the target followed by the
    * removing replicas; adding ones join the ISR by follower fetch before the switch to the target.
@@ -19,6 +18,8 @@ export interface PartitionImage {
    */
   readonly addingReplicas?: readonly number[];
   readonly removingReplicas?: readonly number[];
+}
+
 export interface TopicImage {
   readonly name: string;
   /** Kafka's display form: 22-char base64url. */
@@ -54,10 +55,10 @@ export interface ClusterImage {
   readonly nextLeaderEpoch: number;
   /** Counts applied changes; persisted, so it also orders snapshots. */
   readonly changeCount: number;
-  /** The authorizer's ACL bindings (at most MAX_ACLS). */
-  readonly acls: readonly AclBinding[];
   /** SCRAM credentials: user -> mechanism -> credential. Absent means none. */
   readonly scramCredentials?: ReadonlyMap<string, ScramUserCredentials>;
+  /** The authorizer's ACL bindings (at most MAX_ACLS). */
+  readonly acls: readonly AclBinding[];
 }
 
 export function emptyImage(

@@ -65,6 +65,23 @@ export {
 export { EtcdKeys } from "./etcd/keys.js";
 export { EtcdProducerIdBlocks } from "./etcd/producer-id-blocks.js";
 export {
+  type AclBinding,
+  type AclBindingFilter,
+  AclOperation,
+  AclPermissionType,
+  aclBinding,
+  CLUSTER_RESOURCE_NAME,
+  filterMatches,
+  invalidAclReason,
+  invalidFilterReason,
+  MAX_ACLS,
+  PatternType,
+  ResourceType,
+  sameAcl,
+  WILDCARD,
+} from "./acl.js";
+export { createAcls, type DeleteAclsResult, deleteAcls } from "./acl-changes.js";
+export {
   alterScramCredentials,
   MAX_SCRAM_USERS,
   type ScramCredentialImage,

@@ -1,4 +1,5 @@
 import { SamsaError } from "@samsa/common";
+import { type AclBinding, isStoredAcl } from "./acl.js";
 import { decodeScramCredentials, encodeScramCredentials } from "./scram.js";
 import type { ClusterImage, PartitionImage, TopicImage } from "./image.js";
 
@@ -16,6 +17,8 @@ interface SnapshotJson {
     configs: Record<string, string>;
     partitions: { p: number; leaderEpoch: number; partitionEpoch: number; replicas: number[]; isr: number[] }[];
   }[];
+  /** Absent in snapshots written before ACLs existed. */
+  acls?: AclBinding[];
   /** SCRAM credentials by user and mechanism; absent when there are none. */
   scram?: ReturnType<typeof encodeScramCredentials>;
 }
@@ -44,6 +47,7 @@ export function encodeSnapshot(image: ClusterImage): string {
         isr: [...p.isr],
       })),
     })),
+    acls: [...image.acls],
     ...(image.scramCredentials !== undefined && image.scramCredentials.size > 0
       ? { scram: encodeScramCredentials(image.scramCredentials) }
       : {}),
@@ -101,10 +105,13 @@ export function decodeSnapshot(text: string, base: ClusterImage): ClusterImage {
     topics.set(t.name, { name: t.name, topicId: t.topicId, configs: { ...t.configs }, partitions });
     topicIds.set(t.topicId, t.name);
   }
+  const acls = s.acls ?? [];
+  check(Array.isArray(acls) && acls.every(isStoredAcl), "acls");
   const scramCredentials = decodeScramCredentials(s.scram);
   check(scramCredentials !== undefined, "scram");
   return {
     ...base,
+    acls,
     scramCredentials,
     clusterId: s.clusterId,
     changeCount: s.changeCount,

@@ -1,3 +1,4 @@
+import { AUTHORIZER_CLASS_NAMES } from "../security/acl-authorizer.js";
 import type { ConfigDef } from "./config-def.js";
 
 const LONG_MAX = "9223372036854775807";
@@ -522,5 +523,27 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
     default: "5000",
     doc: "Heartbeat interval the coordinator gives consumer-protocol (KIP-848) group members.",
     min: 1,
+  },
+  {
+    name: "authorizer.class.name",
+    type: "STRING",
+    default: "",
+    doc: "The authorizer: empty for none, or Kafka's AclAuthorizer / StandardAuthorizer class name for ACLs.",
+    validate: (v) =>
+      v === "" || AUTHORIZER_CLASS_NAMES.includes(v)
+        ? undefined
+        : `Unknown authorizer ${v}; use one of ${AUTHORIZER_CLASS_NAMES.join(", ")}`,
+  },
+  {
+    name: "super.users",
+    type: "STRING",
+    default: "",
+    doc: "Semicolon-separated principals (User:name) the authorizer allows everything.",
+  },
+  {
+    name: "allow.everyone.if.no.acl.found",
+    type: "BOOLEAN",
+    default: "false",
+    doc: "With an authorizer, allow every principal on resources no ACL names.",
   },
 ];

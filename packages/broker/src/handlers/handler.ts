@@ -7,6 +7,7 @@ import type { Logger } from "../logger.js";
 import type { ConnectionInfo } from "../network/connection.js";
 import type { PartitionLogs } from "../partition-logs.js";
 import type { DataPath } from "../replica/data-path.js";
+import type { AclAuthorizer } from "../security/acl-authorizer.js";
 import type { TransactionCoordinatorService } from "../txn/transaction-coordinator-service.js";
 
 /** API keys that have both a request and a response type. */
@@ -48,6 +49,8 @@ export interface BrokerServices {
   readonly groups: GroupCoordinatorService;
   /** The transaction coordinator and its `__transaction_state` glue. */
   readonly transactions: TransactionCoordinatorService;
+  /** The ACL authorizer (`authorizer.class.name`), or null: then every request is allowed. */
+  readonly authorizer: AclAuthorizer | null;
 }
 
 /** Per-request context: the services plus who asked and in which version. */

@@ -24,6 +24,9 @@ import { addOffsetsToTxnHandler } from "./25-add-offsets-to-txn.js";
 import { endTxnHandler } from "./26-end-txn.js";
 import { writeTxnMarkersHandler } from "./27-write-txn-markers.js";
 import { txnOffsetCommitHandler } from "./28-txn-offset-commit.js";
+import { describeAclsHandler } from "./29-describe-acls.js";
+import { createAclsHandler } from "./30-create-acls.js";
+import { deleteAclsHandler } from "./31-delete-acls.js";
 import { describeTransactionsHandler } from "./65-describe-transactions.js";
 import { listTransactionsHandler } from "./66-list-transactions.js";
 import { describeConfigsHandler } from "./32-describe-configs.js";
@@ -54,6 +57,9 @@ export const HANDLERS: readonly AnyHandler[] = [
   endTxnHandler,
   writeTxnMarkersHandler,
   txnOffsetCommitHandler,
+  describeAclsHandler,
+  createAclsHandler,
+  deleteAclsHandler,
   describeTransactionsHandler,
   listTransactionsHandler,
   describeConfigsHandler,

@@ -1,3 +1,4 @@
+import { type AclBinding, isStoredAcl } from "../acl.js";
 import type { AlterPartitionRequest } from "../controller/alter-partition.js";
 import type { BrokerRegistration, PartitionImage, TopicImage } from "../image.js";
 import { MetadataCorruptError } from "../snapshot.js";
@@ -13,9 +14,9 @@ interface TopicJson {
     partitionEpoch: number;
     replicas: number[];
     isr: number[];
-  }[];
     adding?: number[];
     removing?: number[];
+  }[];
 }
 
 function isInt(v: unknown): v is number {
@@ -53,10 +54,10 @@ export function encodeTopic(t: TopicImage): string {
       partitionEpoch: p.partitionEpoch,
       replicas: [...p.replicas],
       isr: [...p.isr],
-    })),
       ...((p.addingReplicas?.length ?? 0) > 0 || (p.removingReplicas?.length ?? 0) > 0
         ? { adding: [...(p.addingReplicas ?? [])], removing: [...(p.removingReplicas ?? [])] }
         : {}),
+    })),
   };
   return JSON.stringify(json);
 }
@@ -80,10 +81,10 @@ export function decodeTopic(text: string, key: string): TopicImage {
       replicas: p.replicas,
       isr: p.isr,
     };
-  });
     if (p.adding === undefined && p.removing === undefined) return partition;
     check(isIntArray(p.adding) && isIntArray(p.removing), key, `reassignment of ${i}`);
     return { ...partition, addingReplicas: p.adding, removingReplicas: p.removing };
+  });
   return { name: t.name, topicId: t.topicId, configs: t.configs as Record<string, string>, partitions };
 }
 
@@ -120,4 +121,19 @@ export function decodeAlterPartition(text: string, key: string): AlterPartitionR
     partitionEpoch: r.partitionEpoch,
     isr: r.isr,
   };
+}
+
+export function encodeAcls(acls: readonly AclBinding[]): string {
+  return JSON.stringify(acls);
+}
+
+export function decodeAcls(text: string, key: string): AclBinding[] {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new MetadataCorruptError(`etcd key ${key} is not valid JSON`);
+  }
+  check(Array.isArray(raw) && raw.every(isStoredAcl), key, "acls");
+  return raw;
 }

@@ -1,12 +1,15 @@
 import { Etcd3, type IKeyValue, type Lease, type Watcher } from "etcd3";
+import type { AclBinding } from "../acl.js";
 import type { ChangeResult } from "../changes.js";
 import type { AlterPartitionRequest } from "../controller/alter-partition.js";
 import type { BrokerRegistration, ClusterImage, TopicImage } from "../image.js";
 import { MetadataStore } from "../store.js";
 import {
+  decodeAcls,
   decodeAlterPartition,
   decodeBroker,
   decodeTopic,
+  encodeAcls,
   encodeAlterPartition,
   encodeBroker,
   encodeTopic,
@@ -68,6 +71,7 @@ export class EtcdMetadataStore extends MetadataStore {
   readonly #listeners = new Set<() => void>();
   #controller: { id: number; createRevision: number } | undefined;
   #epochFloor = { value: 0, modRevision: 0 };
+  #acls: { value: readonly AclBinding[]; modRevision: number } = { value: [], modRevision: 0 };
   #revision = 0;
   #image: ClusterImage | undefined;
   #lease: Lease | undefined;
@@ -90,6 +94,7 @@ export class EtcdMetadataStore extends MetadataStore {
       topicIds: new Map(),
       nextLeaderEpoch: 0,
       changeCount: 0,
+      acls: [],
     });
     this.#client = opts.connection.client;
     this.#keys = opts.connection.keys;
@@ -293,7 +298,8 @@ export class EtcdMetadataStore extends MetadataStore {
     for (const [name, t] of after.topics) if (before.topics.get(name) !== t) changed.push({ name, topic: t });
     for (const name of before.topics.keys()) if (!after.topics.has(name)) changed.push({ name, topic: undefined });
     const floorChanged = after.nextLeaderEpoch !== before.nextLeaderEpoch;
-    for (let i = 0; i < changed.length || (i === 0 && floorChanged); i += MAX_TOPICS_PER_TXN) {
+    const aclsChanged = after.acls !== before.acls;
+    for (let i = 0; i < changed.length || (i === 0 && (floorChanged || aclsChanged)); i += MAX_TOPICS_PER_TXN) {
       const chunk = changed.slice(i, i + MAX_TOPICS_PER_TXN);
       const c = this.#client;
       let txn =
@@ -311,6 +317,10 @@ export class EtcdMetadataStore extends MetadataStore {
         txn = txn.and(this.#keys.epochFloor, "Mod", "==", this.#epochFloor.modRevision);
         ops.push(c.put(this.#keys.epochFloor).value(String(after.nextLeaderEpoch)));
       }
+      if (lastChunk && aclsChanged) {
+        txn = txn.and(this.#keys.acls, "Mod", "==", this.#acls.modRevision);
+        ops.push(c.put(this.#keys.acls).value(encodeAcls(after.acls)));
+      }
       const res = await txn.then(...ops).commit();
       if (!res.succeeded) return false;
       const revision = rev(res.header.revision);
@@ -321,6 +331,7 @@ export class EtcdMetadataStore extends MetadataStore {
         } else this.#topics.set(name, { topic, modRevision: revision });
       }
       if (lastChunk && floorChanged) this.#epochFloor = { value: after.nextLeaderEpoch, modRevision: revision };
+      if (lastChunk && aclsChanged) this.#acls = { value: after.acls, modRevision: revision };
       this.#changed(revision);
     }
     return true;
@@ -383,6 +394,8 @@ export class EtcdMetadataStore extends MetadataStore {
         this.#brokers.set(reg.nodeId, { registration: reg, epoch: rev(kv.create_revision) });
       } else if (key === k.controller) {
         this.#controller = { id: Number(text), createRevision: rev(kv.create_revision) };
+      } else if (key === k.acls) {
+        if (modRevision > this.#acls.modRevision) this.#acls = { value: decodeAcls(text, key), modRevision };
       } else if (key === k.epochFloor) {
         if (modRevision > this.#epochFloor.modRevision) this.#epochFloor = { value: Number(text), modRevision };
       } else if (key.startsWith(k.isrRequests)) {
@@ -437,6 +450,7 @@ export class EtcdMetadataStore extends MetadataStore {
       topicIds,
       nextLeaderEpoch: this.#epochFloor.value,
       changeCount: this.#revision,
+      acls: this.#acls.value,
     };
   }
 }

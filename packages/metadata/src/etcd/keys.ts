@@ -7,6 +7,7 @@
  *   epoch-floor                   the leader epoch floor for re-created topics
  *   isr-requests/<topic>/<index>  a leader's pending AlterPartition, consumed by the controller
  *   producer-ids                  the next unclaimed producer id (blocks are claimed by CAS)
+ *   acls                          every ACL binding, one JSON array (rewritten by CAS)
  */
 export class EtcdKeys {
   constructor(readonly prefix: string) {}
@@ -34,6 +35,9 @@ export class EtcdKeys {
   }
   get isrRequests(): string {
     return `${this.prefix}isr-requests/`;
+  }
+  get acls(): string {
+    return `${this.prefix}acls`;
   }
   get producerIds(): string {
     return `${this.prefix}producer-ids`;

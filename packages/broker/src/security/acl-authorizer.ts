@@ -1,0 +1,169 @@
+import { type AclBinding, AclOperation, AclPermissionType, PatternType, WILDCARD } from "@samsa/metadata";
+
+/** Kafka's wildcard principal: matches every principal. */
+const WILDCARD_PRINCIPAL = "User:*";
+
+/** The Kafka authorizer class names that turn the authorizer on (`authorizer.class.name`). */
+export const AUTHORIZER_CLASS_NAMES: readonly string[] = [
+  "kafka.security.authorizer.AclAuthorizer",
+  "org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+  "kafka.security.auth.SimpleAclAuthorizer",
+];
+
+export interface AuthorizerOptions {
+  /** `super.users`: principals allowed everything. */
+  readonly superUsers: readonly string[];
+  /** `allow.everyone.if.no.acl.found`: a resource no ACL names is open to all. */
+  readonly allowEveryoneIfNoAclFound: boolean;
+}
+
+/** The ACLs of one resource type, indexed by pattern for lookup by resource name. */
+interface TypeIndex {
+  readonly literal: Map<string, AclBinding[]>;
+  readonly prefixed: Map<string, AclBinding[]>;
+  /** Every ACL of this type, for checks on the type as a whole. */
+  readonly all: AclBinding[];
+}
+
+function push(map: Map<string, AclBinding[]>, key: string, acl: AclBinding): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [acl]);
+  else list.push(acl);
+}
+
+/** ALLOW of `granted` also allows `requested`: ALL, itself, and Kafka's implied operations. */
+export function impliesOperation(granted: number, requested: number): boolean {
+  if (granted === AclOperation.ALL || granted === requested) return true;
+  if (requested === AclOperation.DESCRIBE) {
+    return (
+      granted === AclOperation.READ ||
+      granted === AclOperation.WRITE ||
+      granted === AclOperation.DELETE ||
+      granted === AclOperation.ALTER
+    );
+  }
+  return requested === AclOperation.DESCRIBE_CONFIGS && granted === AclOperation.ALTER_CONFIGS;
+}
+
+/** Node reports IPv4 clients of a dual-stack socket as `::ffff:a.b.c.d`; Kafka's ACL hosts are plain. */
+export function clientHost(remoteAddress: string): string {
+  return remoteAddress.startsWith("::ffff:") ? remoteAddress.slice(7) : remoteAddress;
+}
+
+/**
+ * Kafka's ACL authorizer over the cluster image's bindings: super users may do everything; a DENY
+ * that matches wins over any ALLOW; an ALLOW of the operation (or one implying it) allows; a resource
+ * no ACL covers is allowed only with allow.everyone.if.no.acl.found. The index is rebuilt when the
+ * image's ACL list changes (it is immutable, so identity tells).
+ */
+export class AclAuthorizer {
+  readonly #superUsers: ReadonlySet<string>;
+  readonly #allowEveryone: boolean;
+  #indexedAcls: readonly AclBinding[] | undefined;
+  #index = new Map<number, TypeIndex>();
+
+  constructor(opts: AuthorizerOptions) {
+    this.#superUsers = new Set(opts.superUsers);
+    this.#allowEveryone = opts.allowEveryoneIfNoAclFound;
+  }
+
+  #typeIndex(acls: readonly AclBinding[], resourceType: number): TypeIndex | undefined {
+    if (acls !== this.#indexedAcls) {
+      const index = new Map<number, TypeIndex>();
+      for (const acl of acls) {
+        let t = index.get(acl.resourceType);
+        if (t === undefined) {
+          t = { literal: new Map(), prefixed: new Map(), all: [] };
+          index.set(acl.resourceType, t);
+        }
+        push(acl.patternType === PatternType.PREFIXED ? t.prefixed : t.literal, acl.resourceName, acl);
+        t.all.push(acl);
+      }
+      this.#index = index;
+      this.#indexedAcls = acls;
+    }
+    return this.#index.get(resourceType);
+  }
+
+  /** The ACLs whose pattern covers the resource: literal name, literal wildcard, prefixes of the name. */
+  #matching(t: TypeIndex, name: string): AclBinding[] {
+    const out: AclBinding[] = [];
+    const exact = t.literal.get(name);
+    if (exact !== undefined) out.push(...exact);
+    const wildcard = name === WILDCARD ? undefined : t.literal.get(WILDCARD);
+    if (wildcard !== undefined) out.push(...wildcard);
+    if (t.prefixed.size > 0) {
+      for (let len = 1; len <= name.length; len++) {
+        const p = t.prefixed.get(name.slice(0, len));
+        if (p !== undefined) out.push(...p);
+      }
+    }
+    return out;
+  }
+
+  isSuperUser(principal: string): boolean {
+    return this.#superUsers.has(principal);
+  }
+
+  /** Whether `principal` connected from `host` may perform `operation` on the resource. */
+  authorize(
+    acls: readonly AclBinding[],
+    principal: string,
+    host: string,
+    resourceType: number,
+    resourceName: string,
+    operation: number,
+  ): boolean {
+    if (this.#superUsers.has(principal)) return true;
+    const t = this.#typeIndex(acls, resourceType);
+    const matching = t === undefined ? [] : this.#matching(t, resourceName);
+    if (matching.length === 0) return this.#allowEveryone;
+    const h = clientHost(host);
+    let allowed = false;
+    for (const acl of matching) {
+      if (!appliesTo(acl, principal, h)) continue;
+      if (acl.permissionType === AclPermissionType.DENY) {
+        if (acl.operation === AclOperation.ALL || acl.operation === operation) return false;
+      } else if (impliesOperation(acl.operation, operation)) {
+        allowed = true;
+      }
+    }
+    return allowed;
+  }
+
+  /**
+   * Kafka's authorizeByResourceType: may the principal perform `operation` on at least one resource
+   * of the type (e.g. WRITE on some topic, for an idempotent producer)? A DENY on the wildcard
+   * resource blocks it; an ALLOW on any pattern grants it.
+   */
+  authorizeAny(
+    acls: readonly AclBinding[],
+    principal: string,
+    host: string,
+    resourceType: number,
+    operation: number,
+  ): boolean {
+    if (this.#superUsers.has(principal)) return true;
+    const t = this.#typeIndex(acls, resourceType);
+    if (t === undefined) return this.#allowEveryone;
+    const h = clientHost(host);
+    let allowed = false;
+    for (const acl of t.all) {
+      if (!appliesTo(acl, principal, h)) continue;
+      if (acl.permissionType === AclPermissionType.DENY) {
+        const wildcard = acl.patternType === PatternType.LITERAL && acl.resourceName === WILDCARD;
+        if (wildcard && (acl.operation === AclOperation.ALL || acl.operation === operation)) return false;
+      } else if (impliesOperation(acl.operation, operation)) {
+        allowed = true;
+      }
+    }
+    return allowed;
+  }
+}
+
+function appliesTo(acl: AclBinding, principal: string, host: string): boolean {
+  return (
+    (acl.principal === principal || acl.principal === WILDCARD_PRINCIPAL) &&
+    (acl.host === host || acl.host === WILDCARD)
+  );
+}

@@ -1,0 +1,106 @@
+import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from "@samsa/metadata";
+import { AUTHORIZED_OPERATIONS_OMITTED } from "../admin/acl-operations.js";
+import type { RequestContext } from "../handlers/handler.js";
+
+/**
+ * The authorization checks handlers make, as Kafka's KafkaApis does them. Without an authorizer each
+ * is one branch that answers "allowed".
+ */
+export function authorized(
+  ctx: RequestContext,
+  resourceType: number,
+  resourceName: string,
+  operation: number,
+): boolean {
+  const a = ctx.authorizer;
+  return (
+    a === null ||
+    a.authorize(
+      ctx.metadata.image.acls,
+      ctx.connection.principal,
+      ctx.connection.remoteAddress,
+      resourceType,
+      resourceName,
+      operation,
+    )
+  );
+}
+
+export function topicAllowed(ctx: RequestContext, topic: string, operation: number): boolean {
+  return authorized(ctx, ResourceType.TOPIC, topic, operation);
+}
+
+export function groupAllowed(ctx: RequestContext, groupId: string, operation: number): boolean {
+  return authorized(ctx, ResourceType.GROUP, groupId, operation);
+}
+
+export function clusterAllowed(ctx: RequestContext, operation: number): boolean {
+  return authorized(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME, operation);
+}
+
+export function transactionalIdAllowed(ctx: RequestContext, transactionalId: string, operation: number): boolean {
+  return authorized(ctx, ResourceType.TRANSACTIONAL_ID, transactionalId, operation);
+}
+
+/** Kafka's check for an idempotent producer: IDEMPOTENT_WRITE on the cluster or WRITE on some topic. */
+export function idempotentWriteAllowed(ctx: RequestContext): boolean {
+  const a = ctx.authorizer;
+  if (a === null || clusterAllowed(ctx, AclOperation.IDEMPOTENT_WRITE)) return true;
+  return a.authorizeAny(
+    ctx.metadata.image.acls,
+    ctx.connection.principal,
+    ctx.connection.remoteAddress,
+    ResourceType.TOPIC,
+    AclOperation.WRITE,
+  );
+}
+
+/** Auto-creating a topic (Metadata, FindCoordinator...) needs CREATE on the cluster or on the topic. */
+export function createTopicAllowed(ctx: RequestContext, topic: string): boolean {
+  return clusterAllowed(ctx, AclOperation.CREATE) || topicAllowed(ctx, topic, AclOperation.CREATE);
+}
+
+/** The operations each resource type supports (Kafka's authorized-operations fields, KIP-430). */
+const SUPPORTED_OPERATIONS: Readonly<Record<number, readonly number[]>> = {
+  [ResourceType.TOPIC]: [
+    AclOperation.READ,
+    AclOperation.WRITE,
+    AclOperation.CREATE,
+    AclOperation.DELETE,
+    AclOperation.ALTER,
+    AclOperation.DESCRIBE,
+    AclOperation.DESCRIBE_CONFIGS,
+    AclOperation.ALTER_CONFIGS,
+  ],
+  [ResourceType.GROUP]: [AclOperation.READ, AclOperation.DELETE, AclOperation.DESCRIBE],
+  [ResourceType.CLUSTER]: [
+    AclOperation.CREATE,
+    AclOperation.ALTER,
+    AclOperation.DESCRIBE,
+    AclOperation.CLUSTER_ACTION,
+    AclOperation.DESCRIBE_CONFIGS,
+    AclOperation.ALTER_CONFIGS,
+    AclOperation.IDEMPOTENT_WRITE,
+    AclOperation.CREATE_TOKENS,
+    AclOperation.DESCRIBE_TOKENS,
+  ],
+};
+
+/** The bitfield of operations the caller may perform on the resource. */
+export function authorizedOperations(ctx: RequestContext, resourceType: number, resourceName: string): number {
+  let bits = 0;
+  for (const op of SUPPORTED_OPERATIONS[resourceType] ?? []) {
+    if (authorized(ctx, resourceType, resourceName, op)) bits |= 1 << op;
+  }
+  return bits;
+}
+
+/** An authorized-operations field: the bitfield when the request asks for it, else Kafka's "omitted". */
+export function authorizedOperationsField(
+  ctx: RequestContext,
+  requested: boolean,
+  resourceType: number,
+  resourceName: string,
+): number {
+  return requested ? authorizedOperations(ctx, resourceType, resourceName) : AUTHORIZED_OPERATIONS_OMITTED;
+}
