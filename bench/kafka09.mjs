@@ -77,9 +77,9 @@ function startJvm(args, { ready, label }) {
 /**
  * Starts ZooKeeper and one Kafka 0.9.0.1 broker on loopback, data under a fresh temp dir, Kafka's
  * defaults otherwise (log flush left to the OS page cache, as shipped). Topics are auto-created with
- * `partitions` partitions. Resolves with { bootstrap, pid, zkPid, command, stop() }.
+ * `partitions` partitions; `config` adds or overrides server.properties entries. Resolves with { bootstrap, pid, zkPid, command, stop() }.
  */
-export async function startKafka09({ partitions = 4, heapMb = 1024, keep = false } = {}) {
+export async function startKafka09({ partitions = 4, heapMb = 1024, keep = false, config = {} } = {}) {
   const home = ensureKafka09();
   const dir = tempDataDir("kafka09", { keep });
   const zkPort = await freePort();
@@ -115,6 +115,7 @@ export async function startKafka09({ partitions = 4, heapMb = 1024, keep = false
       "num.partitions": partitions,
       "auto.create.topics.enable": true,
       "offsets.topic.replication.factor": 1,
+      ...config,
     }),
   );
   const classpath = `${home}/libs/*`;

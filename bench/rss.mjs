@@ -4,7 +4,7 @@
 //
 //   node bench/rss.mjs [--quick] [--partitions 1000] [--messages 200000] [--size 1024] [--settle-ms 3000]
 //                      [--timeout-s 300] [--set k=v]
-// --quick: 50,000 messages, 1 s settle time.
+// --quick: 50,000 messages, 1 s settle time. Results: .bench-out/rss-<partitions>.json.
 import { rmSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
@@ -24,6 +24,7 @@ import {
   shown,
   startBroker,
   tempDataDir,
+  writeResult,
 } from "./throughput.mjs";
 
 const opts = parseArgs(
@@ -45,6 +46,7 @@ const broker = await startBroker({ dataDir, set: opts.set });
 console.log(`# broker: ${broker.command}  (${revision()})`);
 const rows = [];
 const commands = [];
+let createMs = Number.NaN;
 const sample = async (stage) => {
   await sleep(opts["settle-ms"]);
   const { rss, peak } = rssMiB(broker.pid);
@@ -56,7 +58,8 @@ try {
 
   const t0 = performance.now();
   await createTopics(broker.bootstrap, [{ name: topic, partitions: opts.partitions }]);
-  console.log(`# CreateTopics with ${opts.partitions} partitions took ${(performance.now() - t0).toFixed(0)} ms`);
+  createMs = performance.now() - t0;
+  console.log(`# CreateTopics with ${opts.partitions} partitions took ${createMs.toFixed(0)} ms`);
   await sample(`${opts.partitions} partitions created`);
 
   // No -p and no sticky partitioning: every keyless message goes to a random partition, so all of
@@ -96,6 +99,16 @@ printTable(["stage", "RSS MiB", "peak RSS MiB"], rows);
 console.log(`# ${loadAverage()}`);
 console.log(`\n# samples taken ${opts["settle-ms"]} ms after each stage; reproduce:`);
 for (const c of commands) console.log(c);
+// Named by partition count: bench/run.mjs runs this with 1,000 and with 10,000 partitions.
+writeResult(`rss-${opts.partitions}`, {
+  command: `node bench/rss.mjs ${quote(process.argv.slice(2))}`.trim(),
+  partitions: opts.partitions,
+  messages: opts.messages,
+  size: opts.size,
+  createMs,
+  rows: rows.map(([stage, rss, peak]) => ({ stage, rssMiB: Number(rss), peakMiB: Number(peak) })),
+  commands,
+});
 
 function nonEmptyPartitions(stdout) {
   const ends = new Map();

@@ -6,7 +6,7 @@
 //
 //   node bench/startup.mjs [--quick] [--gb 5] [--partitions 1000] [--size 1024] [--keep] [--data-dir DIR]
 //                          [--skip-verify] [--drop-caches] [--set k=v]
-// --quick: 0.5 GB, 1 s settle time. --drop-caches (root): sync and drop the page cache before each
+// --quick: 0.5 GB, 1 s settle time. Results: .bench-out/startup.json (startup-cold.json with --drop-caches). --drop-caches (root): sync and drop the page cache before each
 // restart, so start-up reads the data from disk (this slows everything else on the machine briefly).
 //
 // Order: empty start -> create topic -> produce --gb -> kill -9 -> start (recovery) -> SIGTERM
@@ -33,6 +33,7 @@ import {
   shown,
   startBroker,
   tempDataDir,
+  writeResult,
 } from "./throughput.mjs";
 
 const GIB = 1024 ** 3;
@@ -154,6 +155,26 @@ console.log(`# ${loadAverage()}`);
 console.log("");
 for (const n of notes) console.log(`# ${n}`);
 if (opts.keep) console.log(`# data dir kept: ${dataDir} (rerun with --data-dir ${dataDir})`);
+const HEADER = [
+  "phase",
+  "ms",
+  "logLoadMs",
+  "logs",
+  "clean",
+  "recoveredSegments",
+  "truncatedBytes",
+  "rssMiB",
+  "dataGiB",
+];
+writeResult(opts["drop-caches"] ? "startup-cold" : "startup", {
+  command: `node bench/startup.mjs ${quote(process.argv.slice(2))}`.trim(),
+  gb: opts.gb,
+  partitions: opts.partitions,
+  size: opts.size,
+  dropCaches: opts["drop-caches"],
+  rows: rows.map((r) => Object.fromEntries(HEADER.map((h, i) => [h, r[i]]))),
+  notes,
+});
 
 function gib(dir) {
   const bytes = Number(execFileSync("du", ["-sb", dir], { encoding: "utf8" }).split("\t")[0]);

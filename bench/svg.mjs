@@ -1,4 +1,5 @@
-// Small hand-written SVG charts for the bench reports: grouped bars and latency percentile curves.
+// Small hand-written SVG charts for the bench reports: grouped bars, latency percentile curves and
+// values over time.
 // No dependencies; the output is plain SVG 1.1 that GitHub and browsers render.
 
 const COLORS = ["#1f77b4", "#aec7e8", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"];
@@ -117,6 +118,51 @@ export function percentileChart({ title, series, width = 900, height = 440 }) {
   return svgDoc(width, height, [
     `<text x="${width / 2}" y="22" text-anchor="middle" font-family="sans-serif" font-size="15">${esc(title)}</text>`,
     `<text x="${left + plotW / 2}" y="${height - 8}" text-anchor="middle" ${FONT}>percentile</text>`,
+    ...parts,
+    legend(
+      series.map((s) => s.label),
+      left + plotW + 15,
+      top,
+    ),
+  ]);
+}
+
+/**
+ * Values over time: one polyline per series, each with points [{ x, y }] (x in seconds), linear axes
+ * from zero.
+ */
+export function lineChart({ title, series, xLabel = "seconds", unit, width = 900, height = 420 }) {
+  const left = 70;
+  const top = 40;
+  const bottom = 50;
+  const right = 260;
+  const plotW = width - left - right;
+  const plotH = height - top - bottom;
+  const xMax = niceMax(Math.max(...series.flatMap((s) => s.points.map((p) => p.x))));
+  const yMax = niceMax(Math.max(...series.flatMap((s) => s.points.map((p) => p.y))));
+  const xOf = (x) => left + (plotW * x) / xMax;
+  const yOf = (y) => top + plotH - (plotH * y) / yMax;
+  const parts = [];
+  for (let t = 0; t <= 5; t++) {
+    const y = yOf((yMax * t) / 5);
+    const x = xOf((xMax * t) / 5);
+    parts.push(`<line x1="${left}" y1="${y}" x2="${left + plotW}" y2="${y}" stroke="#ddd"/>`);
+    parts.push(
+      `<text x="${left - 6}" y="${y + 4}" text-anchor="end" ${FONT}>${+((yMax * t) / 5).toPrecision(3)}</text>`,
+    );
+    parts.push(
+      `<text x="${x}" y="${top + plotH + 18}" text-anchor="middle" ${FONT}>${+((xMax * t) / 5).toPrecision(3)}</text>`,
+    );
+  }
+  series.forEach((s, i) => {
+    const pts = s.points.map((p) => `${xOf(p.x).toFixed(1)},${yOf(p.y).toFixed(1)}`).join(" ");
+    parts.push(`<polyline points="${pts}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"/>`);
+  });
+  return svgDoc(width, height, [
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-family="sans-serif" font-size="15">${esc(title)}</text>`,
+    `<text x="14" y="${top + plotH / 2}" transform="rotate(-90 14 ${top + plotH / 2})" text-anchor="middle" ${FONT}>${esc(unit)}</text>`,
+    `<text x="${left + plotW / 2}" y="${height - 8}" text-anchor="middle" ${FONT}>${esc(xLabel)}</text>`,
+    `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#000"/>`,
     ...parts,
     legend(
       series.map((s) => s.label),

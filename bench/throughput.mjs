@@ -4,15 +4,20 @@
 // start/stop a broker process, create topics over the Kafka protocol, run and parse
 // rdkafka_performance.
 //
-//   node bench/throughput.mjs [--quick] [--seconds 5] [--repeat 1] [--consume-timeout 60] [--set key=value ...]
-//                             [--keep]
-// --quick: 2-second rows.
+//   node bench/throughput.mjs [--quick] [--full] [--seconds 5] [--repeat 1] [--consume-timeout 60]
+//                             [--drop-caches] [--set key=value ...] [--keep]
+// --quick: 2-second rows. --full: the cross product of sizes (100 B, 1 KiB, 16 KiB), acks (0, 1, -1)
+// and partitions (1, 4, 64), plus 8 producers and each compression codec per size; otherwise one
+// dimension at a time is varied from 1 KiB, acks=1, 4 partitions, one producer, no compression.
 //
 // Each produce row runs for --seconds and is stopped with SIGINT (rdkafka_performance then prints
 // its summary); each consume row reads that topic from the beginning to its end. With --repeat N
-// every row runs N times (round-robin) and the table shows the median run and the range.
+// every row runs N times (round-robin) and the table shows the median run and the range. Then the
+// broker is restarted (--drop-caches: and the page cache dropped, root only) and the 100 B, 1 KiB
+// and 16 KiB topics are read again. Per row: broker and load generator CPU, the broker's peak RSS,
+// and throughput every 500 ms (rdkafka_performance -i 500), written to .bench-out/throughput.json.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join, relative } from "node:path";
@@ -536,81 +541,218 @@ export function printTable(header, rows) {
   for (const r of rows) console.log(line(r));
 }
 
+/** Writes `.bench-out/<name>.json` (what bench/run.mjs collects into results.json for report.mjs). */
+export function writeResult(name, data) {
+  const dir = join(ROOT, ".bench-out");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${name}.json`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ date: new Date().toISOString(), revision: revision(), ...data }, null, 2)}\n`,
+  );
+  return file;
+}
+
+/**
+ * Throughput over time from rdkafka_performance's periodic lines (cumulative counts every `-i` ms):
+ * [{ tS, msgsPerSec }] per interval, the final summary line excluded.
+ */
+export function timeline(stdout, mode) {
+  const re = mode === "produce" ? PRODUCE_SUMMARY : CONSUME_SUMMARY;
+  const points = [...stdout.matchAll(re)].map((m) =>
+    mode === "produce" ? { count: Number(m[3]), ms: Number(m[5]) } : { count: Number(m[1]), ms: Number(m[3]) },
+  );
+  const out = [];
+  for (let i = 1; i < points.length - 1; i++) {
+    const dt = points[i].ms - points[i - 1].ms;
+    if (dt > 0)
+      out.push({ tS: points[i].ms / 1000, msgsPerSec: ((points[i].count - points[i - 1].count) * 1000) / dt });
+  }
+  return out;
+}
+
+/** Samples a process's RSS every CPU_SAMPLE_MS until stopped; `stop()` returns the peak in MiB. */
+export function rssSampler(pid) {
+  let peak = 0;
+  const sample = () => {
+    try {
+      peak = Math.max(peak, rssMiB(pid).rss);
+    } catch {
+      // The process is gone; keep what was seen.
+    }
+  };
+  sample();
+  const timer = setInterval(sample, CPU_SAMPLE_MS);
+  return {
+    stop() {
+      clearInterval(timer);
+      sample();
+      return peak;
+    },
+  };
+}
+
 // --- the throughput benchmark ---
 
-const SIZES = [100, 1024];
-const ACKS = [1, -1];
-const PARTITIONS = [1, 4];
+const STATS_INTERVAL_MS = 500;
+const BASE = { size: 1024, acks: 1, partitions: 4, producers: 1, codec: "none" };
+
+/**
+ * The rows: the default and --quick runs vary one dimension at a time from BASE (1 KiB, acks=1,
+ * 4 partitions, one producer, no compression); --full runs the cross product of sizes, acks and
+ * partitions, then producers and codecs for every size.
+ */
+function plan(full) {
+  const rows = [];
+  const add = (r) => {
+    const row = { ...BASE, ...r };
+    const key = JSON.stringify(row);
+    if (!rows.some((x) => JSON.stringify(x) === key)) rows.push(row);
+  };
+  if (full) {
+    for (const size of [100, 1024, 16384])
+      for (const partitions of [1, 4, 64]) for (const acks of [0, 1, -1]) add({ size, partitions, acks });
+    for (const size of [100, 1024, 16384]) {
+      add({ size, producers: 8 });
+      add({ size, partitions: 64, producers: 8 });
+      for (const codec of ["gzip", "snappy", "lz4", "zstd"]) add({ size, codec });
+    }
+  } else {
+    for (const size of [100, 1024, 16384]) add({ size });
+    for (const acks of [0, -1]) add({ acks });
+    for (const partitions of [1, 64]) add({ partitions });
+    add({ producers: 8 });
+    for (const codec of ["lz4", "zstd"]) add({ codec });
+  }
+  return rows;
+}
+
+function rowLabel(r) {
+  const size = r.size >= 1024 ? `${r.size / 1024} KiB` : `${r.size} B`;
+  const producers = r.producers > 1 ? `, ${r.producers} producers` : "";
+  const codec = r.codec === "none" ? "" : `, ${r.codec}`;
+  return `${size}, ${r.partitions} partition${r.partitions > 1 ? "s" : ""}, acks=${r.acks}${producers}${codec}`;
+}
 
 async function main() {
-  const defaults = { seconds: 5, repeat: 1, "consume-timeout": 60, keep: false };
+  const defaults = { seconds: 5, repeat: 1, "consume-timeout": 60, keep: false, full: false, "drop-caches": false };
   const opts = parseArgs(process.argv.slice(2), defaults, { seconds: 2 });
   const bin = buildPerf();
   const dataDir = tempDataDir("throughput", { keep: opts.keep });
-  const broker = await startBroker({ dataDir, set: opts.set });
+  let broker = await startBroker({ dataDir, set: opts.set });
   console.log(`# broker: ${broker.command}  (started in ${broker.startupMs.toFixed(0)} ms; ${revision()})`);
   console.log(`# rdkafka_performance: ${shown(bin)} (librdkafka ${librdkafkaVersion(bin)}); ${loadAverage()}`);
+  const loadStart = loadavg()[0];
+  const rows = plan(opts.full);
   const runs = [];
+  const afterRestart = [];
   try {
     for (let round = 1; round <= opts.repeat; round++) {
-      for (const size of SIZES) {
-        for (const partitions of PARTITIONS) {
-          for (const acks of ACKS) {
-            const topic = `bench-s${size}-p${partitions}-a${acks === -1 ? "all" : acks}-r${round}`;
-            await createTopics(broker.bootstrap, [{ name: topic, partitions }]);
-            const row = { topic, size, partitions, acks };
-            const produced = await produceRow(bin, broker, { ...row, seconds: opts.seconds });
-            runs.push(produced);
-            if (produced.messages === 0) {
-              const skipped = { ...row, mode: "consume", messages: 0, msgsPerSec: "-", mbPerSec: "-" };
-              runs.push({ ...skipped, note: "skipped: nothing produced", detail: "", command: "" });
-            } else {
-              runs.push(await consumeRow(bin, broker, { ...row, timeoutS: opts["consume-timeout"] }));
-            }
-          }
+      for (const row of rows) {
+        const id = `${row.size}-${row.partitions}-${row.acks}-${row.producers}-${row.codec}`;
+        const topic = `bench-${id.replace("--1", "-all")}-r${round}`;
+        await createTopics(broker.bootstrap, [{ name: topic, partitions: row.partitions }]);
+        const base = { ...row, label: rowLabel(row), topic };
+        const produced = await produceRow(bin, broker, { ...base, seconds: opts.seconds });
+        runs.push(produced);
+        console.log(`  produce ${base.label.padEnd(44)} ${fmtRow(produced)}`);
+        if (produced.messages === 0) {
+          runs.push({ ...base, mode: "consume", messages: 0, msgsPerSec: 0, mbPerSec: 0, note: "skipped" });
+          continue;
         }
+        const consumed = await consumeRow(bin, broker, { ...base, timeoutS: opts["consume-timeout"] });
+        runs.push(consumed);
+        console.log(`  consume ${base.label.padEnd(44)} ${fmtRow(consumed)}`);
       }
+    }
+    // Consume after a restart: the same topics (the last round's record-size rows) read by a freshly
+    // started broker, its caches and JIT cold; the page cache is dropped only with --drop-caches.
+    const stop = await broker.stop();
+    console.log(`# broker stopped (${stop.signal ?? `exit ${stop.code}`}) in ${stop.stopMs.toFixed(0)} ms`);
+    if (opts["drop-caches"]) dropCaches();
+    broker = await startBroker({ dataDir, set: opts.set });
+    console.log(`# broker restarted in ${broker.startupMs.toFixed(0)} ms`);
+    for (const size of [100, 1024, 16384]) {
+      const produced = runs.findLast(
+        (r) => r.mode === "produce" && r.size === size && r.label === rowLabel({ ...BASE, size }) && r.messages > 0,
+      );
+      if (!produced) continue;
+      const consumed = await consumeRow(bin, broker, { ...produced, timeoutS: opts["consume-timeout"] });
+      const row = { ...consumed, mode: "consume after restart" };
+      afterRestart.push(row);
+      console.log(`  consume after restart ${produced.label.padEnd(30)} ${fmtRow(row)}`);
     }
   } finally {
     const stop = await broker.stop();
     console.log(`# broker stopped (${stop.signal ?? `exit ${stop.code}`}) in ${stop.stopMs.toFixed(0)} ms`);
     if (!opts.keep) rmSync(dataDir, { recursive: true, force: true });
   }
-  const results = medians(runs);
+  const results = [...medians(runs), ...afterRestart];
   console.log("");
-  const range = opts.repeat > 1 ? [`msgs/s range (${opts.repeat} runs)`] : [];
   printTable(
-    ["mode", "size", "partitions", "acks", "messages", "msgs/s", "MB/s", ...range, "note"],
-    results.map((r) => {
-      const cells = [r.mode, r.size, r.partitions, r.acks, r.messages, r.msgsPerSec, r.mbPerSec];
-      return [...cells, ...(opts.repeat > 1 ? [r.range] : []), r.note];
-    }),
+    ["mode", "row", "messages", "msgs/s", "MB/s", "range msgs/s", "broker CPU %", "loadgen CPU %", "RSS MiB", "note"],
+    results.map((r) => [
+      r.mode,
+      r.label,
+      r.messages,
+      r.msgsPerSec,
+      r.mbPerSec.toFixed(1),
+      r.range ?? "",
+      fmtPct(r.brokerCpu),
+      fmtPct(r.loadCpu),
+      fmtPct(r.rssMiB),
+      r.note,
+    ]),
   );
   console.log(`# ${loadAverage()}`);
   console.log("\n# reproduce (broker as above; topics created with CreateTopics, replication factor 1):");
-  for (const r of results.filter((r) => r.command !== "")) {
-    console.log(`# ${r.mode} ${r.size} B, ${r.partitions} partition(s), acks=${r.acks}`);
-    console.log(r.command);
-  }
-  const problems = runs.filter((r) => r.detail !== "");
+  for (const r of results.filter((r) => r.command)) console.log(`# ${r.mode} ${r.label}\n${r.command}`);
+  const problems = runs.filter((r) => r.detail);
   if (problems.length > 0) console.log("\n# problems:");
   for (const r of problems) console.log(`# ${r.mode} ${r.topic}:\n${r.detail}`);
+  writeResult("throughput", {
+    command: `node bench/throughput.mjs ${quote(process.argv.slice(2))}`.trim(),
+    broker: broker.command,
+    librdkafka: librdkafkaVersion(bin),
+    seconds: opts.seconds,
+    repeat: opts.repeat,
+    load: [loadStart, loadavg()[0]],
+    rows: results.map(({ detail, ...r }) => r),
+  });
   if (runs.some((r) => r.note !== "")) process.exitCode = 1;
+}
+
+function fmtPct(n) {
+  return typeof n === "number" && Number.isFinite(n) ? n.toFixed(0) : "-";
+}
+
+function fmtRow(r) {
+  const extra = `broker CPU ${fmtPct(r.brokerCpu)} %, loadgen ${fmtPct(r.loadCpu)} %, RSS ${fmtPct(r.rssMiB)} MiB`;
+  return `${r.msgsPerSec.toLocaleString("en-US")} msgs/s ${r.mbPerSec.toFixed(1)} MB/s (${extra}) ${r.note}`;
+}
+
+function dropCaches() {
+  spawnSync("sync");
+  writeFileSync("/proc/sys/vm/drop_caches", "3");
 }
 
 /** One row per configuration: the run with the median msgs/s (lower median), and the spread. */
 function medians(runs) {
   const groups = new Map();
   for (const r of runs) {
-    const key = `${r.size}/${r.partitions}/${r.acks}/${r.mode}`;
+    const key = `${r.label}/${r.mode}`;
     groups.set(key, [...(groups.get(key) ?? []), r]);
   }
-  const rate = (r) => (typeof r.msgsPerSec === "number" ? r.msgsPerSec : 0);
   return [...groups.values()].map((group) => {
-    const sorted = [...group].sort((a, b) => rate(a) - rate(b));
+    const sorted = [...group].sort((a, b) => a.msgsPerSec - b.msgsPerSec);
     const median = sorted[Math.floor((sorted.length - 1) / 2)];
     const notes = [...new Set(group.map((r) => r.note).filter((n) => n !== ""))];
-    return { ...median, range: `${rate(sorted[0])}-${rate(sorted.at(-1))}`, note: notes.join("; ") };
+    return {
+      ...median,
+      runs: group.length,
+      range: `${sorted[0].msgsPerSec}-${sorted.at(-1).msgsPerSec}`,
+      note: notes.join("; "),
+    };
   });
 }
 
@@ -628,36 +770,106 @@ export function revision() {
   return `commit ${git(["rev-parse", "--short", "HEAD"])}${dirty}`;
 }
 
-async function produceRow(bin, broker, { topic, size, partitions, acks, seconds }) {
+/**
+ * Runs `fn(onStop)` while measuring the broker: CPU % of one core and peak RSS over the timed window,
+ * which ends when `onStop` is called (the producers are told to stop) or when `fn` resolves.
+ */
+async function measured(broker, fn) {
+  const cpu0 = cpuSeconds(broker.pid);
+  const rss = rssSampler(broker.pid);
+  const t0 = performance.now();
+  let end;
+  const onStop = () => {
+    end ??= { cpu: cpuSeconds(broker.pid), t: performance.now(), rss: rss.stop() };
+  };
+  const value = await fn(onStop);
+  onStop();
+  const seconds = (end.t - t0) / 1000;
+  return { value, seconds, brokerCpu: (100 * (end.cpu - cpu0)) / seconds, rssMiB: end.rss };
+}
+
+async function produceRow(bin, broker, row) {
+  const { topic, size, partitions, acks, producers, codec, seconds } = row;
   // One partition: pin it. Several: no -p, so librdkafka's default partitioner spreads keyless
   // messages (sticky batches) over all of them.
   const args = ["-P", "-t", topic, "-b", broker.bootstrap, "-s", String(size), "-a", String(acks)];
   if (partitions === 1) args.push("-p", "0");
-  const run = await runPerf(bin, args, { sigintAfterMs: seconds * 1000, timeoutMs: seconds * 1000 + 60_000 });
-  const s = parseProduce(run.stdout);
-  const row = {
+  if (codec !== "none") args.push("-z", codec);
+  args.push("-i", String(STATS_INTERVAL_MS));
+  const sigintAfterMs = seconds * 1000;
+  const m = await measured(broker, (onStop) => {
+    const timer = setTimeout(onStop, sigintAfterMs);
+    const all = Array.from({ length: producers }, () =>
+      runPerf(bin, args, { sigintAfterMs, timeoutMs: sigintAfterMs + 60_000 }),
+    );
+    return Promise.all(all).finally(() => clearTimeout(timer));
+  });
+  const prefix = producers > 1 ? `# ${producers} at once: ` : "";
+  const base = {
+    ...row,
     mode: "produce",
-    topic,
-    size,
-    partitions,
-    acks,
-    command: `timeout -s INT ${seconds} ${shown(bin)} ${quote(args)}`,
+    command: `${prefix}timeout -s INT ${seconds} ${shown(bin)} ${quote(args)}`,
+    brokerCpu: m.brokerCpu,
+    loadCpu: (100 * m.value.reduce((sum, run) => sum + run.cpuSec, 0)) / m.seconds,
+    rssMiB: m.rssMiB,
   };
-  if (!s) return { ...row, messages: 0, msgsPerSec: "-", mbPerSec: "-", note: "no summary", detail: perfErrors(run) };
-  const note = s.delivered === 0 ? "nothing delivered" : s.failed > 0 ? `${s.failed} failed` : "";
-  const detail = note === "" ? "" : perfErrors(run);
-  return { ...row, messages: s.delivered, msgsPerSec: s.msgsPerSec, mbPerSec: s.mbPerSec.toFixed(2), note, detail };
+  const summaries = m.value.map((run) => parseProduce(run.stdout));
+  if (summaries.some((s) => !s)) {
+    const bad = m.value[summaries.findIndex((s) => !s)];
+    return { ...base, messages: 0, msgsPerSec: 0, mbPerSec: 0, note: "no summary", detail: perfErrors(bad) };
+  }
+  const delivered = summaries.reduce((sum, s) => sum + s.delivered, 0);
+  const failed = summaries.reduce((sum, s) => sum + s.failed, 0);
+  const msgsPerSec = summaries.reduce((sum, s) => sum + s.msgsPerSec, 0);
+  const note = delivered === 0 ? "nothing delivered" : failed > 0 ? `${failed} failed` : "";
+  return {
+    ...base,
+    messages: delivered,
+    msgsPerSec,
+    mbPerSec: (msgsPerSec * size) / 1e6,
+    timeline: sumTimelines(m.value.map((run) => timeline(run.stdout, "produce"))),
+    note,
+    detail: note === "" ? "" : perfErrors(m.value[0]),
+  };
 }
 
-async function consumeRow(bin, broker, { topic, size, partitions, acks, timeoutS }) {
+/** Adds per-interval rates of concurrent producers, interval by interval. */
+function sumTimelines(lines) {
+  const n = Math.min(...lines.map((l) => l.length));
+  return Array.from({ length: n }, (_, i) => ({
+    tS: lines[0][i].tS,
+    msgsPerSec: lines.reduce((sum, l) => sum + l[i].msgsPerSec, 0),
+  }));
+}
+
+async function consumeRow(bin, broker, row) {
+  const { topic, partitions, timeoutS } = row;
   const args = ["-C", "-t", topic, "-b", broker.bootstrap, ...partitionFlags(partitions), "-o", "beginning", "-e"];
-  const run = await runPerf(bin, args, { timeoutMs: timeoutS * 1000 });
+  args.push("-i", String(STATS_INTERVAL_MS));
+  const m = await measured(broker, () => runPerf(bin, args, { timeoutMs: timeoutS * 1000 }));
+  const run = m.value;
   const s = parseConsume(run.stdout);
-  const row = { mode: "consume", topic, size, partitions, acks, command: `${shown(bin)} ${quote(args)}` };
-  if (!s) return { ...row, messages: 0, msgsPerSec: "-", mbPerSec: "-", note: "no summary", detail: perfErrors(run) };
+  const base = {
+    ...row,
+    mode: "consume",
+    command: `${shown(bin)} ${quote(partitions > 8 ? [...args.slice(0, 5), "-p", "0", "...", "-p", String(partitions - 1), ...args.slice(5 + 2 * partitions)] : args)}`,
+    brokerCpu: m.brokerCpu,
+    loadCpu: (100 * run.cpuSec) / m.seconds,
+    rssMiB: m.rssMiB,
+  };
+  delete base.timeoutS;
+  delete base.seconds;
+  if (!s) return { ...base, messages: 0, msgsPerSec: 0, mbPerSec: 0, note: "no summary", detail: perfErrors(run) };
   const note = run.killedByTimeout ? `end not reached in ${timeoutS} s` : "";
-  const detail = note === "" ? "" : perfErrors(run);
-  return { ...row, messages: s.consumed, msgsPerSec: s.msgsPerSec, mbPerSec: s.mbPerSec.toFixed(2), note, detail };
+  return {
+    ...base,
+    messages: s.consumed,
+    msgsPerSec: s.msgsPerSec,
+    mbPerSec: s.mbPerSec,
+    timeline: timeline(run.stdout, "consume"),
+    note,
+    detail: note === "" ? "" : perfErrors(run),
+  };
 }
 
 export function librdkafkaVersion(bin) {
