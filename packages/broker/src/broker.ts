@@ -191,6 +191,7 @@ export class Broker {
       transactions: this.#transactions,
       authorizer: createAuthorizer(config),
     };
+      controllerAdmin: cluster,
     router = createRouter(handlers, services);
     cluster?.start(this.#logs, this.#dataPath.replicas);
     markReady();

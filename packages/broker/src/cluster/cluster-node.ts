@@ -1,5 +1,7 @@
 import {
   type BrokerRegistration,
+  type ChangeResult,
+  type ClusterImage,
   EtcdConnection,
   EtcdController,
   EtcdMetadataStore,
@@ -14,6 +16,7 @@ import type { Partition } from "../replica/partition.js";
 import { partitionKey } from "../replica/partition.js";
 import type { ReplicaManager } from "../replica/replica-manager.js";
 import { BrokerChannel } from "./broker-channel.js";
+import type { ControllerAdmin } from "./controller-admin.js";
 import { ReplicaFetcher } from "./replica-fetcher.js";
 
 /** A leader replica of this broker and what it knows of its followers. */
@@ -36,7 +39,7 @@ const PROPOSAL_RETRY_MS = 2000;
  * creating the logs of its replicas, opening leader replicas (tracking followers, proposing ISR
  * changes to the controller) and following the other leaders with replica fetchers.
  */
-export class ClusterNode {
+export class ClusterNode implements ControllerAdmin {
   readonly clusterId: string;
   readonly #config: BrokerConfig;
   readonly #log: Logger;
@@ -73,6 +76,16 @@ export class ClusterNode {
     return new ClusterNode(config, log, connection);
   }
 
+  get uncleanElection(): boolean {
+    return this.#config.bool("unclean.leader.election.enable");
+  }
+
+  async decide<T>(
+    change: (image: ClusterImage, live: ReadonlySet<number>) => ChangeResult<T>,
+  ): Promise<ChangeResult<T> | undefined> {
+    return this.#controller?.decide(change);
+  }
+
   /** Producer id blocks claimed cluster-wide, so idempotent producers never share an id. */
   get producerIdBlocks(): EtcdProducerIdBlocks {
     return new EtcdProducerIdBlocks(this.#connection);
@@ -104,6 +117,11 @@ export class ClusterNode {
       store,
       nodeId: this.#config.nodeId,
       uncleanElection: this.#config.bool("unclean.leader.election.enable"),
+      autoLeaderRebalance: {
+        enabled: this.#config.bool("auto.leader.rebalance.enable"),
+        checkIntervalMs: this.#config.long("leader.imbalance.check.interval.seconds") * 1000,
+        imbalancePercentage: this.#config.int("leader.imbalance.per.broker.percentage"),
+      },
       onError: (message, err) => this.#log.warn({ err }, message),
       onInfo: (message, fields) => this.#log.info(fields, message),
     });
@@ -352,18 +370,25 @@ export class ClusterNode {
     return f;
   }
 
-  /** Logs of topics gone from the metadata (deleted on another broker) go here too. */
+  /**
+   * Logs of topics gone from the metadata (deleted on another broker) go here too, and so do the
+   * logs of replicas a completed reassignment removed from this broker.
+   */
   async #deleteOrphans(): Promise<void> {
     const image = this.#store!.image;
+    const me = this.#config.nodeId;
     const orphans = new Map<string, number[]>();
     for (const { topic, partition } of [...this.#logs!.partitions()]) {
       const t = image.topics.get(topic);
-      if (t === undefined || partition >= t.partitions.length)
+      if (t === undefined || partition >= t.partitions.length || !t.partitions[partition].replicas.includes(me))
         orphans.set(topic, [...(orphans.get(topic) ?? []), partition]);
     }
     for (const [topic, partitions] of orphans) {
-      for (const f of this.#fetchers.values()) for (const p of partitions) f.unfollow(topic, p);
-      this.#log.info({ topic, partitions }, "deleting logs of a deleted topic");
+      for (const p of partitions) {
+        this.#replicas!.resign(topic, p);
+        for (const f of this.#fetchers.values()) await f.release(topic, p);
+      }
+      this.#log.info({ topic, partitions }, "deleting logs of a deleted topic or removed replicas");
       await this.#logs!.deleteLogs(topic, partitions).catch((e: unknown) => {
         this.#log.warn({ err: e, topic }, "deleting logs failed");
       });

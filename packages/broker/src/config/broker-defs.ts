@@ -526,6 +526,26 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
   },
   {
     name: "authorizer.class.name",
+  {
+    name: "auto.leader.rebalance.enable",
+    type: "BOOLEAN",
+    default: "true",
+    doc: "Move leadership back to preferred replicas when a broker's imbalance exceeds the threshold.",
+  },
+  {
+    name: "leader.imbalance.check.interval.seconds",
+    type: "LONG",
+    default: "300",
+    doc: "How often the controller checks the leader imbalance.",
+    min: 1,
+  },
+  {
+    name: "leader.imbalance.per.broker.percentage",
+    type: "INT",
+    default: "10",
+    doc: "Share of a broker's partitions not led by it (as preferred replica) that triggers a rebalance.",
+    min: 0,
+  },
     type: "STRING",
     default: "",
     doc: "The authorizer: empty for none, or Kafka's AclAuthorizer / StandardAuthorizer class name for ACLs.",

@@ -1,6 +1,7 @@
 import type { Clock } from "@samsa/common";
 import type { MetadataStore } from "@samsa/metadata";
 import type { RequestByApiKey, RequestHeader, ResponseByApiKey } from "@samsa/protocol";
+import type { ControllerAdmin } from "../cluster/controller-admin.js";
 import type { BrokerConfig } from "../config/broker-config.js";
 import type { GroupCoordinatorService } from "../group-coordinator-service.js";
 import type { Logger } from "../logger.js";
@@ -49,6 +50,8 @@ export interface BrokerServices {
   readonly groups: GroupCoordinatorService;
   /** The transaction coordinator and its `__transaction_state` glue. */
   readonly transactions: TransactionCoordinatorService;
+  /** Cluster mode: the controller's admin decisions (ElectLeaders, reassignments); absent on a single node. */
+  readonly controllerAdmin?: ControllerAdmin;
   /** The ACL authorizer (`authorizer.class.name`), or null: then every request is allowed. */
   readonly authorizer: AclAuthorizer | null;
 }

@@ -33,7 +33,10 @@ import { describeConfigsHandler } from "./32-describe-configs.js";
 import { alterConfigsHandler } from "./33-alter-configs.js";
 import { describeLogDirsHandler } from "./35-describe-log-dirs.js";
 import { createPartitionsHandler } from "./37-create-partitions.js";
+import { electLeadersHandler } from "./43-elect-leaders.js";
 import { incrementalAlterConfigsHandler } from "./44-incremental-alter-configs.js";
+import { alterPartitionReassignmentsHandler } from "./45-alter-partition-reassignments.js";
+import { listPartitionReassignmentsHandler } from "./46-list-partition-reassignments.js";
 import { describeClusterHandler } from "./60-describe-cluster.js";
 import { consumerGroupHeartbeatHandler } from "./68-consumer-group-heartbeat.js";
 import { consumerGroupDescribeHandler } from "./69-consumer-group-describe.js";
@@ -71,6 +74,9 @@ export const HANDLERS: readonly AnyHandler[] = [
   describeTopicPartitionsHandler,
   offsetCommitHandler,
   offsetFetchHandler,
+  electLeadersHandler,
+  alterPartitionReassignmentsHandler,
+  listPartitionReassignmentsHandler,
   findCoordinatorHandler,
   joinGroupHandler,
   heartbeatHandler,
