@@ -1,4 +1,5 @@
 import { SamsaError } from "@samsa/common";
+import { AclOperation } from "@samsa/metadata";
 import {
   ErrorCode,
   type ErrorName,
@@ -16,6 +17,7 @@ import {
   type PartitionProduceResult,
 } from "../produce/append-partition.js";
 import { DelayedProduce, type PendingAck } from "../produce/delayed-produce.js";
+import { topicAllowed, transactionalIdAllowed } from "../security/acl-checks.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
 /** acks=0 gets no response; on an error Kafka closes the connection so the producer notices. */
@@ -139,11 +141,16 @@ export const produceHandler = defineHandler({
     if (hasTransactionalRecords(req) && req.transactionalId === null) {
       return everyPartition("TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
     }
+    if (req.transactionalId !== null && !transactionalIdAllowed(ctx, req.transactionalId, AclOperation.WRITE)) {
+      return everyPartition("TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
+    }
     if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return everyPartition("INVALID_REQUIRED_ACKS");
     const results = await Promise.all(
-      req.topicData.map((t) =>
-        Promise.all(
+      req.topicData.map((t) => {
+        const writable = topicAllowed(ctx, t.name, AclOperation.WRITE);
+        return Promise.all(
           t.partitionData.map((p) => {
+            if (!writable) return failed(p.index, "TOPIC_AUTHORIZATION_FAILED");
             const append: AppendRequest = {
               topic: t.name,
               index: p.index,
@@ -156,8 +163,8 @@ export const produceHandler = defineHandler({
             };
             return appendPartition(replicas, append);
           }),
-        ),
-      ),
+        );
+      }),
     );
     if (req.acks === 0) {
       const errors = results.flat().filter((r) => r.error !== "NONE");

@@ -14,6 +14,7 @@ import {
   readPartitions,
 } from "../fetch/read-partitions.js";
 import type { FetchIsolation } from "../replica/partition.js";
+import { fetchAllowed } from "../security/acl-checks.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
 const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
@@ -58,7 +59,20 @@ function requestedPartitions(req: FetchRequest, usesTopicIds: boolean): FetchPar
   return [...out.values()];
 }
 
-function resolve(ctx: RequestContext, p: FetchPartitionRequest, usesTopicIds: boolean): FetchTarget {
+function resolve(
+  ctx: RequestContext,
+  p: FetchPartitionRequest,
+  usesTopicIds: boolean,
+  fromFollower: boolean,
+): FetchTarget {
+  const target = resolveTopic(ctx, p, usesTopicIds);
+  if (ctx.authorizer === null || target.topicName === undefined) return target;
+  return fetchAllowed(ctx, target.topicName, fromFollower)
+    ? target
+    : { ...target, unresolved: "TOPIC_AUTHORIZATION_FAILED" };
+}
+
+function resolveTopic(ctx: RequestContext, p: FetchPartitionRequest, usesTopicIds: boolean): FetchTarget {
   const image = ctx.dataPath.replicas.image;
   if (!usesTopicIds) {
     const t = image.topics.get(p.topic);
@@ -167,11 +181,13 @@ export const fetchHandler = defineHandler({
     if (context.kind === "error") {
       return { throttleTimeMs: 0, errorCode: ErrorCode[context.error], sessionId: 0, responses: [], nodeEndpoints: [] };
     }
-    const targets = context.partitions.map((part) => resolve(ctx, part, usesTopicIds));
+    const targets = context.partitions.map((part) => resolve(ctx, part, usesTopicIds, p.replicaId >= 0));
     let results = await readPartitions(replicas, targets, p);
     // Unknown topics are refused before the read, as KafkaApis does: they neither end a long poll nor wait.
     const refused = (r: PartitionReadResult) =>
-      r.error === "UNKNOWN_TOPIC_ID" || r.error === "UNKNOWN_TOPIC_OR_PARTITION";
+      r.error === "UNKNOWN_TOPIC_ID" ||
+      r.error === "UNKNOWN_TOPIC_OR_PARTITION" ||
+      r.error === "TOPIC_AUTHORIZATION_FAILED";
     const interesting = results.filter((r) => !refused(r));
     const bytes = interesting.reduce((n, r) => n + r.records.length, 0);
     const respondNow =

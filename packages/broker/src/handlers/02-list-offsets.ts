@@ -1,6 +1,8 @@
+import { AclOperation } from "@samsa/metadata";
 import { type ErrorName, ErrorCode, type ListOffsetsResponseListOffsetsPartitionResponse } from "@samsa/protocol";
 import { EARLIEST_TIMESTAMP, LATEST_TIMESTAMP, MAX_TIMESTAMP, StorageError } from "@samsa/storage";
 import type { FetchIsolation, Partition } from "../replica/partition.js";
+import { topicAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 /** ListOffsets sentinels beyond storage's: local log start (KIP-405) and latest tiered offset. */
@@ -106,6 +108,7 @@ export const listOffsetsHandler = defineHandler({
         offset: version >= 1 ? BigInt(found?.offset ?? -1) : -1n,
         leaderEpoch: version >= 4 ? (found?.leaderEpoch ?? -1) : -1,
       });
+      if (!topicAllowed(ctx, topic, AclOperation.DESCRIBE)) return response("TOPIC_AUTHORIZATION_FAILED");
       if (version >= 1 && (seen.get(`${topic}\u0000${p.partitionIndex}`) ?? 0) > 1) return response("INVALID_REQUEST");
       const found = await replicas.getPartition(topic, p.partitionIndex);
       if ("error" in found) return response(found.error);

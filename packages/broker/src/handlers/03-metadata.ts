@@ -1,17 +1,28 @@
 import { invalidTopicNameReason, isInternalTopic, type TopicImage, topicById, ZERO_UUID } from "@samsa/metadata";
 import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
-import {
-  AUTHORIZED_OPERATIONS_OMITTED,
-  CLUSTER_AUTHORIZED_OPERATIONS,
-  TOPIC_AUTHORIZED_OPERATIONS,
-} from "../admin/acl-operations.js";
+import { AclOperation } from "@samsa/metadata";
+import { AUTHORIZED_OPERATIONS_OMITTED } from "../admin/acl-operations.js";
 import { endpointFor } from "../admin/endpoints.js";
 import { autoCreateTopics } from "../admin/topics.js";
+import {
+  clusterOperationsField,
+  createTopicAllowed,
+  topicAllowed,
+  topicOperationsField,
+} from "../security/acl-checks.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
 type MetadataTopic = ResponseByApiKey[3]["topics"][number];
 
-function describeTopic(topic: TopicImage, includeOps: boolean, live: ReadonlySet<number>): MetadataTopic {
+function describeTopic(
+  ctx: RequestContext,
+  topic: TopicImage,
+  includeOps: boolean,
+  live: ReadonlySet<number>,
+): MetadataTopic {
+  if (!topicAllowed(ctx, topic.name, AclOperation.DESCRIBE)) {
+    return errorTopic(ErrorCode.TOPIC_AUTHORIZATION_FAILED, topic.name, topic.topicId);
+  }
   return {
     errorCode: ErrorCode.NONE,
     name: topic.name,
@@ -27,7 +38,7 @@ function describeTopic(topic: TopicImage, includeOps: boolean, live: ReadonlySet
       isrNodes: [...p.isr],
       offlineReplicas: p.replicas.filter((r) => !live.has(r)),
     })),
-    topicAuthorizedOperations: includeOps ? TOPIC_AUTHORIZED_OPERATIONS : AUTHORIZED_OPERATIONS_OMITTED,
+    topicAuthorizedOperations: topicOperationsField(ctx, includeOps, topic.name),
   };
 }
 
@@ -54,8 +65,16 @@ async function unknownTopics(
   if (!allowAutoCreate || !ctx.config.bool("auto.create.topics.enable")) {
     return names.map((name) => errorTopic(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, name));
   }
-  const valid = names.filter((name) => invalidTopicNameReason(name) === undefined);
   const outcomes = new Map<string, number>();
+  // Auto-creation needs CREATE on the cluster or the topic (checked only with an authorizer).
+  const valid = names.filter((name) => {
+    if (invalidTopicNameReason(name) !== undefined) return false;
+    if (ctx.authorizer !== null && !createTopicAllowed(ctx, name)) {
+      outcomes.set(name, ErrorCode.TOPIC_AUTHORIZATION_FAILED);
+      return false;
+    }
+    return true;
+  });
   const created = await autoCreateTopics(ctx, valid);
   valid.forEach((name, i) => {
     const o = created[i];
@@ -82,7 +101,10 @@ export const metadataHandler = defineHandler({
     const allowAutoCreate = v < 4 || request.allowAutoTopicCreation;
     const topics: MetadataTopic[] = [];
     if (all) {
-      for (const t of image.topics.values()) topics.push(describeTopic(t, includeOps, live));
+      for (const t of image.topics.values()) {
+        // Listing all topics leaves out those the caller may not describe.
+        if (topicAllowed(ctx, t.name, AclOperation.DESCRIBE)) topics.push(describeTopic(ctx, t, includeOps, live));
+      }
     } else {
       const seen = new Set<string>();
       const unknown: { index: number; name: string }[] = [];
@@ -92,18 +114,22 @@ export const metadataHandler = defineHandler({
           topics.push(
             t === undefined
               ? errorTopic(ErrorCode.UNKNOWN_TOPIC_ID, null, wanted.topicId)
-              : describeTopic(t, includeOps, live),
+              : describeTopic(ctx, t, includeOps, live),
           );
           continue;
         }
         if (seen.has(wanted.name)) continue;
         seen.add(wanted.name);
         const t = image.topics.get(wanted.name);
+        if (!topicAllowed(ctx, wanted.name, AclOperation.DESCRIBE)) {
+          topics.push(errorTopic(ErrorCode.TOPIC_AUTHORIZATION_FAILED, wanted.name));
+          continue;
+        }
         if (t === undefined) unknown.push({ index: topics.length, name: wanted.name });
         topics.push(
           t === undefined
             ? errorTopic(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, wanted.name)
-            : describeTopic(t, includeOps, live),
+            : describeTopic(ctx, t, includeOps, live),
         );
       }
       if (unknown.length > 0) {
@@ -134,10 +160,10 @@ export const metadataHandler = defineHandler({
       clusterId: ctx.identity.clusterId,
       controllerId: image.controllerId,
       topics,
-      clusterAuthorizedOperations:
-        v >= 8 && v <= 10 && request.includeClusterAuthorizedOperations
-          ? CLUSTER_AUTHORIZED_OPERATIONS
-          : AUTHORIZED_OPERATIONS_OMITTED,
+      clusterAuthorizedOperations: clusterOperationsField(
+        ctx,
+        v >= 8 && v <= 10 && request.includeClusterAuthorizedOperations,
+      ),
     };
   },
 });

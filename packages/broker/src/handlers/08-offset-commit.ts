@@ -1,6 +1,8 @@
 import type { OffsetCommitResult } from "@samsa/coordinator";
 import { ErrorCode, type OffsetCommitResponse } from "@samsa/protocol";
 import { answerOr } from "../group-coordinator-service.js";
+import { AclOperation } from "@samsa/metadata";
+import { groupError, topicAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 /**
@@ -19,9 +21,10 @@ export const offsetCommitHandler = defineHandler({
         partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode })),
       })),
     });
-    const notReady = ctx.groups.coordinatorError(req.groupId);
+    const notReady = groupError(ctx, req.groupId, AclOperation.READ);
     if (notReady !== ErrorCode.NONE && req.groupId !== "") return all(notReady);
     const image = ctx.metadata.image;
+    const readable = (topic: string) => topicAllowed(ctx, topic, AclOperation.READ);
     const known = (topic: string, partition: number) => {
       const t = image.topics.get(topic);
       return t !== undefined && partition >= 0 && partition < t.partitions.length;
@@ -30,7 +33,7 @@ export const offsetCommitHandler = defineHandler({
       .map((t) => ({
         name: t.name,
         partitions: t.partitions
-          .filter((p) => known(t.name, p.partitionIndex))
+          .filter((p) => readable(t.name) && known(t.name, p.partitionIndex))
           .map((p) => ({
             partitionIndex: p.partitionIndex,
             committedOffset: p.committedOffset,
@@ -71,7 +74,9 @@ export const offsetCommitHandler = defineHandler({
         name: t.name,
         partitions: t.partitions.map((p) => ({
           partitionIndex: p.partitionIndex,
-          errorCode: codes.get(`${t.name}\0${p.partitionIndex}`) ?? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
+          errorCode:
+            codes.get(`${t.name}\0${p.partitionIndex}`) ??
+            (readable(t.name) ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.TOPIC_AUTHORIZATION_FAILED),
         })),
       })),
     };

@@ -1,5 +1,7 @@
 import type { OffsetFetchResult } from "@samsa/coordinator";
 import { ErrorCode, type OffsetFetchResponse } from "@samsa/protocol";
+import { AclOperation } from "@samsa/metadata";
+import { groupError, topicAllowed } from "../security/acl-checks.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
 type Topics = readonly { readonly name: string; readonly partitionIndexes: readonly number[] }[] | null;
@@ -11,7 +13,7 @@ function fetchGroup(
   memberId: string | null = null,
   memberEpoch = -1,
 ): OffsetFetchResult {
-  let notReady = groupId === "" ? ErrorCode.INVALID_GROUP_ID : ctx.groups.coordinatorError(groupId);
+  let notReady = groupId === "" ? ErrorCode.INVALID_GROUP_ID : groupError(ctx, groupId, AclOperation.DESCRIBE);
   if (notReady === ErrorCode.NONE)
     notReady = ctx.groups.coordinator.validateOffsetFetch(groupId, memberId, memberEpoch);
   if (notReady !== ErrorCode.NONE) {
@@ -29,7 +31,21 @@ function fetchGroup(
       })),
     };
   }
-  return ctx.groups.coordinator.fetchOffsets(groupId, topics, ctx.clock.nowMs());
+  const r = ctx.groups.coordinator.fetchOffsets(groupId, topics, ctx.clock.nowMs());
+  return ctx.authorizer === null ? r : describableOffsets(ctx, r, topics === null);
+}
+
+/** Topics the caller may not describe: left out of "all topics", TOPIC_AUTHORIZATION_FAILED when named. */
+function describableOffsets(ctx: RequestContext, r: OffsetFetchResult, allTopics: boolean): OffsetFetchResult {
+  const topics = [];
+  for (const t of r.topics) {
+    if (topicAllowed(ctx, t.name, AclOperation.DESCRIBE)) topics.push(t);
+    else if (!allTopics) {
+      const errorCode = ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+      topics.push({ ...t, partitions: t.partitions.map((p) => ({ ...p, committedOffset: -1n, errorCode })) });
+    }
+  }
+  return { ...r, topics };
 }
 
 /**

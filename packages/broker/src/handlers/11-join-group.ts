@@ -1,6 +1,8 @@
 import type { JoinGroupResult } from "@samsa/coordinator";
 import { ErrorCode, type JoinGroupResponse } from "@samsa/protocol";
 import { answerOr } from "../group-coordinator-service.js";
+import { AclOperation } from "@samsa/metadata";
+import { groupError } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 function toResponse(r: JoinGroupResult, version: number): JoinGroupResponse {
@@ -38,7 +40,7 @@ export const joinGroupHandler = defineHandler({
   maxVersion: 9,
   async handle(ctx, req, header) {
     const version = ctx.apiVersion;
-    const notReady = ctx.groups.coordinatorError(req.groupId);
+    const notReady = groupError(ctx, req.groupId, AclOperation.READ);
     if (notReady !== ErrorCode.NONE && req.groupId !== "")
       return toResponse(errorResult(req.memberId, notReady), version);
     const input = {

@@ -1,4 +1,6 @@
 import { ErrorCode } from "@samsa/protocol";
+import { AclOperation } from "@samsa/metadata";
+import { groupError } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 /** Heartbeat: keeps the member's session alive; REBALANCE_IN_PROGRESS tells it to rejoin. */
@@ -7,7 +9,7 @@ export const heartbeatHandler = defineHandler({
   minVersion: 0,
   maxVersion: 4,
   handle(ctx, req) {
-    const notReady = ctx.groups.coordinatorError(req.groupId);
+    const notReady = groupError(ctx, req.groupId, AclOperation.READ);
     const errorCode =
       notReady !== ErrorCode.NONE && req.groupId !== ""
         ? notReady

@@ -1,6 +1,8 @@
 import type { LeaveGroupResult } from "@samsa/coordinator";
 import { ErrorCode, type LeaveGroupResponse } from "@samsa/protocol";
 import { answerOr } from "../group-coordinator-service.js";
+import { AclOperation } from "@samsa/metadata";
+import { groupError } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 /** LeaveGroup: one member (v0-v2) or a batch by member or instance id (v3+, KIP-345). */
@@ -10,7 +12,7 @@ export const leaveGroupHandler = defineHandler({
   maxVersion: 5,
   async handle(ctx, req): Promise<LeaveGroupResponse> {
     const batch = ctx.apiVersion >= 3;
-    const notReady = ctx.groups.coordinatorError(req.groupId);
+    const notReady = groupError(ctx, req.groupId, AclOperation.READ);
     if (notReady !== ErrorCode.NONE && req.groupId !== "")
       return { throttleTimeMs: 0, errorCode: notReady, members: [] };
     const members = batch

@@ -1,6 +1,8 @@
 import type { SyncGroupResult } from "@samsa/coordinator";
 import { EMPTY_BYTES, ErrorCode, type SyncGroupResponse } from "@samsa/protocol";
 import { answerOr } from "../group-coordinator-service.js";
+import { AclOperation } from "@samsa/metadata";
+import { groupError } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 function toResponse(r: SyncGroupResult): SyncGroupResponse {
@@ -26,7 +28,7 @@ export const syncGroupHandler = defineHandler({
   minVersion: 0,
   maxVersion: 5,
   async handle(ctx, req) {
-    const notReady = ctx.groups.coordinatorError(req.groupId);
+    const notReady = groupError(ctx, req.groupId, AclOperation.READ);
     if (notReady !== ErrorCode.NONE && req.groupId !== "") return toResponse(errorResult(notReady));
     const input = {
       groupId: req.groupId,

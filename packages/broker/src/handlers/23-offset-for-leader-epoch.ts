@@ -1,4 +1,6 @@
 import { type ErrorName, ErrorCode } from "@samsa/protocol";
+import { AclOperation } from "@samsa/metadata";
+import { clusterAllowed, topicAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 /**
@@ -12,6 +14,10 @@ export const offsetForLeaderEpochHandler = defineHandler({
   maxVersion: 4,
   async handle(ctx, req) {
     const { replicas } = ctx.dataPath;
+    // Followers (replica id >= 0, v3+) need CLUSTER_ACTION; consumers DESCRIBE on the topic.
+    const fromFollower = ctx.apiVersion >= 3 && req.replicaId >= 0;
+    const allowed = (topic: string) =>
+      fromFollower ? clusterAllowed(ctx, AclOperation.CLUSTER_ACTION) : topicAllowed(ctx, topic, AclOperation.DESCRIBE);
     const topics = await Promise.all(
       req.topics.map(async (t) => ({
         topic: t.topic,
@@ -23,6 +29,7 @@ export const offsetForLeaderEpochHandler = defineHandler({
               leaderEpoch: ctx.apiVersion >= 1 ? leaderEpoch : -1,
               endOffset: BigInt(endOffset),
             });
+            if (!allowed(t.topic)) return answer("TOPIC_AUTHORIZATION_FAILED");
             const found = await replicas.getPartition(t.topic, p.partition);
             if ("error" in found) return answer(found.error);
             const fenced = found.partition.state.checkLeaderEpoch(p.currentLeaderEpoch);

@@ -1,5 +1,10 @@
 import { AclOperation, CLUSTER_RESOURCE_NAME, ResourceType } from "@samsa/metadata";
-import { AUTHORIZED_OPERATIONS_OMITTED } from "../admin/acl-operations.js";
+import { ErrorCode } from "@samsa/protocol";
+import {
+  AUTHORIZED_OPERATIONS_OMITTED,
+  CLUSTER_AUTHORIZED_OPERATIONS,
+  TOPIC_AUTHORIZED_OPERATIONS,
+} from "../admin/acl-operations.js";
 import type { RequestContext } from "../handlers/handler.js";
 
 /**
@@ -103,4 +108,30 @@ export function authorizedOperationsField(
   resourceName: string,
 ): number {
   return requested ? authorizedOperations(ctx, resourceType, resourceName) : AUTHORIZED_OPERATIONS_OMITTED;
+}
+
+/** Metadata's topicAuthorizedOperations: everything a topic supports when no authorizer is set. */
+export function topicOperationsField(ctx: RequestContext, requested: boolean, topic: string): number {
+  if (!requested) return AUTHORIZED_OPERATIONS_OMITTED;
+  return ctx.authorizer === null ? TOPIC_AUTHORIZED_OPERATIONS : authorizedOperations(ctx, ResourceType.TOPIC, topic);
+}
+
+/** The clusterAuthorizedOperations fields (Metadata, DescribeCluster). */
+export function clusterOperationsField(ctx: RequestContext, requested: boolean): number {
+  if (!requested) return AUTHORIZED_OPERATIONS_OMITTED;
+  return ctx.authorizer === null
+    ? CLUSTER_AUTHORIZED_OPERATIONS
+    : authorizedOperations(ctx, ResourceType.CLUSTER, CLUSTER_RESOURCE_NAME);
+}
+
+/** Fetch: a follower needs CLUSTER_ACTION on the cluster, a consumer READ on the topic. */
+export function fetchAllowed(ctx: RequestContext, topic: string, fromFollower: boolean): boolean {
+  return fromFollower ? clusterAllowed(ctx, AclOperation.CLUSTER_ACTION) : topicAllowed(ctx, topic, AclOperation.READ);
+}
+
+/** A group API's first check: GROUP_AUTHORIZATION_FAILED when denied, else the coordinator's state. */
+export function groupError(ctx: RequestContext, groupId: string, operation: number): number {
+  return groupAllowed(ctx, groupId, operation)
+    ? ctx.groups.coordinatorError(groupId)
+    : ErrorCode.GROUP_AUTHORIZATION_FAILED;
 }
