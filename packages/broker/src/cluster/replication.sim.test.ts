@@ -1,20 +1,35 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { seededRandom } from "@samsa/common";
-import { alterPartition, electLeaders, emptyImage, type ClusterImage, type PartitionImage } from "@samsa/metadata";
+import {
+  alterPartition,
+  type ClusterImage,
+  completeReassignments,
+  ElectionType,
+  electLeaders,
+  electLeadersFor,
+  emptyImage,
+  isReassigning,
+  type PartitionImage,
+  reassignPartition,
+} from "@samsa/metadata";
 import { followerAction, IsrTracker, PartitionState } from "@samsa/replication";
 
 /**
  * A seeded simulation of one partition replicated over three brokers with the production decision
  * code (controller election and AlterPartition, the leader's IsrTracker and PartitionState, the
  * follower's truncation decisions). Brokers crash and restart, metadata reaches brokers late,
- * fetches and AlterPartition requests are delayed or lost. After every step it checks Kafka's
+ * fetches and AlterPartition requests are delayed or lost; the admin reassigns the partition over
+ * four brokers (adding replicas catch up, removed ones delete their logs), cancels reassignments
+ * and elects preferred leaders. After every step it checks Kafka's
  * guarantees: one leader per epoch, acknowledged records (acks=-1, min.insync.replicas=2) are on
  * every committed ISR member at their offset and never change, replicas agree below their high
  * watermarks, and a replica's high watermark never decreases while it runs.
  */
 
-const BROKERS = [1, 2, 3];
+/** The partition starts on the first three; the fourth joins by reassignment. */
+const BROKERS = [1, 2, 3, 4];
+const INITIAL_REPLICAS = [1, 2, 3];
 const MIN_ISR = 2;
 const LAG_MS = 300;
 const SEEDS = 150;
@@ -85,7 +100,8 @@ interface SimBroker {
   alive: boolean;
   /** The committed partition state as this broker last saw it (watch delays). */
   view: PartitionImage;
-  readonly log: SimLog;
+  /** Replaced by an empty log when a reassignment removed this replica (its log is deleted). */
+  log: SimLog;
   leading: Leadership | undefined;
   /** The highest HW this process has exposed (reset by a restart). */
   exposedHw: number;
@@ -100,7 +116,7 @@ interface PendingAck {
   readonly epoch: number;
 }
 
-function run(seed: number): { acked: number; elections: number } {
+function run(seed: number): { acked: number; elections: number; reassignments: number } {
   const rnd = seededRandom(seed);
   const chance = (p: number) => rnd.next() < p;
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd.next() * xs.length)];
@@ -110,8 +126,8 @@ function run(seed: number): { acked: number; elections: number } {
     leaderId: 1,
     leaderEpoch: 0,
     partitionEpoch: 0,
-    replicas: BROKERS,
-    isr: BROKERS,
+    replicas: INITIAL_REPLICAS,
+    isr: INITIAL_REPLICAS,
   };
   let image: ClusterImage = {
     ...emptyImage("sim", 1, []),
@@ -136,6 +152,7 @@ function run(seed: number): { acked: number; elections: number } {
   const acked: PendingAck[] = [];
   const leaderOfEpoch = new Map<number, number>();
   let elections = 0;
+  let reassignments = 0;
   let counter = 0;
   const where = (what: string) => `seed ${seed}, t=${nowMs}: ${what}`;
 
@@ -175,22 +192,63 @@ function run(seed: number): { acked: number; elections: number } {
     b.log.hw = state.highWatermark;
   }
 
+  /** Commits a controller decision, checking that every leader epoch is given once. */
+  function commit(next: ClusterImage): void {
+    const before = committed();
+    image = next;
+    const after = committed();
+    assert.ok(after.partitionEpoch >= before.partitionEpoch, where("partition epoch went back"));
+    assert.ok(after.leaderEpoch >= before.leaderEpoch, where("leader epoch went back"));
+    if (after.leaderEpoch !== before.leaderEpoch) {
+      elections++;
+      assert.ok(!leaderOfEpoch.has(after.leaderEpoch), where(`epoch ${after.leaderEpoch} elected twice`));
+      leaderOfEpoch.set(after.leaderEpoch, after.leaderId);
+    } else assert.equal(after.leaderId, before.leaderId, where("a new leader without a new epoch"));
+  }
+
   function controllerRound(): void {
     const live = new Set(registered);
     const restarted = new Set([...live].filter((id) => seenEpochs.get(id) !== byId(id).epoch));
     const r = electLeaders(image, { live, restarted });
     assert.ok(r.ok);
-    if (r.value > 0) {
-      const before = committed();
-      image = r.image;
-      const after = committed();
-      if (after.leaderEpoch !== before.leaderEpoch) {
-        elections++;
-        assert.ok(!leaderOfEpoch.has(after.leaderEpoch), where(`epoch ${after.leaderEpoch} elected twice`));
-        leaderOfEpoch.set(after.leaderEpoch, after.leaderId);
-      }
-    }
+    if (r.value > 0) commit(r.image);
     for (const id of live) seenEpochs.set(id, byId(id).epoch);
+    completeReassignmentsNow();
+  }
+
+  function completeReassignmentsNow(): void {
+    const r = completeReassignments(image, registered);
+    assert.ok(r.ok);
+    if (r.value > 0) {
+      reassignments++;
+      commit(r.image);
+    }
+  }
+
+  /** An admin request to the controller: a reassignment, a cancel or a preferred election. */
+  function admin(): void {
+    const roll = rnd.next();
+    if (roll < 0.5) {
+      const target = BROKERS.filter(() => chance(0.6));
+      const r = reassignPartition(committed(), target.length > 0 ? target : [pick(BROKERS)], {
+        live: registered,
+        uncleanElection: false,
+      });
+      if ("partition" in r) commit(replaced(r.partition));
+    } else if (roll < 0.65) {
+      const r = reassignPartition(committed(), null, { live: registered, uncleanElection: false });
+      if ("partition" in r) commit(replaced(r.partition));
+    } else {
+      const electable = new Set([...registered].filter((id) => seenEpochs.get(id) === byId(id).epoch));
+      const r = electLeadersFor(image, ElectionType.PREFERRED, [{ topic: "t", partition: 0 }], electable);
+      assert.ok(r.ok);
+      commit(r.image);
+    }
+  }
+
+  function replaced(p: PartitionImage): ClusterImage {
+    const t = image.topics.get("t")!;
+    return { ...image, topics: new Map([["t", { ...t, partitions: [p] }]]) };
   }
 
   function leaderSync(b: SimBroker): void {
@@ -201,6 +259,10 @@ function run(seed: number): { acked: number; elections: number } {
   function step(): void {
     nowMs += 1 + Math.floor(rnd.next() * 20);
     const b = pick(brokers);
+    if (chance(0.03)) {
+      admin();
+      return;
+    }
     const action = rnd.next();
     if (action < 0.3) produce(b);
     else if (action < 0.65) {
@@ -240,7 +302,7 @@ function run(seed: number): { acked: number; elections: number } {
 
   /** A follower fetches from the leader its view names; the leader answers as the Fetch handler does. */
   function fetch(b: SimBroker): void {
-    if (!b.alive || b.view.leaderId === b.id || b.view.leaderId < 0) return;
+    if (!b.alive || b.view.leaderId === b.id || b.view.leaderId < 0 || !b.view.replicas.includes(b.id)) return;
     const leader = byId(b.view.leaderId);
     if (!leader.alive) return;
     const l = leader.leading;
@@ -300,7 +362,8 @@ function run(seed: number): { acked: number; elections: number } {
     if (req === undefined) return;
     const r = alterPartition(image, { topic: "t", partition: 0, leaderId: req.from, ...req }, registered);
     if (r.ok) {
-      image = r.image;
+      commit(r.image);
+      completeReassignmentsNow();
       return;
     }
     const leader = byId(req.from);
@@ -313,6 +376,11 @@ function run(seed: number): { acked: number; elections: number } {
   function learnMetadata(b: SimBroker): void {
     if (!b.alive) return;
     b.view = committed();
+    if (!b.view.replicas.includes(b.id) && (b.log.leo > 0 || b.log.epochs.length > 0)) {
+      // No longer a replica: the log is deleted (a later reassignment starts it empty again).
+      b.log = new SimLog();
+      b.exposedHw = 0;
+    }
     becomeLeaderIfViewSaysSo(b);
     if (b.leading !== undefined) leaderSync(b);
   }
@@ -379,24 +447,34 @@ function run(seed: number): { acked: number; elections: number } {
     for (const b of brokers) fetch(b);
     for (const b of brokers) isrCheck(b, false);
     while (alterQueue.length > 0) decideAlterPartition();
+    controllerRound();
     checkInvariants();
   }
-  const leader = byId(committed().leaderId);
-  assert.deepEqual(committed().isr, BROKERS, where(`the ISR heals: ${JSON.stringify(committed())}`));
-  for (const b of brokers) assert.deepEqual(b.log.entries, leader.log.entries, where(`broker ${b.id} converges`));
-  return { acked: acked.length, elections };
+  const final = committed();
+  const leader = byId(final.leaderId);
+  assert.ok(!isReassigning(final), where(`the reassignment completes: ${JSON.stringify(final)}`));
+  assert.deepEqual([...final.isr].sort(), [...final.replicas].sort(), where(`the ISR heals: ${JSON.stringify(final)}`));
+  for (const id of final.replicas)
+    assert.deepEqual(byId(id).log.entries, leader.log.entries, where(`broker ${id} converges`));
+  return { acked: acked.length, elections, reassignments };
 }
 
 test("replication and controller simulation: no acknowledged record lost, replicas agree (seeded)", (t) => {
   let acked = 0;
   let elections = 0;
+  let reassignments = 0;
   for (let seed = 1; seed <= SEEDS; seed++) {
     const r = run(seed);
     acked += r.acked;
     elections += r.elections;
+    reassignments += r.reassignments;
   }
-  t.diagnostic(`${SEEDS} seeds x ${STEPS} steps: ${acked} acknowledged records, ${elections} leader elections`);
+  t.diagnostic(
+    `${SEEDS} seeds x ${STEPS} steps: ${acked} acknowledged records, ${elections} leader elections, ` +
+      `${reassignments} completed reassignments`,
+  );
   // The schedules must exercise the interesting paths, not just pass vacuously.
   assert.ok(acked > SEEDS * 10, `acknowledged ${acked}, elections ${elections}`);
   assert.ok(elections > SEEDS, `elections ${elections}`);
+  assert.ok(reassignments > SEEDS / 3, `completed reassignments ${reassignments}`);
 });
