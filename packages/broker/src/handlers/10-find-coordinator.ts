@@ -20,11 +20,19 @@ function locate(ctx: RequestContext, key: string, keyType: number): FindCoordina
   let endpoint: { host: string; port: number } | undefined = endpointFor(ctx.identity, ctx.connection.listenerName);
   let nodeId = ctx.identity.nodeId;
   let errorCode: number;
-  const groupCoordinator = keyType === KEY_TYPE_GROUP && key !== "" ? ctx.groups.coordinatorNode(key) : nodeId;
-  if (keyType === KEY_TYPE_GROUP && groupCoordinator !== nodeId && groupCoordinator >= 0) {
-    // A group's coordinator is the leader of its __consumer_offsets partition.
-    nodeId = groupCoordinator;
-    endpoint = brokerEndpoint(ctx, groupCoordinator);
+  // A group's (transactional id's) coordinator is the leader of its __consumer_offsets
+  // (__transaction_state) partition, whichever broker is asked.
+  const coordinator =
+    key === ""
+      ? nodeId
+      : keyType === KEY_TYPE_GROUP
+        ? ctx.groups.coordinatorNode(key)
+        : keyType === KEY_TYPE_TRANSACTION
+          ? ctx.transactions.coordinatorNode(key)
+          : nodeId;
+  if (coordinator !== nodeId && coordinator >= 0) {
+    nodeId = coordinator;
+    endpoint = brokerEndpoint(ctx, coordinator);
     errorCode = endpoint === undefined ? ErrorCode.COORDINATOR_NOT_AVAILABLE : ErrorCode.NONE;
   } else if (keyType === KEY_TYPE_GROUP)
     errorCode = key === "" ? ErrorCode.INVALID_GROUP_ID : ctx.groups.findCoordinator(ctx, key);

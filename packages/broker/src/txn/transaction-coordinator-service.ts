@@ -130,6 +130,13 @@ export class TransactionCoordinatorService {
     return "COORDINATOR_LOAD_IN_PROGRESS";
   }
 
+  /** The broker leading the transactional id's `__transaction_state` partition (its coordinator), or -1. */
+  coordinatorNode(transactionalId: string): number {
+    const partition = this.coordinator.partitionFor(transactionalId);
+    const topic = this.#opts.metadata.image.topics.get(TRANSACTION_STATE_TOPIC);
+    return topic?.partitions.find((p) => p.partitionIndex === partition)?.leaderId ?? -1;
+  }
+
   /** FindCoordinator key type 1: creates `__transaction_state` on first use, as Kafka does. */
   findCoordinator(services: BrokerServices, transactionalId: string): number {
     if (!this.#opts.metadata.image.topics.has(TRANSACTION_STATE_TOPIC)) {
