@@ -12,6 +12,7 @@ import { lockDataDir } from "./data-dir-lock.js";
 import { ensureMetaProperties } from "./meta-properties.js";
 import type { ConnectionInfo, Dispatcher } from "./network/connection.js";
 import { type BoundListener, NetworkServer } from "./network/server.js";
+import { listenerSecurity } from "./security/listener-security.js";
 import type { PartitionLogs } from "./partition-logs.js";
 import { createDataPath, type DataPath } from "./replica/data-path.js";
 import { PendingTxnOffsets } from "./txn/pending-txn-offsets.js";
@@ -112,6 +113,7 @@ export class Broker {
       maxConnections: config.int("max.connections"),
       dispatch,
       log,
+      security: listenerSecurity(config, () => this.metadata),
     });
     this.#bound = await this.#server.start();
     const endpoints = advertisedEndpoints(config, this.#bound);

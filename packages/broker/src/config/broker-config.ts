@@ -7,6 +7,9 @@ export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDef> = new Map(
   BROKER_CONFIG_DEFS.map((d) => [d.name, d]),
 );
 
+/** `listener.name.<listener>.<config>`: a per-listener override of a (SASL/SSL) config. */
+const LISTENER_OVERRIDE = /^listener\.name\.([A-Za-z0-9_]+)\.(.+)$/;
+
 /** Where a broker config's value comes from (DescribeConfigs' config_source names). */
 export type BrokerConfigSource = "STATIC_BROKER_CONFIG" | "DEFAULT_CONFIG";
 
@@ -22,6 +25,8 @@ export interface BrokerConfigEntry {
  */
 export class BrokerConfig {
   readonly #set: ReadonlyMap<string, string>;
+  /** `listener.name.<listener>.<config>` overrides, by their full key (listener name lower case). */
+  readonly #listenerOverrides: ReadonlyMap<string, string>;
   /** Keys that are not broker configs we know (kept for the warning, ignored otherwise). */
   readonly unknownKeys: readonly string[];
   readonly nodeId: number;
@@ -30,8 +35,9 @@ export class BrokerConfig {
   /** Listeners published to clients; same names as `listeners`. Port 0 means "the bound port". */
   readonly advertisedListeners: readonly Listener[];
 
-  private constructor(set: Map<string, string>, unknownKeys: string[]) {
+  private constructor(set: Map<string, string>, unknownKeys: string[], listenerOverrides: Map<string, string>) {
     this.#set = set;
+    this.#listenerOverrides = listenerOverrides;
     this.unknownKeys = unknownKeys;
     this.nodeId = this.#resolveNodeId();
     this.dataDir = this.get("log.dirs") ?? this.get("log.dir") ?? "./samsa-data";
@@ -53,7 +59,17 @@ export class BrokerConfig {
   static from(values: Iterable<[string, string]>): BrokerConfig {
     const set = new Map<string, string>();
     const unknown: string[] = [];
+    const listenerOverrides = new Map<string, string>();
     for (const [key, raw] of values) {
+      const override = LISTENER_OVERRIDE.exec(key);
+      if (override !== null) {
+        const def =
+          BROKER_CONFIG_BY_NAME.get(override[2]) ?? BROKER_CONFIG_BY_NAME.get(override[2].replace(/^[^.]+\./, ""));
+        const r = def === undefined ? { value: raw.trim() } : normalizeValue({ ...def, name: key }, raw);
+        if ("error" in r) throw new ConfigError(r.error);
+        listenerOverrides.set(`listener.name.${override[1].toLowerCase()}.${override[2]}`, r.value);
+        continue;
+      }
       const def = BROKER_CONFIG_BY_NAME.get(key);
       if (def === undefined) {
         unknown.push(key);
@@ -63,7 +79,7 @@ export class BrokerConfig {
       if ("error" in r) throw new ConfigError(r.error);
       set.set(key, r.value);
     }
-    return new BrokerConfig(set, unknown);
+    return new BrokerConfig(set, unknown, listenerOverrides);
   }
 
   #resolveNodeId(): number {
@@ -98,6 +114,16 @@ export class BrokerConfig {
     const def = BROKER_CONFIG_BY_NAME.get(name);
     if (def === undefined) throw new ConfigError(`unknown broker config ${name}`);
     return def.default;
+  }
+
+  /**
+   * A config as one listener sees it: `listener.name.<listener>.<name>` when set, else `name`'s value
+   * (for names that are broker configs) or null.
+   */
+  listenerValue(listenerName: string, name: string): string | null {
+    const v = this.#listenerOverrides.get(`listener.name.${listenerName.toLowerCase()}.${name}`);
+    if (v !== undefined) return v;
+    return BROKER_CONFIG_BY_NAME.has(name) ? this.get(name) : null;
   }
 
   isSet(name: string): boolean {

@@ -1,5 +1,6 @@
 import { AUTHORIZER_CLASS_NAMES } from "../security/acl-authorizer.js";
 import type { ConfigDef } from "./config-def.js";
+import { SECURITY_CONFIG_DEFS } from "./security-defs.js";
 
 const LONG_MAX = "9223372036854775807";
 const INT_MAX = "2147483647";
@@ -36,6 +37,7 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
     default: "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL",
     doc: "Listener name to security protocol.",
   },
+  ...SECURITY_CONFIG_DEFS,
   { name: "inter.broker.listener.name", type: "STRING", default: null, doc: "Listener used between brokers." },
   {
     name: "controller.listener.names",

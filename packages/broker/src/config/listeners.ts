@@ -9,7 +9,15 @@ export interface Listener {
 }
 
 /** Protocols this broker serves; the others are refused at start-up rather than half-working. */
-export const SUPPORTED_SECURITY_PROTOCOLS: readonly string[] = ["PLAINTEXT"];
+export const SUPPORTED_SECURITY_PROTOCOLS: readonly string[] = ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"];
+
+export function isSaslProtocol(securityProtocol: string): boolean {
+  return securityProtocol === "SASL_PLAINTEXT" || securityProtocol === "SASL_SSL";
+}
+
+export function isTlsProtocol(securityProtocol: string): boolean {
+  return securityProtocol === "SSL" || securityProtocol === "SASL_SSL";
+}
 
 const LISTENER = /^([A-Za-z0-9_]+):\/\/(\[[0-9a-fA-F:.]+\]|[^:/[\]]*):(\d+)$/;
 
@@ -33,7 +41,7 @@ export function parseListeners(value: string, protocolMap: ReadonlyMap<string, s
     }
     if (!SUPPORTED_SECURITY_PROTOCOLS.includes(securityProtocol)) {
       throw new ConfigError(
-        `${key}: security protocol ${securityProtocol} of listener ${name} is not supported (only PLAINTEXT)`,
+        `${key}: security protocol ${securityProtocol} of listener ${name} is not supported (${SUPPORTED_SECURITY_PROTOCOLS.join(", ")})`,
       );
     }
     if (out.some((l) => l.name === name)) throw new ConfigError(`${key}: listener name ${name} appears more than once`);

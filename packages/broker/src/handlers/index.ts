@@ -41,6 +41,10 @@ import { describeClusterHandler } from "./60-describe-cluster.js";
 import { consumerGroupHeartbeatHandler } from "./68-consumer-group-heartbeat.js";
 import { consumerGroupDescribeHandler } from "./69-consumer-group-describe.js";
 import { describeTopicPartitionsHandler } from "./75-describe-topic-partitions.js";
+import { saslHandshakeHandler } from "./17-sasl-handshake.js";
+import { saslAuthenticateHandler } from "./36-sasl-authenticate.js";
+import { describeUserScramCredentialsHandler } from "./50-describe-user-scram-credentials.js";
+import { alterUserScramCredentialsHandler } from "./51-alter-user-scram-credentials.js";
 import type { AnyHandler } from "./handler.js";
 
 /** Every API this broker serves; ApiVersions advertises exactly these. Add data-path handlers here. */
@@ -88,4 +92,8 @@ export const HANDLERS: readonly AnyHandler[] = [
   offsetDeleteHandler,
   consumerGroupHeartbeatHandler,
   consumerGroupDescribeHandler,
+  saslHandshakeHandler,
+  saslAuthenticateHandler,
+  describeUserScramCredentialsHandler,
+  alterUserScramCredentialsHandler,
 ];

@@ -1,6 +1,9 @@
 import { createServer, type Server, type Socket } from "node:net";
+import { createServer as createTlsServer, type TLSSocket, type TlsOptions } from "node:tls";
 import type { Logger } from "pino";
 import type { Listener } from "../config/listeners.js";
+import { SaslAuthenticator, type SaslListenerSettings } from "../security/sasl-authenticator.js";
+import { certificatePrincipal } from "../security/tls-context.js";
 import {
   ANONYMOUS_PRINCIPAL,
   Connection,
@@ -14,6 +17,12 @@ export interface BoundListener extends Listener {
   readonly boundPort: number;
 }
 
+/** TLS and SASL of one listener; a PLAINTEXT listener has neither. */
+export interface ListenerSecurity {
+  readonly tls?: TlsOptions;
+  readonly sasl?: SaslListenerSettings;
+}
+
 export interface NetworkServerOptions {
   readonly listeners: readonly Listener[];
   readonly limits: ConnectionLimits;
@@ -22,6 +31,8 @@ export interface NetworkServerOptions {
   /** SO_SNDBUF/SO_RCVBUF are left to the OS: Node exposes no portable setter for server sockets. */
   readonly dispatch: Dispatcher;
   readonly log: Logger;
+  /** By listener name; listeners not in it are PLAINTEXT. */
+  readonly security?: ReadonlyMap<string, ListenerSecurity>;
 }
 
 /** One net.Server per listener and the set of live connections. */
@@ -43,7 +54,11 @@ export class NetworkServer {
   async start(): Promise<BoundListener[]> {
     const bound: BoundListener[] = [];
     for (const listener of this.#opts.listeners) {
-      const server = createServer({ noDelay: true, pauseOnConnect: false }, (socket) => this.#accept(socket, listener));
+      const security = this.#opts.security?.get(listener.name);
+      const server =
+        security?.tls === undefined
+          ? createServer({ noDelay: true, pauseOnConnect: false }, (socket) => this.#accept(socket, listener, security))
+          : this.#tlsServer(security.tls, listener, security);
       this.#servers.push(server);
       await new Promise<void>((resolve, reject) => {
         server.once("error", reject);
@@ -62,7 +77,25 @@ export class NetworkServer {
     return bound;
   }
 
-  #accept(socket: Socket, listener: Listener): void {
+  #tlsServer(tls: TlsOptions, listener: Listener, security: ListenerSecurity): Server {
+    const server = createTlsServer({ ...tls, noDelay: true }, (socket: TLSSocket) =>
+      this.#accept(socket, listener, security, certificatePrincipal(socket) ?? ANONYMOUS_PRINCIPAL),
+    );
+    server.on("tlsClientError", (err, socket) =>
+      this.#opts.log.debug(
+        { listener: listener.name, remote: socket.remoteAddress, err: err.message },
+        "TLS handshake failed",
+      ),
+    );
+    return server;
+  }
+
+  #accept(
+    socket: Socket,
+    listener: Listener,
+    security: ListenerSecurity | undefined,
+    principal: string = ANONYMOUS_PRINCIPAL,
+  ): void {
     if (this.#stopping || this.#connections.size >= this.#opts.maxConnections) {
       socket.destroy();
       return;
@@ -73,9 +106,21 @@ export class NetworkServer {
       securityProtocol: listener.securityProtocol,
       remoteAddress: socket.remoteAddress ?? "",
       remotePort: socket.remotePort ?? 0,
-      principal: ANONYMOUS_PRINCIPAL,
+      principal,
     };
-    const conn = new Connection(socket, info, this.#opts.limits, this.#opts.dispatch, this.#opts.log);
+    let dispatch = this.#opts.dispatch;
+    let conn: Connection | undefined;
+    if (security?.sasl !== undefined) {
+      // Only SASL listeners pay for the gate; a PLAINTEXT connection dispatches straight to the router.
+      const gate = new SaslAuthenticator(
+        security.sasl,
+        dispatch,
+        () => void conn?.close(),
+        (reason) => this.#opts.log.info({ conn: info.id, remote: info.remoteAddress, reason }, "failed authentication"),
+      );
+      dispatch = gate.dispatch;
+    }
+    conn = new Connection(socket, info, this.#opts.limits, dispatch, this.#opts.log);
     this.#connections.add(conn);
     void conn.closed.then(() => this.#connections.delete(conn));
   }
