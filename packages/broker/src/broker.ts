@@ -191,9 +191,9 @@ export class Broker {
       dataPath: this.#dataPath,
       groups: this.#groups,
       transactions: this.#transactions,
+      controllerAdmin: cluster,
       authorizer: createAuthorizer(config),
     };
-      controllerAdmin: cluster,
     router = createRouter(handlers, services);
     cluster?.start(this.#logs, this.#dataPath.replicas);
     markReady();

@@ -527,8 +527,6 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
     min: 1,
   },
   {
-    name: "authorizer.class.name",
-  {
     name: "auto.leader.rebalance.enable",
     type: "BOOLEAN",
     default: "true",
@@ -548,6 +546,8 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
     doc: "Share of a broker's partitions not led by it (as preferred replica) that triggers a rebalance.",
     min: 0,
   },
+  {
+    name: "authorizer.class.name",
     type: "STRING",
     default: "",
     doc: "The authorizer: empty for none, or Kafka's AclAuthorizer / StandardAuthorizer class name for ACLs.",
