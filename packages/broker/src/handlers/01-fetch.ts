@@ -18,6 +18,13 @@ import { fetchAllowed } from "../security/acl-checks.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
 const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
+/**
+ * Added to an empty long poll's max wait: Node's ms timers fire up to 1 ms early, and clients
+ * truncate their deadlines to whole ms (kafka-go takes an empty answer for a timeout only once its
+ * own deadline, max wait plus a fraction, has passed), so an expired poll answers 1-2 ms after its
+ * max wait, never before it.
+ */
+const EXPIRY_MARGIN_MS = 2;
 
 function params(ctx: RequestContext, req: FetchRequest): FetchParams {
   const version = ctx.apiVersion;
@@ -213,7 +220,7 @@ export const fetchHandler = defineHandler({
         replicas.fetchPurgatory.watch(
           op,
           watches.map((w) => w.partition.key),
-          p.maxWaitMs,
+          p.maxWaitMs + EXPIRY_MARGIN_MS,
         );
       });
       results = await readPartitions(replicas, targets, p);

@@ -1,0 +1,90 @@
+import assert from "node:assert/strict";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import {
+  defaultCreateTopicsRequest,
+  defaultCreateTopicsRequestCreatableTopic,
+  defaultFetchRequest,
+  ErrorCode,
+} from "@samsa/protocol";
+import { Broker } from "./broker.js";
+import { BrokerConfig } from "./config/broker-config.js";
+import { silentLogger } from "./logger.js";
+import { DiskPartitionLogs } from "./replica/testing/disk-partition-logs.js";
+import { removeDir } from "./testing/test-broker.js";
+import { TestClient } from "./testing/test-client.js";
+
+let broker: Broker;
+let dir: string;
+let c: TestClient;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "samsa-long-poll-"));
+  const config = BrokerConfig.from([
+    ["log.dirs", dir],
+    ["listeners", "PLAINTEXT://127.0.0.1:0"],
+  ]);
+  const logs = new DiskPartitionLogs(dir);
+  broker = new Broker({ config, log: silentLogger(), openLogs: async () => logs });
+  await broker.start();
+  c = await TestClient.connect(broker.identity.endpoints[0].port);
+  const created = await c.send(19, 5, {
+    ...defaultCreateTopicsRequest(),
+    topics: [{ ...defaultCreateTopicsRequestCreatableTopic(), name: "empty", numPartitions: 1, replicationFactor: -1 }],
+  });
+  assert.equal(created.topics[0].errorCode, ErrorCode.NONE);
+});
+
+after(async () => {
+  c.close();
+  await broker.stop();
+  await removeDir(dir);
+});
+
+// kafka-go sends max wait = its deadline minus a quarter, truncated to whole ms, and takes an empty
+// answer for a timeout only once that deadline has passed: an answer even a fraction of a ms early
+// fails its read (TestConn "reading messages from an empty partition should timeout ...").
+function fetchEmpty(maxWaitMs: number) {
+  return c.send(1, 11, {
+    ...defaultFetchRequest(),
+    replicaId: -1,
+    maxWaitMs,
+    minBytes: 1,
+    maxBytes: 1 << 20,
+    topics: [
+      {
+        topic: "empty",
+        topicId: "AAAAAAAAAAAAAAAAAAAAAA",
+        partitions: [
+          {
+            partition: 0,
+            currentLeaderEpoch: -1,
+            fetchOffset: 0n,
+            lastFetchedEpoch: -1,
+            logStartOffset: -1n,
+            partitionMaxBytes: 1 << 20,
+            replicaDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA",
+          },
+        ],
+      },
+    ],
+  });
+}
+
+test("an expired long poll on an empty partition answers no sooner than max wait plus 1 ms", async () => {
+  // The new partition's leader may still be opening.
+  for (let i = 0; i < 100 && (await fetchEmpty(0)).responses[0].partitions[0].errorCode !== ErrorCode.NONE; i++)
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  const maxWaitMs = 10;
+  const tooEarly: string[] = [];
+  for (let i = 0; i < 40; i++) {
+    const started = performance.now();
+    const r = await fetchEmpty(maxWaitMs);
+    const elapsedMs = performance.now() - started;
+    assert.equal(r.responses[0].partitions[0].errorCode, ErrorCode.NONE);
+    if (elapsedMs < maxWaitMs + 1) tooEarly.push(elapsedMs.toFixed(2));
+  }
+  assert.deepEqual(tooEarly, [], `answers before ${maxWaitMs + 1} ms`);
+});
