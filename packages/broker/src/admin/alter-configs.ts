@@ -1,4 +1,5 @@
 import {
+  AclOperation,
   type ChangeResult,
   type ClusterImage,
   type MetadataError,
@@ -10,6 +11,7 @@ import {
 import { ErrorCode } from "@samsa/protocol";
 import { validateTopicConfig } from "../config/topic-config.js";
 import type { RequestContext } from "../handlers/handler.js";
+import { configsDenied } from "../security/acl-checks.js";
 import { ResourceType } from "./config-source.js";
 import { normalizeConfigs } from "./topics.js";
 
@@ -39,6 +41,9 @@ export async function alterResource(
   update: ConfigsUpdate,
   validateOnly: boolean,
 ): Promise<AlterOutcome> {
+  const isTopic = resourceType === ResourceType.TOPIC;
+  const denied = configsDenied(ctx, isTopic, resourceName, AclOperation.ALTER_CONFIGS);
+  if (denied !== undefined) return { errorCode: denied, errorMessage: null };
   if (resourceType === ResourceType.BROKER) {
     if (resourceName !== "" && resourceName !== String(ctx.identity.nodeId)) {
       return {

@@ -1,6 +1,12 @@
-import { invalidTopicNameReason, isInternalTopic, type TopicImage, topicById, ZERO_UUID } from "@samsa/metadata";
+import {
+  AclOperation,
+  invalidTopicNameReason,
+  isInternalTopic,
+  type TopicImage,
+  topicById,
+  ZERO_UUID,
+} from "@samsa/metadata";
 import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
-import { AclOperation } from "@samsa/metadata";
 import { AUTHORIZED_OPERATIONS_OMITTED } from "../admin/acl-operations.js";
 import { endpointFor } from "../admin/endpoints.js";
 import { autoCreateTopics } from "../admin/topics.js";

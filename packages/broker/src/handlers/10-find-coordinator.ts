@@ -1,3 +1,4 @@
+import { AclOperation } from "@samsa/metadata";
 import {
   defaultFindCoordinatorResponse,
   ErrorCode,
@@ -5,6 +6,7 @@ import {
   type FindCoordinatorResponseCoordinator,
 } from "@samsa/protocol";
 import { endpointFor } from "../admin/endpoints.js";
+import { groupAllowed, transactionalIdAllowed } from "../security/acl-checks.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
 const KEY_TYPE_GROUP = 0;
@@ -14,6 +16,15 @@ const KEY_TYPE_TRANSACTION = 1;
 function brokerEndpoint(ctx: RequestContext, nodeId: number): { host: string; port: number } | undefined {
   const b = ctx.metadata.image.brokers.find((x) => x.nodeId === nodeId);
   return b?.listeners.find((l) => l.name === ctx.connection.listenerName) ?? b?.listeners[0];
+}
+
+/** Finding a coordinator needs DESCRIBE on the group or transactional id. */
+function findCoordinatorDenied(ctx: RequestContext, key: string, keyType: number): number | undefined {
+  if (keyType === KEY_TYPE_GROUP && !groupAllowed(ctx, key, AclOperation.DESCRIBE))
+    return ErrorCode.GROUP_AUTHORIZATION_FAILED;
+  if (keyType === KEY_TYPE_TRANSACTION && !transactionalIdAllowed(ctx, key, AclOperation.DESCRIBE))
+    return ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED;
+  return undefined;
 }
 
 function locate(ctx: RequestContext, key: string, keyType: number): FindCoordinatorResponseCoordinator {
@@ -39,6 +50,8 @@ function locate(ctx: RequestContext, key: string, keyType: number): FindCoordina
   else if (keyType === KEY_TYPE_TRANSACTION)
     errorCode = key === "" ? ErrorCode.INVALID_REQUEST : ctx.transactions.findCoordinator(ctx, key);
   else errorCode = ErrorCode.INVALID_REQUEST;
+  const denied = findCoordinatorDenied(ctx, key, keyType);
+  if (denied !== undefined) errorCode = denied;
   const at = errorCode === ErrorCode.NONE ? endpoint : undefined;
   return {
     key,

@@ -1,4 +1,6 @@
+import { AclOperation, ResourceType } from "@samsa/metadata";
 import { ErrorCode } from "@samsa/protocol";
+import { authorizedOperations, groupAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 /** Kafka's "not requested" value of authorized operations. */
@@ -13,7 +15,11 @@ export const describeGroupsHandler = defineHandler({
     return {
       throttleTimeMs: 0,
       groups: req.groups.map((groupId) => {
-        const notReady = groupId === "" ? ErrorCode.NONE : ctx.groups.coordinatorError(groupId);
+        const notReady = !groupAllowed(ctx, groupId, AclOperation.DESCRIBE)
+          ? ErrorCode.GROUP_AUTHORIZATION_FAILED
+          : groupId === ""
+            ? ErrorCode.NONE
+            : ctx.groups.coordinatorError(groupId);
         const d =
           notReady === ErrorCode.NONE
             ? ctx.groups.coordinator.describeGroup(groupId)
@@ -32,7 +38,10 @@ export const describeGroupsHandler = defineHandler({
             memberMetadata: m.metadata,
             memberAssignment: m.assignment,
           })),
-          authorizedOperations: NO_AUTHORIZED_OPERATIONS,
+          authorizedOperations:
+            ctx.apiVersion >= 3 && req.includeAuthorizedOperations && d.errorCode === ErrorCode.NONE
+              ? authorizedOperations(ctx, ResourceType.GROUP, groupId)
+              : NO_AUTHORIZED_OPERATIONS,
         };
       }),
     };

@@ -3,6 +3,7 @@ import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
 import { ConfigSource } from "../admin/config-source.js";
 import { createTopicsWithLogs, validateCreateTopic } from "../admin/topics.js";
 import { describeTopicConfigs } from "../config/topic-config.js";
+import { createTopicAllowed } from "../security/acl-checks.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
 type TopicResult = ResponseByApiKey[19]["topics"][number];
@@ -58,6 +59,10 @@ export const createTopicsHandler = defineHandler({
             `Create topics request from client contains multiple entries for the topic ${t.name}.`,
           ),
         );
+        continue;
+      }
+      if (!createTopicAllowed(ctx, t.name)) {
+        results.push(failed(t.name, ErrorCode.TOPIC_AUTHORIZATION_FAILED, "Authorization failed."));
         continue;
       }
       const configs: Record<string, string> = {};

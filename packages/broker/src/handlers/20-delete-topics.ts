@@ -1,6 +1,7 @@
-import { topicById, ZERO_UUID } from "@samsa/metadata";
+import { AclOperation, topicById, ZERO_UUID } from "@samsa/metadata";
 import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
 import { deleteTopicsWithLogs } from "../admin/topics.js";
+import { topicAllowed } from "../security/acl-checks.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
 type DeleteResult = ResponseByApiKey[20]["responses"][number];
@@ -25,7 +26,11 @@ function resolveTarget(ctx: RequestContext, target: Target, duplicate: boolean):
     return result(target, ErrorCode.INVALID_REQUEST, "Give either a topic name or a topic id, not both.");
   }
   const name = byId ? topicById(ctx.metadata.image, target.topicId)?.name : target.name;
-  if (name !== undefined && name !== null) return name;
+  if (name !== undefined && name !== null) {
+    return topicAllowed(ctx, name, AclOperation.DELETE)
+      ? name
+      : result(target, ErrorCode.TOPIC_AUTHORIZATION_FAILED, "Authorization failed.");
+  }
   return byId
     ? result(target, ErrorCode.UNKNOWN_TOPIC_ID, "This server does not host this topic ID.")
     : result(target, ErrorCode.INVALID_REQUEST, "Neither a topic name nor a topic id was given.");

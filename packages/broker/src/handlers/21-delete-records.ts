@@ -1,5 +1,6 @@
-import { isInternalTopic } from "@samsa/metadata";
+import { AclOperation, isInternalTopic } from "@samsa/metadata";
 import { type ErrorName, ErrorCode } from "@samsa/protocol";
+import { topicAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 /** DeleteRecords' "up to the high watermark" offset. */
@@ -27,6 +28,7 @@ export const deleteRecordsHandler = defineHandler({
               lowWatermark: BigInt(lowWatermark),
               errorCode: ErrorCode[error],
             });
+            if (!topicAllowed(ctx, t.name, AclOperation.DELETE)) return answer("TOPIC_AUTHORIZATION_FAILED");
             const found = await replicas.getPartition(t.name, p.partitionIndex);
             if ("error" in found) return answer(found.error);
             if (isInternalTopic(t.name)) return answer("INVALID_TOPIC_EXCEPTION");

@@ -1,4 +1,6 @@
+import { AclOperation } from "@samsa/metadata";
 import { type ErrorName, ErrorCode } from "@samsa/protocol";
+import { idempotentWriteAllowed, transactionalIdAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 const NO_PRODUCER_ID = -1n;
@@ -23,6 +25,15 @@ export const initProducerIdHandler = defineHandler({
     const givenId = req.producerId !== NO_PRODUCER_ID;
     const givenEpoch = req.producerEpoch !== NO_PRODUCER_EPOCH;
     if (givenId !== givenEpoch) return answer("INVALID_REQUEST");
+    if (
+      req.transactionalId === null
+        ? !idempotentWriteAllowed(ctx)
+        : !transactionalIdAllowed(ctx, req.transactionalId, AclOperation.WRITE)
+    ) {
+      return answer(
+        req.transactionalId === null ? "CLUSTER_AUTHORIZATION_FAILED" : "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+      );
+    }
     if (req.transactionalId !== null) {
       if (req.transactionalId === "") return answer("INVALID_REQUEST");
       const maxTimeoutMs = ctx.config.int("transaction.max.timeout.ms");

@@ -1,3 +1,4 @@
+import { AclOperation } from "@samsa/metadata";
 import type { TopicPartition } from "@samsa/coordinator";
 import {
   type AddPartitionsToTxnRequestAddPartitionsToTxnTopic,
@@ -6,6 +7,7 @@ import {
   type ErrorName,
 } from "@samsa/protocol";
 import { txnErrorCode } from "../txn/txn-errors.js";
+import { topicAllowed, transactionalIdAllowed } from "../security/acl-checks.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
 /** PRODUCER_FENCED is known to clients from v2. */
@@ -36,6 +38,15 @@ async function addOne(
 ): Promise<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[]> {
   const version = ctx.apiVersion;
   const all = (error: ErrorName) => results(txn.topics, () => txnErrorCode(error, version, FENCED_SINCE));
+  if (!transactionalIdAllowed(ctx, txn.transactionalId, AclOperation.WRITE))
+    return all("TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
+  // Topics the producer may not write fail alone; the others are not attempted, as Kafka answers.
+  const writable = (topic: string) => topicAllowed(ctx, topic, AclOperation.WRITE);
+  if (txn.topics.some((t) => !writable(t.name))) {
+    return results(txn.topics, (topic) =>
+      writable(topic) ? ErrorCode.OPERATION_NOT_ATTEMPTED : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+    );
+  }
   const notServing = ctx.transactions.coordinatorError(txn.transactionalId);
   if (notServing !== "NONE") return all(notServing);
   // Unknown partitions fail alone; the others are not attempted, as Kafka answers.

@@ -1,5 +1,7 @@
+import { AclOperation } from "@samsa/metadata";
 import { OFFSETS_TOPIC } from "../group-coordinator-service.js";
 import { txnErrorCode } from "../txn/txn-errors.js";
+import { groupAllowed, transactionalIdAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 /**
@@ -15,6 +17,9 @@ export const addOffsetsToTxnHandler = defineHandler({
       throttleTimeMs: 0,
       errorCode: txnErrorCode(error, ctx.apiVersion, 2),
     });
+    if (!transactionalIdAllowed(ctx, req.transactionalId, AclOperation.WRITE))
+      return answer("TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
+    if (!groupAllowed(ctx, req.groupId, AclOperation.READ)) return answer("GROUP_AUTHORIZATION_FAILED");
     const notServing = ctx.transactions.coordinatorError(req.transactionalId);
     if (notServing !== "NONE") return answer(notServing);
     const ref = {

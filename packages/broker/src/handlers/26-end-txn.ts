@@ -1,4 +1,6 @@
+import { AclOperation } from "@samsa/metadata";
 import { txnErrorCode } from "../txn/txn-errors.js";
+import { transactionalIdAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 /**
@@ -16,7 +18,9 @@ export const endTxnHandler = defineHandler({
       producerId: Number(req.producerId),
       producerEpoch: req.producerEpoch,
     };
-    const notServing = ctx.transactions.coordinatorError(req.transactionalId);
+    const notServing = transactionalIdAllowed(ctx, req.transactionalId, AclOperation.WRITE)
+      ? ctx.transactions.coordinatorError(req.transactionalId)
+      : "TRANSACTIONAL_ID_AUTHORIZATION_FAILED";
     const r =
       notServing !== "NONE"
         ? { error: notServing }

@@ -1,5 +1,7 @@
+import { AclOperation } from "@samsa/metadata";
 import { ErrorCode } from "@samsa/protocol";
 import { OFFSETS_TOPIC } from "../group-coordinator-service.js";
+import { clusterAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 /**
@@ -12,6 +14,7 @@ export const writeTxnMarkersHandler = defineHandler({
   maxVersion: 1,
   async handle(ctx, req) {
     const markers = [];
+    const allowed = clusterAllowed(ctx, AclOperation.CLUSTER_ACTION);
     for (const m of req.markers) {
       const topics = [];
       for (const t of m.topics) {
@@ -19,7 +22,8 @@ export const writeTxnMarkersHandler = defineHandler({
         for (const index of t.partitionIndexes) {
           const lookup = await ctx.dataPath.replicas.getPartition(t.name, index);
           let errorCode: number;
-          if ("error" in lookup) errorCode = ErrorCode[lookup.error];
+          if (!allowed) errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+          else if ("error" in lookup) errorCode = ErrorCode[lookup.error];
           else {
             const r = await lookup.partition.appendTxnMarker({
               producerId: Number(m.producerId),

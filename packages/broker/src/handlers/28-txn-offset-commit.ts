@@ -1,7 +1,9 @@
+import { AclOperation } from "@samsa/metadata";
 import type { OffsetCommitRecord } from "@samsa/coordinator";
 import { ErrorCode } from "@samsa/protocol";
 import { OFFSETS_TOPIC } from "../group-coordinator-service.js";
 import { appendTxnOffsets, validateTxnCommit } from "../txn/txn-offset-commit.js";
+import { groupAllowed, topicAllowed, transactionalIdAllowed } from "../security/acl-checks.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
 /** How long a commit waits for the group's `__consumer_offsets` partition to finish loading. */
@@ -34,16 +36,23 @@ export const txnOffsetCommitHandler = defineHandler({
   minVersion: 0,
   maxVersion: 4,
   async handle(ctx, req) {
-    const respond = (codeOf: (metadata: string | null) => number) => ({
+    // Topics the caller may not read fail alone, whatever happens to the others.
+    const readable = (topic: string) => topicAllowed(ctx, topic, AclOperation.READ);
+    const respond = (codeOf: (metadata: string | null) => number, everyTopic = false) => ({
       throttleTimeMs: 0,
       topics: req.topics.map((t) => ({
         name: t.name,
         partitions: t.partitions.map((p) => ({
           partitionIndex: p.partitionIndex,
-          errorCode: codeOf(p.committedMetadata),
+          errorCode:
+            everyTopic || readable(t.name) ? codeOf(p.committedMetadata) : ErrorCode.TOPIC_AUTHORIZATION_FAILED,
         })),
       })),
     });
+    if (!transactionalIdAllowed(ctx, req.transactionalId, AclOperation.WRITE))
+      return respond(() => ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED, true);
+    if (!groupAllowed(ctx, req.groupId, AclOperation.READ))
+      return respond(() => ErrorCode.GROUP_AUTHORIZATION_FAILED, true);
     if (req.groupId === "") return respond(() => ErrorCode.INVALID_GROUP_ID);
     const notReady = await loadedGroupError(ctx, req.groupId);
     if (notReady !== ErrorCode.NONE) return respond(() => notReady);
@@ -65,7 +74,7 @@ export const txnOffsetCommitHandler = defineHandler({
     const records: OffsetCommitRecord[] = [];
     for (const t of req.topics) {
       for (const p of t.partitions) {
-        if (tooLarge(p.committedMetadata)) continue;
+        if (tooLarge(p.committedMetadata) || !readable(t.name)) continue;
         records.push({
           type: "offset",
           groupId: req.groupId,

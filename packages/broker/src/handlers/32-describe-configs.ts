@@ -1,6 +1,8 @@
+import { AclOperation } from "@samsa/metadata";
 import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
 import { ConfigSource, configTypeCode, ResourceType } from "../admin/config-source.js";
 import { describeTopicConfigs } from "../config/topic-config.js";
+import { configsDenied } from "../security/acl-checks.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
 type DescribeResult = ResponseByApiKey[32]["results"][number];
@@ -115,7 +117,13 @@ export const describeConfigsHandler = defineHandler({
         documentation: request.includeDocumentation,
         version: ctx.apiVersion,
       };
-      if (r.resourceType === ResourceType.TOPIC) return describeTopic(ctx, r.resourceName, o);
+      const isTopic = r.resourceType === ResourceType.TOPIC;
+      const denied = configsDenied(ctx, isTopic, r.resourceName, AclOperation.DESCRIBE_CONFIGS);
+      if (denied !== undefined) {
+        const { resourceType, resourceName } = r;
+        return { errorCode: denied, errorMessage: null, resourceType, resourceName, configs: [] };
+      }
+      if (isTopic) return describeTopic(ctx, r.resourceName, o);
       if (r.resourceType === ResourceType.BROKER) return describeBroker(ctx, r.resourceName, o);
       return {
         errorCode: ErrorCode.INVALID_REQUEST,

@@ -1,5 +1,6 @@
-import { createPartitions } from "@samsa/metadata";
+import { AclOperation, createPartitions } from "@samsa/metadata";
 import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
+import { topicAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 type PartitionsResult = ResponseByApiKey[37]["results"][number];
@@ -21,6 +22,10 @@ export const createPartitionsHandler = defineHandler({
       });
       if ((counts.get(t.name) ?? 0) > 1) {
         results.push(result(ErrorCode.INVALID_REQUEST, "Duplicate topic in request."));
+        continue;
+      }
+      if (!topicAllowed(ctx, t.name, AclOperation.ALTER)) {
+        results.push(result(ErrorCode.TOPIC_AUTHORIZATION_FAILED, "Authorization failed."));
         continue;
       }
       const spec = {

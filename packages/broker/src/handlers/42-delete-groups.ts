@@ -1,6 +1,8 @@
+import { AclOperation } from "@samsa/metadata";
 import type { DeleteGroupsResult } from "@samsa/coordinator";
 import { ErrorCode } from "@samsa/protocol";
 import { answerOr } from "../group-coordinator-service.js";
+import { groupAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 /** DeleteGroups: empty groups only (NON_EMPTY_GROUP otherwise); their offsets go with them. */
@@ -12,7 +14,11 @@ export const deleteGroupsHandler = defineHandler({
     const early = new Map<string, number>();
     const ready: string[] = [];
     for (const g of req.groupsNames) {
-      const notReady = g === "" ? ErrorCode.NONE : ctx.groups.coordinatorError(g);
+      const notReady = !groupAllowed(ctx, g, AclOperation.DELETE)
+        ? ErrorCode.GROUP_AUTHORIZATION_FAILED
+        : g === ""
+          ? ErrorCode.NONE
+          : ctx.groups.coordinatorError(g);
       if (notReady === ErrorCode.NONE) ready.push(g);
       else early.set(g, notReady);
     }

@@ -1,6 +1,8 @@
+import { AclOperation } from "@samsa/metadata";
 import type { OffsetDeleteResult } from "@samsa/coordinator";
 import { ErrorCode } from "@samsa/protocol";
 import { answerOr } from "../group-coordinator-service.js";
+import { groupAllowed, topicAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 /** OffsetDelete (KIP-496): removes committed offsets of a group that no member is consuming. */
@@ -9,7 +11,11 @@ export const offsetDeleteHandler = defineHandler({
   minVersion: 0,
   maxVersion: 0,
   async handle(ctx, req) {
-    const notReady = req.groupId === "" ? ErrorCode.NONE : ctx.groups.coordinatorError(req.groupId);
+    const notReady = !groupAllowed(ctx, req.groupId, AclOperation.DELETE)
+      ? ErrorCode.GROUP_AUTHORIZATION_FAILED
+      : req.groupId === ""
+        ? ErrorCode.NONE
+        : ctx.groups.coordinatorError(req.groupId);
     if (notReady !== ErrorCode.NONE) return { errorCode: notReady, throttleTimeMs: 0, topics: [] };
     const image = ctx.metadata.image;
     const topics = req.topics.map((t) => ({
@@ -32,8 +38,9 @@ export const offsetDeleteHandler = defineHandler({
           name: t.name,
           partitions: t.partitions.map((p) => ({
             partitionIndex: p.partitionIndex,
-            errorCode:
-              topic === undefined || p.partitionIndex >= topic.partitions.length
+            errorCode: !topicAllowed(ctx, t.name, AclOperation.READ)
+              ? ErrorCode.TOPIC_AUTHORIZATION_FAILED
+              : topic === undefined || p.partitionIndex >= topic.partitions.length
                 ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION
                 : p.errorCode,
           })),

@@ -1,6 +1,6 @@
 import { ErrorCode } from "@samsa/protocol";
-import { AUTHORIZED_OPERATIONS_OMITTED, CLUSTER_AUTHORIZED_OPERATIONS } from "../admin/acl-operations.js";
 import { endpointFor } from "../admin/endpoints.js";
+import { clusterOperationsField } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 const ENDPOINT_TYPE_BROKER = 1;
@@ -20,9 +20,7 @@ export const describeClusterHandler = defineHandler({
       clusterId: ctx.identity.clusterId,
       controllerId: ctx.metadata.image.controllerId,
       brokers: [] as { brokerId: number; host: string; port: number; rack: string | null }[],
-      clusterAuthorizedOperations: request.includeClusterAuthorizedOperations
-        ? CLUSTER_AUTHORIZED_OPERATIONS
-        : AUTHORIZED_OPERATIONS_OMITTED,
+      clusterAuthorizedOperations: clusterOperationsField(ctx, request.includeClusterAuthorizedOperations),
     };
     if (endpointType !== ENDPOINT_TYPE_BROKER) {
       return {

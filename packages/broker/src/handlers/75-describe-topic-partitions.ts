@@ -1,6 +1,7 @@
-import { isInternalTopic, type TopicImage, ZERO_UUID } from "@samsa/metadata";
+import { AclOperation, isInternalTopic, type TopicImage, ZERO_UUID } from "@samsa/metadata";
 import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
-import { AUTHORIZED_OPERATIONS_OMITTED, TOPIC_AUTHORIZED_OPERATIONS } from "../admin/acl-operations.js";
+import { AUTHORIZED_OPERATIONS_OMITTED } from "../admin/acl-operations.js";
+import { topicAllowed, topicOperationsField } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 type Topic = ResponseByApiKey[75]["topics"][number];
@@ -40,6 +41,20 @@ export const describeTopicPartitionsHandler = defineHandler({
     for (const name of names) {
       if (cursor !== null && name < cursor.topicName) continue;
       const topic = image.topics.get(name);
+      if (!topicAllowed(ctx, name, AclOperation.DESCRIBE)) {
+        // Listing all topics leaves out those the caller may not describe; named ones fail.
+        if (request.topics.length > 0) {
+          topics.push({
+            errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+            name,
+            topicId: ZERO_UUID,
+            isInternal: false,
+            partitions: [],
+            topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+          });
+        }
+        continue;
+      }
       if (topic === undefined) {
         if (request.topics.length > 0) {
           topics.push({
@@ -66,7 +81,7 @@ export const describeTopicPartitionsHandler = defineHandler({
         topicId: topic.topicId,
         isInternal: isInternalTopic(name),
         partitions,
-        topicAuthorizedOperations: TOPIC_AUTHORIZED_OPERATIONS,
+        topicAuthorizedOperations: topicOperationsField(ctx, true, name),
       });
       if (from + partitions.length < topic.partitions.length) {
         nextCursor = { topicName: name, partitionIndex: from + partitions.length };

@@ -135,3 +135,18 @@ export function groupError(ctx: RequestContext, groupId: string, operation: numb
     ? ctx.groups.coordinatorError(groupId)
     : ErrorCode.GROUP_AUTHORIZATION_FAILED;
 }
+
+/**
+ * Describe/AlterConfigs: `operation` (DESCRIBE_CONFIGS or ALTER_CONFIGS) on the topic, or on the
+ * cluster for broker resources. Returns the error code when denied, else undefined.
+ */
+export function configsDenied(
+  ctx: RequestContext,
+  isTopic: boolean,
+  resourceName: string,
+  operation: number,
+): number | undefined {
+  if (ctx.authorizer === null) return undefined;
+  if (isTopic) return topicAllowed(ctx, resourceName, operation) ? undefined : ErrorCode.TOPIC_AUTHORIZATION_FAILED;
+  return clusterAllowed(ctx, operation) ? undefined : ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+}
