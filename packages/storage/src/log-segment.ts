@@ -44,6 +44,11 @@ export class LogSegment {
   private rebuilding: Promise<void> | null = null;
   /** Written since the last fsync (data or indexes). */
   dirty = false;
+  /**
+   * Index entries written since their files were last fsynced: the per-round flush syncs only the
+   * log file (recovery rebuilds the active segment's indexes); a roll or a clean close syncs them.
+   */
+  private indexesUnsynced = false;
 
   private constructor(
     readonly baseOffset: number,
@@ -449,9 +454,21 @@ export class LogSegment {
   /** Writes index entries and fsyncs the log and both indexes. */
   async flush(): Promise<void> {
     this.dirty = false;
-    // Independent files: syncing them at once costs about one fsync rather than three in a row, and
-    // on a single node every acks=-1 produce and every fetch of new data waits for this.
+    this.indexesUnsynced = false;
+    // Independent files: syncing them at once costs about one fsync rather than three in a row.
     await Promise.all([this.log.use((h) => h.sync()), this.offsetIndex.sync(), this.timeIndex.sync()]);
+  }
+
+  /**
+   * The active segment's group-commit round: one fdatasync of the log file, since on a single node
+   * every acks=-1 produce and every fetch of new data waits for it. Index entries are written out
+   * (so the cache may evict them) but not synced: after a crash, recovery scans the segment holding
+   * the recovery point onwards and rebuilds their indexes, and a roll or clean close syncs them.
+   */
+  async flushData(): Promise<void> {
+    this.dirty = false;
+    this.indexesUnsynced = true;
+    await Promise.all([this.log.use((h) => h.datasync()), this.offsetIndex.persist(), this.timeIndex.persist()]);
   }
 
   /** Called when a newer segment becomes active: record the final max timestamp, persist indexes. */
@@ -473,12 +490,19 @@ export class LogSegment {
     await this.timeIndex.file.retire();
   }
 
-  /** Persists indexes and closes handles (they reopen on demand). */
-  async close(): Promise<void> {
+  /**
+   * Persists indexes and closes handles (they reopen on demand). `syncIndexes`: also fsync index
+   * entries the data-only flushes left unsynced (a clean shutdown skips recovery on restart).
+   */
+  async close(syncIndexes = false): Promise<void> {
     if (this.timeIndex.isActive && this.maxTimestampSoFar > this.timeIndex.lastEntry.timestamp) {
       await this.withIndexesLoaded(async () =>
         this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar),
       );
+    }
+    if (syncIndexes && this.indexesUnsynced) {
+      await Promise.all([this.offsetIndex.sync(), this.timeIndex.sync()]);
+      this.indexesUnsynced = false;
     }
     await this.offsetIndex.persist();
     await this.timeIndex.persist();

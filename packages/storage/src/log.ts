@@ -502,7 +502,11 @@ export class Log {
 
   private async syncDirtySegments(): Promise<void> {
     const target = this.leo;
-    for (const segment of this.segments.filter((s) => s.dirty)) await segment.flush();
+    const active = this.active;
+    for (const segment of this.segments.filter((s) => s.dirty)) {
+      if (segment === active) await segment.flushData();
+      else await segment.flush();
+    }
     this.flushRounds++;
     this.flushedOffsetValue = Math.max(this.flushedOffsetValue, target);
   }
@@ -758,7 +762,7 @@ export class Log {
         if (!this.failed) await this.flush();
       } finally {
         this.closed = true;
-        for (const s of this.segments) await s.close();
+        for (const s of this.segments) await s.close(!this.failed);
       }
     });
   }

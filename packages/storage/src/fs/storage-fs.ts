@@ -18,6 +18,8 @@ export interface StorageFile {
     position: number,
   ): Promise<{ bytesWritten: number; buffer: Buffer }>;
   sync(): Promise<void>;
+  /** fdatasync: the data and the metadata needed to read it (size), not timestamps. */
+  datasync(): Promise<void>;
   truncate(length: number): Promise<void>;
   stat(): Promise<{ size: number }>;
   close(): Promise<void>;

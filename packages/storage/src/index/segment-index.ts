@@ -211,7 +211,8 @@ export abstract class SegmentIndex implements Evictable {
     const from = this.persisted * this.entrySize;
     const to = this.count * this.entrySize;
     await this.file.use((h) => writeFully(h, buf.subarray(from, to), from));
-    this.persisted = this.count;
+    // Not this.count: a flush persists while appends go on, and later entries are not yet written.
+    this.persisted = Math.min(to / this.entrySize, this.count);
   }
 
   async sync(): Promise<void> {

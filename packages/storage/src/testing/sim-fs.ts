@@ -158,6 +158,10 @@ export class SimFs implements StorageFs {
         inode.syncCount++;
         fs.fileSyncs++;
       },
+      // Simulated files have no metadata apart from their size, which fdatasync covers too.
+      datasync() {
+        return this.sync();
+      },
       async truncate(length) {
         check();
         if (!writable) throw fsError("EBADF", path);

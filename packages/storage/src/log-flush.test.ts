@@ -1,0 +1,102 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import type { Random } from "@samsa/common";
+import type { Log } from "./log.js";
+import { testBatch } from "./testing/batches.js";
+import { openTestLog } from "./testing/fixture.js";
+import { SimFs } from "./testing/sim-fs.js";
+
+const DIR = "/data/t-0";
+const seg0 = `${DIR}/00000000000000000000`;
+/** A power loss that keeps none of the unsynced writes: only fsynced bytes survive. */
+const losesEverythingUnsynced: Random = { next: () => 0 };
+
+async function appendBatches(log: Log, count: number): Promise<void> {
+  for (let i = 0; i < count; i++) {
+    await log.append(testBatch({ payload: 39, maxTimestamp: 10 * i }), { assignOffsets: true, leaderEpoch: 0 });
+  }
+}
+
+/** Reads at every offset and by timestamp: both go through the offset and time indexes. */
+async function assertLookups(log: Log, count: number): Promise<void> {
+  for (let offset = 0; offset < count; offset++) {
+    const r = await log.read(offset, 100, { minOneMessage: true });
+    assert.equal(r.firstBatchOffset, offset, `read at ${offset}`);
+    r.release();
+  }
+  assert.equal((await log.offsetForTimestamp(125))?.offset, 13);
+  assert.equal((await log.offsetForTimestamp(10 * (count - 1)))?.offset, count - 1);
+}
+
+describe("Log flush rounds (data only) and recovery", () => {
+  it("a round fdatasyncs only the active segment's log file", async () => {
+    const fs = new SimFs();
+    const log = await openTestLog(fs, DIR, { config: { indexIntervalBytes: 100 } });
+    await appendBatches(log, 20);
+    const before = fs.fileSyncs;
+    assert.equal(await log.flush(), 20);
+    assert.equal(fs.fileSyncs - before, 1);
+    assert.ok((fs.peek(`${seg0}.index`)?.length ?? 0) > 0, "index entries written out (evictable)");
+  });
+
+  it("recovery rebuilds the active segment's indexes a power loss left behind the log", async () => {
+    const fs = new SimFs();
+    const config = { indexIntervalBytes: 100 };
+    const log = await openTestLog(fs, DIR, { config });
+    await appendBatches(log, 40);
+    await log.flush();
+    const checkpointed = log.recoveryPoint;
+    fs.powerLoss(losesEverythingUnsynced);
+    assert.equal(fs.peek(`${seg0}.index`)?.length, 0, "unsynced index entries lost");
+    assert.equal(fs.peek(`${seg0}.log`)?.length, 40 * 100, "synced log data kept");
+    const reopened = await openTestLog(fs, DIR, { config, recoveryPoint: checkpointed });
+    assert.equal(reopened.recovery.recoveredSegments, 1);
+    assert.equal(reopened.logEndOffset, 40);
+    await assertLookups(reopened, 40);
+  });
+
+  it("recovery ignores garbage in the active segment's index tail", async () => {
+    const fs = new SimFs();
+    const config = { indexIntervalBytes: 100 };
+    const log = await openTestLog(fs, DIR, { config });
+    await appendBatches(log, 40);
+    await log.flush();
+    const checkpointed = log.recoveryPoint;
+    fs.powerLoss(losesEverythingUnsynced);
+    // A torn index write: an entry pointing past the end of the log.
+    fs.corrupt(`${seg0}.index`, 0, Buffer.from([0, 0, 0, 5, 0x7f, 0xff, 0xff, 0xff]));
+    fs.corrupt(`${seg0}.timeindex`, 0, Buffer.alloc(12, 0xff));
+    const reopened = await openTestLog(fs, DIR, { config, recoveryPoint: checkpointed });
+    assert.equal(reopened.recovery.recoveredSegments, 1);
+    await assertLookups(reopened, 40);
+  });
+
+  it("a roll syncs the old segment's indexes, so recovery scans only the active one", async () => {
+    const fs = new SimFs();
+    const config = { segmentBytes: 1000, indexIntervalBytes: 100 };
+    const log = await openTestLog(fs, DIR, { config });
+    await appendBatches(log, 40);
+    assert.equal(log.segmentCount, 4);
+    await log.flush();
+    const checkpointed = log.recoveryPoint;
+    fs.powerLoss(losesEverythingUnsynced);
+    const reopened = await openTestLog(fs, DIR, { config, recoveryPoint: checkpointed });
+    assert.equal(reopened.recovery.recoveredSegments, 1);
+    assert.equal(reopened.recovery.truncatedBytes, 0);
+    await assertLookups(reopened, 40);
+  });
+
+  it("a clean close syncs the indexes the rounds left unsynced", async () => {
+    const fs = new SimFs();
+    const config = { indexIntervalBytes: 100 };
+    const log = await openTestLog(fs, DIR, { config });
+    await appendBatches(log, 40);
+    await log.flush();
+    await log.close();
+    fs.powerLoss(losesEverythingUnsynced);
+    assert.ok((fs.peek(`${seg0}.index`)?.length ?? 0) > 0, "index entries synced by close");
+    const reopened = await openTestLog(fs, DIR, { config, hadCleanShutdown: true, recoveryPoint: 40 });
+    assert.equal(reopened.recovery.recoveredSegments, 0);
+    await assertLookups(reopened, 40);
+  });
+});
