@@ -5,13 +5,15 @@ import { startBroker } from "../test/compat/harness/broker.mjs";
 
 /**
  * Starts `main.js start` listening on 127.0.0.1:`port`, advertising `advertisedHost` (default the
- * listener host), as node `nodeId` (default the broker's), with `settings` as `--set key=value`.
+ * listener host), as node `nodeId` (default the broker's), with `settings` as `--set key=value`;
+ * `args` are further command-line flags (a later `--listeners` replaces the PLAINTEXT-only one).
  */
-export async function startSuiteBroker({ port, advertisedHost, nodeId, settings = {} }) {
+export async function startSuiteBroker({ port, advertisedHost, nodeId, settings = {}, args: extraArgs = [] }) {
   const args = [];
   if (nodeId !== undefined) args.push("--node-id", String(nodeId));
   if (advertisedHost) args.push("--advertised-listeners", `PLAINTEXT://${advertisedHost}:${port}`);
   for (const [key, value] of Object.entries(settings)) args.push("--set", `${key}=${value}`);
+  args.push(...extraArgs);
   const broker = await startBroker({ port, args });
   return {
     ...broker,

@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node
 import { join } from "node:path";
 import { freePort } from "../test/compat/harness/broker.mjs";
 import { run } from "../test/compat/harness/process.mjs";
+import { upsertScramUser } from "../test/compat/harness/scram.mjs";
 import { startSuiteBroker } from "./broker.mjs";
 import { CACHE_DIR, ensureSourcePackage } from "./sources.mjs";
 
@@ -64,10 +65,27 @@ export function parseJunitXml(xml) {
  */
 export const KAFKA_PYTHON_KAFKA_VERSION = "2.5.0";
 
+/** The user kafka-python's fixture authenticates as (KafkaFixture.broker_user / broker_password). */
+const SASL_USER = "alice";
+const SASL_PASSWORD = "alice-secret";
+
 export async function runKafkaPythonSuite({ only, log }) {
   const src = await ensureSourcePackage("python-kafka", log);
-  // As kafka-python's own fixture: broker id 0 (tests look the broker up by id), 4 partitions per topic.
-  const broker = await startSuiteBroker({ port: await freePort(), nodeId: 0, settings: { "num.partitions": 4 } });
+  // As kafka-python's own fixture: broker id 0 (tests look the broker up by id), 4 partitions per topic;
+  // its SASL tests get a SASL_PLAINTEXT listener with the fixture's user for PLAIN and SCRAM.
+  const port = await freePort();
+  const saslPort = await freePort();
+  const broker = await startSuiteBroker({
+    port,
+    nodeId: 0,
+    settings: {
+      "num.partitions": 4,
+      "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
+      "listener.name.sasl_plaintext.plain.sasl.jaas.config": `org.apache.kafka.common.security.plain.PlainLoginModule required user_${SASL_USER}="${SASL_PASSWORD}";`,
+    },
+    args: ["--listeners", `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}`],
+  });
+  await upsertScramUser({ port }, SASL_USER, SASL_PASSWORD);
   const report = join(CACHE_DIR, "kafka-python-junit.xml");
   rmSync(report, { force: true });
   const files = only ? INTEGRATION_FILES.filter((f) => only.some((o) => f.includes(o))) : INTEGRATION_FILES;
@@ -97,6 +115,7 @@ export async function runKafkaPythonSuite({ only, log }) {
           KAFKA_VERSION: KAFKA_PYTHON_KAFKA_VERSION,
           ZOOKEEPER_URI: "zookeeper://127.0.0.1:2181",
           SAMSA_BOOTSTRAP: broker.bootstrap,
+          SAMSA_SASL_BOOTSTRAP: `127.0.0.1:${saslPort}`,
           PYTHONDONTWRITEBYTECODE: "1",
         },
       },
