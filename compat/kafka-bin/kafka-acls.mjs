@@ -92,11 +92,13 @@ try {
   } else if (values.remove || values.list) {
     const patternType = patternCode(values["resource-pattern-type"] ?? "literal", true);
     const filters = [];
-    const targets = resources.length > 0 ? resources : [{ resourceType: AclResourceTypes.ANY, resourceName: undefined }];
-    const es = entries();
+    const anyResource = { resourceType: AclResourceTypes.ANY, resourceName: undefined };
+    const anyEntry = { principal: undefined, host: undefined, permissionType: AclPermissionTypes.ANY };
+    const targets = resources.length > 0 ? resources : [anyResource];
+    const named = entries();
     const operations = values.operation ? values.operation.map(operationCode) : [AclOperationTypes.ANY];
     for (const r of targets) {
-      for (const e of es.length > 0 ? es : [{ principal: undefined, host: undefined, permissionType: AclPermissionTypes.ANY }])
+      for (const e of named.length > 0 ? named : [anyEntry]) {
         for (const operation of operations) {
           filters.push({
             resourceType: r.resourceType,
@@ -108,6 +110,7 @@ try {
             permissionType: e.permissionType,
           });
         }
+      }
     }
     if (values.remove) {
       const res = await admin.deleteAcls({ filters });
