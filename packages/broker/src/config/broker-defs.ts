@@ -547,6 +547,12 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
     min: 0,
   },
   {
+    name: "replica.selector.class",
+    type: "STRING",
+    default: null,
+    doc: "org.apache.kafka.common.replica.RackAwareReplicaSelector lets consumers read from an in-sync replica in their rack (KIP-392).",
+  },
+  {
     name: "authorizer.class.name",
     type: "STRING",
     default: "",

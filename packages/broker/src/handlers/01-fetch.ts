@@ -6,6 +6,8 @@ import {
   type FetchResponsePartitionData,
 } from "@samsa/protocol";
 import type { FetchPartitionRequest, FetchPartitionSummary } from "@samsa/replication";
+import { followerLog, readFromFollower } from "../cluster/follower-read.js";
+import { preferredReadReplica, RACK_AWARE_REPLICA_SELECTOR } from "../cluster/read-replica-selector.js";
 import { DelayedFetch } from "../fetch/delayed-fetch.js";
 import {
   type FetchParams,
@@ -18,6 +20,12 @@ import { fetchAllowed } from "../security/acl-checks.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
 const ZERO_UUID = "AAAAAAAAAAAAAAAAAAAAAA";
+const EMPTY = Buffer.alloc(0);
+/** How often a long poll served by a follower looks for data its replica fetcher appended. */
+const FOLLOWER_POLL_MS = 25;
+
+/** Leader reads that tell the consumer to read from another replica instead (KIP-392), with its id. */
+type PreferredReplicas = ReadonlyMap<PartitionReadResult, number>;
 /**
  * Added to an empty long poll's max wait: Node's ms timers fire up to 1 ms early, and clients
  * truncate their deadlines to whole ms (kafka-go takes an empty answer for a timeout only once its
@@ -95,8 +103,9 @@ interface Answer extends FetchPartitionSummary {
   readonly result: PartitionReadResult;
 }
 
-function summarize(r: PartitionReadResult, usesTopicIds: boolean): Answer {
+function summarize(r: PartitionReadResult, usesTopicIds: boolean, preferred: PreferredReplicas): Answer {
   return {
+    hasPreferredReadReplica: preferred.has(r),
     topic: usesTopicIds ? r.target.topicId : r.target.request.topic,
     partition: r.target.request.partition,
     errorCode: ErrorCode[r.error],
@@ -113,7 +122,11 @@ function errorCodeFor(r: PartitionReadResult, version: number): number {
   return version < 6 && r.error === "KAFKA_STORAGE_ERROR" ? ErrorCode.NOT_LEADER_OR_FOLLOWER : ErrorCode[r.error];
 }
 
-function encodePartition(r: PartitionReadResult, version: number): FetchResponsePartitionData {
+function encodePartition(
+  r: PartitionReadResult,
+  version: number,
+  preferred: PreferredReplicas,
+): FetchResponsePartitionData {
   return {
     partitionIndex: r.target.request.partition,
     errorCode: errorCodeFor(r, version),
@@ -130,13 +143,17 @@ function encodePartition(r: PartitionReadResult, version: number): FetchResponse
       r.abortedTransactions === null
         ? null
         : r.abortedTransactions.map((a) => ({ producerId: BigInt(a.producerId), firstOffset: BigInt(a.firstOffset) })),
-    preferredReadReplica: -1,
+    preferredReadReplica: preferred.get(r) ?? -1,
     records: r.records,
   };
 }
 
 /** Consecutive partitions of one topic share a topic entry, keeping the partitions' order (as Kafka). */
-function groupByTopic(answers: readonly Answer[], version: number): FetchResponseFetchableTopicResponse[] {
+function groupByTopic(
+  answers: readonly Answer[],
+  version: number,
+  preferred: PreferredReplicas,
+): FetchResponseFetchableTopicResponse[] {
   const usesTopicIds = version >= 13;
   const topics: FetchResponseFetchableTopicResponse[] = [];
   for (const a of answers) {
@@ -144,16 +161,108 @@ function groupByTopic(answers: readonly Answer[], version: number): FetchRespons
     const name = a.result.target.topicName ?? "";
     const id = a.result.target.topicId;
     if (last !== undefined && (usesTopicIds ? last.topicId === id : last.topic === name)) {
-      last.partitions.push(encodePartition(a.result, version));
+      last.partitions.push(encodePartition(a.result, version, preferred));
     } else {
       topics.push({
         topic: usesTopicIds ? "" : name,
         topicId: usesTopicIds ? id : ZERO_UUID,
-        partitions: [encodePartition(a.result, version)],
+        partitions: [encodePartition(a.result, version, preferred)],
       });
     }
   }
   return topics;
+}
+
+/**
+ * Reads the targets; a consumer's Fetch v11+ (KIP-392) for a partition this broker follows is
+ * served from the follower's log, the rest by the leader replicas.
+ */
+async function readAll(
+  ctx: RequestContext,
+  targets: readonly FetchTarget[],
+  p: FetchParams,
+): Promise<PartitionReadResult[]> {
+  const { replicas } = ctx.dataPath;
+  if (p.replicaId >= 0 || p.apiVersion < 11 || ctx.controllerAdmin === undefined)
+    return readPartitions(replicas, targets, p);
+  const image = ctx.metadata.image;
+  const logs = targets.map((t) => followerLog(image, ctx.logs, ctx.identity.nodeId, t));
+  if (logs.every((l) => l === undefined)) return readPartitions(replicas, targets, p);
+  const fromLeader = await readPartitions(
+    replicas,
+    targets.filter((_, i) => logs[i] === undefined),
+    p,
+  );
+  const out: PartitionReadResult[] = [];
+  let next = 0;
+  for (let i = 0; i < targets.length; i++) {
+    const log = logs[i];
+    const t = targets[i];
+    out.push(
+      log === undefined
+        ? fromLeader[next++]
+        : await readFromFollower(image, log, t, p, Math.min(t.request.partitionMaxBytes, p.maxBytes)),
+    );
+  }
+  return out;
+}
+
+/**
+ * Kafka's RackAwareReplicaSelector (replica.selector.class): a consumer with a rack (Fetch v11+
+ * rack_id) reading from this leader is pointed at an in-sync replica in its rack; that partition's
+ * answer carries no records, only the preferred read replica.
+ */
+function withPreferredReplicas(
+  ctx: RequestContext,
+  req: FetchRequest,
+  p: FetchParams,
+  results: readonly PartitionReadResult[],
+): { results: PartitionReadResult[]; preferred: PreferredReplicas } {
+  const preferred = new Map<PartitionReadResult, number>();
+  if (
+    p.apiVersion < 11 ||
+    p.replicaId >= 0 ||
+    req.rackId === "" ||
+    ctx.config.get("replica.selector.class") !== RACK_AWARE_REPLICA_SELECTOR
+  )
+    return { results: [...results], preferred };
+  const image = ctx.metadata.image;
+  const out = results.map((r) => {
+    if (r.error !== "NONE" || r.partition === undefined || r.target.topicName === undefined) return r;
+    const part = image.topics.get(r.target.topicName)?.partitions[r.target.request.partition];
+    if (part === undefined || part.leaderId !== ctx.identity.nodeId) return r;
+    const id = preferredReadReplica(part, image.brokers, req.rackId);
+    if (id < 0) return r;
+    const redirected: PartitionReadResult = {
+      ...r,
+      records: EMPTY,
+      abortedTransactions: r.abortedTransactions === null ? null : [],
+    };
+    preferred.set(redirected, id);
+    return redirected;
+  });
+  return { results: out, preferred };
+}
+
+/** A long poll over follower reads (no purgatory there): waits until one has data past its fetch offset. */
+async function waitForFollowerData(
+  ctx: RequestContext,
+  results: readonly PartitionReadResult[],
+  p: FetchParams,
+): Promise<void> {
+  const deadline = Date.now() + p.maxWaitMs;
+  const image = ctx.metadata.image;
+  const logs = results.map((r) => followerLog(image, ctx.logs, ctx.identity.nodeId, r.target));
+  while (Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, Math.min(FOLLOWER_POLL_MS, Math.max(1, deadline - Date.now()))));
+    const ready = results.some((r, i) => {
+      const offset = r.target.request.fetchOffset;
+      const log = logs[i];
+      if (log !== undefined) return log.highWatermark > offset;
+      return r.partition !== undefined && r.partition.fetchableEnd(p.isolation) > offset;
+    });
+    if (ready) return;
+  }
 }
 
 /**
@@ -189,7 +298,7 @@ export const fetchHandler = defineHandler({
       return { throttleTimeMs: 0, errorCode: ErrorCode[context.error], sessionId: 0, responses: [], nodeEndpoints: [] };
     }
     const targets = context.partitions.map((part) => resolve(ctx, part, usesTopicIds, p.replicaId >= 0));
-    let results = await readPartitions(replicas, targets, p);
+    let { results, preferred } = withPreferredReplicas(ctx, req, p, await readAll(ctx, targets, p));
     // Unknown topics are refused before the read, as KafkaApis does: they neither end a long poll nor wait.
     const refused = (r: PartitionReadResult) =>
       r.error === "UNKNOWN_TOPIC_ID" ||
@@ -201,8 +310,12 @@ export const fetchHandler = defineHandler({
       p.maxWaitMs <= 0 ||
       interesting.length === 0 ||
       bytes >= p.minBytes ||
+      preferred.size > 0 ||
       interesting.some((r) => r.error !== "NONE" || r.divergingEpoch !== undefined);
-    if (!respondNow) {
+    if (!respondNow && interesting.some((r) => r.partition === undefined)) {
+      await waitForFollowerData(ctx, interesting, p);
+      ({ results, preferred } = withPreferredReplicas(ctx, req, p, await readAll(ctx, targets, p)));
+    } else if (!respondNow) {
       await new Promise<void>((done) => {
         const watches = interesting.map((r) => ({
           partition: r.partition!,
@@ -223,17 +336,17 @@ export const fetchHandler = defineHandler({
           p.maxWaitMs + EXPIRY_MARGIN_MS,
         );
       });
-      results = await readPartitions(replicas, targets, p);
+      ({ results, preferred } = withPreferredReplicas(ctx, req, p, await readAll(ctx, targets, p)));
     }
     // Kafka lists the partitions it read before those it refused outright.
     const ordered = [...results.filter((r) => !refused(r)), ...results.filter(refused)];
-    const answers = ordered.map((r) => summarize(r, usesTopicIds));
+    const answers = ordered.map((r) => summarize(r, usesTopicIds, preferred));
     const completion = context.complete(answers, replicas.clock.monotonicMs());
     return {
       throttleTimeMs: 0,
       errorCode: 0,
       sessionId: completion.sessionId,
-      responses: groupByTopic(completion.partitions, version),
+      responses: groupByTopic(completion.partitions, version, preferred),
       nodeEndpoints: [],
     };
   },
