@@ -14,8 +14,8 @@ export interface ScramCredentialImage {
 /** One user's credentials by mechanism name ("SCRAM-SHA-256", "SCRAM-SHA-512"). */
 export type ScramUserCredentials = Readonly<Record<string, ScramCredentialImage>>;
 
-/** Bound on stored SCRAM users, so the image cannot grow without limit. */
-export const MAX_SCRAM_USERS = 100_000;
+/** Bound on stored SCRAM users: the image stays small, and in etcd all of them fit one value (1.5 MB). */
+export const MAX_SCRAM_USERS = 1000;
 
 const EMPTY: ReadonlyMap<string, ScramUserCredentials> = new Map();
 

@@ -1,6 +1,7 @@
 import { type AclBinding, isStoredAcl } from "../acl.js";
 import type { AlterPartitionRequest } from "../controller/alter-partition.js";
 import type { BrokerRegistration, PartitionImage, TopicImage } from "../image.js";
+import { decodeScramCredentials, encodeScramCredentials, type ScramUserCredentials } from "../scram.js";
 import { MetadataCorruptError } from "../snapshot.js";
 
 interface TopicJson {
@@ -121,6 +122,16 @@ export function decodeAlterPartition(text: string, key: string): AlterPartitionR
     partitionEpoch: r.partitionEpoch,
     isr: r.isr,
   };
+}
+
+export function encodeScram(creds: ReadonlyMap<string, ScramUserCredentials>): string {
+  return JSON.stringify(encodeScramCredentials(creds));
+}
+
+export function decodeScram(text: string, key: string): Map<string, ScramUserCredentials> {
+  const creds = decodeScramCredentials(parse(text, key));
+  check(creds !== undefined, key, "scram credentials");
+  return creds;
 }
 
 export function encodeAcls(acls: readonly AclBinding[]): string {

@@ -1,15 +1,18 @@
 import { Etcd3, type IKeyValue, type Lease, type Watcher } from "etcd3";
 import type { AclBinding } from "../acl.js";
+import { type ScramUserCredentials, scramCredentialsOf } from "../scram.js";
 import type { ChangeResult } from "../changes.js";
 import type { AlterPartitionRequest } from "../controller/alter-partition.js";
 import type { BrokerRegistration, ClusterImage, TopicImage } from "../image.js";
 import { MetadataStore } from "../store.js";
 import {
   decodeAcls,
+  decodeScram,
   decodeAlterPartition,
   decodeBroker,
   decodeTopic,
   encodeAcls,
+  encodeScram,
   encodeAlterPartition,
   encodeBroker,
   encodeTopic,
@@ -72,6 +75,10 @@ export class EtcdMetadataStore extends MetadataStore {
   #controller: { id: number; createRevision: number } | undefined;
   #epochFloor = { value: 0, modRevision: 0 };
   #acls: { value: readonly AclBinding[]; modRevision: number } = { value: [], modRevision: 0 };
+  #scram: { value: ReadonlyMap<string, ScramUserCredentials>; modRevision: number } = {
+    value: new Map(),
+    modRevision: 0,
+  };
   #revision = 0;
   #image: ClusterImage | undefined;
   #lease: Lease | undefined;
@@ -299,7 +306,9 @@ export class EtcdMetadataStore extends MetadataStore {
     for (const name of before.topics.keys()) if (!after.topics.has(name)) changed.push({ name, topic: undefined });
     const floorChanged = after.nextLeaderEpoch !== before.nextLeaderEpoch;
     const aclsChanged = after.acls !== before.acls;
-    for (let i = 0; i < changed.length || (i === 0 && (floorChanged || aclsChanged)); i += MAX_TOPICS_PER_TXN) {
+    const scramChanged = after.scramCredentials !== before.scramCredentials;
+    const singleKeysChanged = floorChanged || aclsChanged || scramChanged;
+    for (let i = 0; i < changed.length || (i === 0 && singleKeysChanged); i += MAX_TOPICS_PER_TXN) {
       const chunk = changed.slice(i, i + MAX_TOPICS_PER_TXN);
       const c = this.#client;
       let txn =
@@ -321,6 +330,10 @@ export class EtcdMetadataStore extends MetadataStore {
         txn = txn.and(this.#keys.acls, "Mod", "==", this.#acls.modRevision);
         ops.push(c.put(this.#keys.acls).value(encodeAcls(after.acls)));
       }
+      if (lastChunk && scramChanged) {
+        txn = txn.and(this.#keys.scramCredentials, "Mod", "==", this.#scram.modRevision);
+        ops.push(c.put(this.#keys.scramCredentials).value(encodeScram(scramCredentialsOf(after))));
+      }
       const res = await txn.then(...ops).commit();
       if (!res.succeeded) return false;
       const revision = rev(res.header.revision);
@@ -332,6 +345,7 @@ export class EtcdMetadataStore extends MetadataStore {
       }
       if (lastChunk && floorChanged) this.#epochFloor = { value: after.nextLeaderEpoch, modRevision: revision };
       if (lastChunk && aclsChanged) this.#acls = { value: after.acls, modRevision: revision };
+      if (lastChunk && scramChanged) this.#scram = { value: scramCredentialsOf(after), modRevision: revision };
       this.#changed(revision);
     }
     return true;
@@ -394,6 +408,8 @@ export class EtcdMetadataStore extends MetadataStore {
         this.#brokers.set(reg.nodeId, { registration: reg, epoch: rev(kv.create_revision) });
       } else if (key === k.controller) {
         this.#controller = { id: Number(text), createRevision: rev(kv.create_revision) };
+      } else if (key === k.scramCredentials) {
+        if (modRevision > this.#scram.modRevision) this.#scram = { value: decodeScram(text, key), modRevision };
       } else if (key === k.acls) {
         if (modRevision > this.#acls.modRevision) this.#acls = { value: decodeAcls(text, key), modRevision };
       } else if (key === k.epochFloor) {
@@ -451,6 +467,7 @@ export class EtcdMetadataStore extends MetadataStore {
       nextLeaderEpoch: this.#epochFloor.value,
       changeCount: this.#revision,
       acls: this.#acls.value,
+      scramCredentials: this.#scram.value,
     };
   }
 }

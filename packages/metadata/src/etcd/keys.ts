@@ -8,6 +8,7 @@
  *   isr-requests/<topic>/<index>  a leader's pending AlterPartition, consumed by the controller
  *   producer-ids                  the next unclaimed producer id (blocks are claimed by CAS)
  *   acls                          every ACL binding, one JSON array (rewritten by CAS)
+ *   scram-credentials             every SCRAM credential by user and mechanism, one JSON object (CAS)
  */
 export class EtcdKeys {
   constructor(readonly prefix: string) {}
@@ -35,6 +36,9 @@ export class EtcdKeys {
   }
   get isrRequests(): string {
     return `${this.prefix}isr-requests/`;
+  }
+  get scramCredentials(): string {
+    return `${this.prefix}scram-credentials`;
   }
   get acls(): string {
     return `${this.prefix}acls`;
