@@ -80,6 +80,9 @@ export async function runKafkaPythonSuite({ only, log }) {
     nodeId: 0,
     settings: {
       "num.partitions": 4,
+      // As its fixture's kafka.properties: the ACL authorizer, open to everyone until ACLs name a resource.
+      "authorizer.class.name": "kafka.security.auth.SimpleAclAuthorizer",
+      "allow.everyone.if.no.acl.found": true,
       "sasl.enabled.mechanisms": "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512",
       "listener.name.sasl_plaintext.plain.sasl.jaas.config": `org.apache.kafka.common.security.plain.PlainLoginModule required user_${SASL_USER}="${SASL_PASSWORD}";`,
     },
