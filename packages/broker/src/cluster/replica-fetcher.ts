@@ -50,6 +50,8 @@ export class ReplicaFetcher {
   #wake: (() => void) | undefined;
   /** The fetch being sent and applied, if any. */
   #inflight: Promise<void> | undefined;
+  /** The partitions that fetch carries (bounded like #partitions). */
+  #inflightKeys: ReadonlySet<string> = new Set();
 
   constructor(opts: ReplicaFetcherOptions) {
     this.#opts = opts;
@@ -81,6 +83,9 @@ export class ReplicaFetcher {
    */
   async release(topic: string, index: number): Promise<void> {
     this.unfollow(topic, index);
+    // Only a fetch carrying this partition can still write to its log: waiting on another one (a
+    // long poll of up to replica.fetch.wait.max.ms) held up every leader opening behind it.
+    if (!this.#inflightKeys.has(key(topic, index))) return;
     // Its failure (a dead leader) is the fetch loop's to report, not the caller's.
     await this.#inflight?.catch(() => undefined);
   }
@@ -118,6 +123,7 @@ export class ReplicaFetcher {
         continue;
       }
       try {
+        this.#inflightKeys = new Set(batch.map(({ p }) => key(p.topic, p.index)));
         this.#inflight = this.#fetchOnce(batch);
         await this.#inflight;
       } catch (e) {
