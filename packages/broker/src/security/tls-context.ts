@@ -58,8 +58,6 @@ export function tlsServerOptions(config: BrokerConfig, listenerName: string): Tl
   return options;
 }
 
-const DN_SPECIAL = /[,+"\\<>;=]/g;
-
 /**
  * The principal of a verified client certificate: "User:" and its subject DN in RFC 2253 order (most
  * specific first, as Java's X500Principal.getName() gives), else null.
@@ -68,12 +66,7 @@ export function certificatePrincipal(socket: TLSSocket): string | null {
   if (!socket.authorized) return null;
   const cert = socket.getPeerX509Certificate();
   if (cert === undefined) return null;
-  const rdns = cert.subject
-    .split("\n")
-    .filter((l) => l !== "")
-    .map((l) => {
-      const i = l.indexOf("=");
-      return `${l.slice(0, i)}=${l.slice(i + 1).replace(DN_SPECIAL, (c) => `\\${c}`)}`;
-    });
+  // Node prints the subject one RDN a line, in certificate order, values already RFC 2253-escaped.
+  const rdns = cert.subject.split("\n").filter((l) => l !== "");
   return rdns.length === 0 ? null : `User:${rdns.reverse().join(",")}`;
 }
