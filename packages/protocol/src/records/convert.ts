@@ -6,9 +6,11 @@
  */
 import { CompressionType, compressionType, isControl, TimestampType, timestampType } from "./attributes.js";
 import { batchSpans } from "./batches.js";
-import { readBatchHeader } from "./batch-header.js";
+import { type RecordBatchHeader, readBatchHeader } from "./batch-header.js";
 import { type LegacyMagic, legacyCompressionAt } from "./legacy/message.js";
 import { buildMessageSet, type LegacyRecordInput, readMessageSet } from "./legacy/message-set.js";
+import { downConvertPlain, downConvertPlainBound } from "./legacy/down-convert-plain.js";
+import { upConvertPlain } from "./legacy/up-convert-plain.js";
 import { buildRecordBatch, readRecordBatch } from "./record-batch.js";
 import { RecordValidationError } from "./validation-error.js";
 import { ProtocolError } from "../primitives/protocol-error.js";
@@ -28,6 +30,10 @@ export function upConvert(messageSet: Buffer, options: UpConvertOptions): Buffer
   let records: ReturnType<typeof readMessageSet>;
   let sourceCompression: number = CompressionType.NONE;
   try {
+    if ((options.compression ?? CompressionType.NONE) === CompressionType.NONE) {
+      const plain = upConvertPlain(messageSet);
+      if (plain !== undefined) return plain;
+    }
     const first = batchSpans(messageSet).next();
     if (!first.done) sourceCompression = legacyCompressionAt(messageSet, first.value.pos);
     records = readMessageSet(messageSet, { maxUncompressedBytes: options.maxUncompressedBytes });
@@ -62,53 +68,71 @@ export function magicForFetchVersion(fetchVersion: number): 0 | 1 | 2 {
  * Throws RecordValidationError UNSUPPORTED_COMPRESSION_TYPE for zstd batches.
  */
 export function downConvert(records: Buffer, toMagic: LegacyMagic, options: DownConvertOptions): Buffer {
-  const parts: Buffer[] = [];
+  // Uncompressed v2 batches are written straight into `out` (sized by an upper bound); the rest
+  // are converted on their own and copied in.
+  const parts: (Buffer | { batch: Buffer; header: RecordBatchHeader })[] = [];
+  let bound = 0;
   for (const span of batchSpans(records, true)) {
     const batch = records.subarray(span.pos, span.pos + span.size);
-    if (span.magic <= toMagic) {
-      parts.push(batch);
-      continue;
-    }
-    if (span.magic === 1) {
-      const legacy = readMessageSet(batch, { maxUncompressedBytes: options.maxUncompressedBytes });
-      const compression = legacyCompressionAt(batch, 0) as CompressionType;
-      parts.push(
-        buildMessageSet(
-          legacy.map((r) => ({ key: r.key, value: r.value, offset: r.offset })),
-          { magic: 0, compression },
-        ),
-      );
-      continue;
-    }
-    const header = readBatchHeader(batch);
-    if (isControl(header.attributes)) continue;
-    const compression = compressionType(header.attributes) as CompressionType;
-    if (compression === CompressionType.ZSTD) {
-      throw new RecordValidationError(
-        "UNSUPPORTED_COMPRESSION_TYPE",
-        "zstd records cannot be read as message format v0/v1",
-      );
-    }
-    const type = timestampType(header.attributes);
-    const converted: LegacyRecordInput[] = [];
-    for (const record of readRecordBatch(batch, 0, options.maxUncompressedBytes)) {
-      converted.push({
-        key: record.key,
-        value: record.value,
-        offset: header.baseOffset + record.offsetDelta,
-        timestamp:
-          type === TimestampType.LOG_APPEND_TIME ? header.maxTimestamp : header.baseTimestamp + record.timestampDelta,
-      });
-    }
-    if (converted.length === 0) continue;
-    parts.push(
-      buildMessageSet(converted, {
-        magic: toMagic,
-        compression,
-        timestampType: type,
-        logAppendTime: header.maxTimestamp,
-      }),
+    const part = span.magic <= toMagic ? batch : convertBatch(batch, span.magic, toMagic, options);
+    if (part === undefined) continue;
+    parts.push(part);
+    bound += Buffer.isBuffer(part) ? part.length : downConvertPlainBound(part.batch, part.header);
+  }
+  if (parts.length === 1 && Buffer.isBuffer(parts[0])) return parts[0];
+  const out = Buffer.allocUnsafe(bound);
+  let pos = 0;
+  for (const part of parts) {
+    if (Buffer.isBuffer(part)) pos += part.copy(out, pos);
+    else pos = downConvertPlain(part.batch, part.header, toMagic, out, pos);
+  }
+  return out.subarray(0, pos);
+}
+
+/**
+ * One batch above `toMagic`: a converted message set, an uncompressed v2 batch to write with
+ * downConvertPlain, or undefined for a batch the old formats leave out (control, empty).
+ */
+function convertBatch(
+  batch: Buffer,
+  magic: number,
+  toMagic: LegacyMagic,
+  options: DownConvertOptions,
+): Buffer | { batch: Buffer; header: RecordBatchHeader } | undefined {
+  if (magic === 1) {
+    const legacy = readMessageSet(batch, { maxUncompressedBytes: options.maxUncompressedBytes });
+    const compression = legacyCompressionAt(batch, 0) as CompressionType;
+    return buildMessageSet(
+      legacy.map((r) => ({ key: r.key, value: r.value, offset: r.offset })),
+      { magic: 0, compression },
     );
   }
-  return parts.length === 1 ? parts[0] : Buffer.concat(parts);
+  const header = readBatchHeader(batch);
+  if (isControl(header.attributes)) return undefined;
+  const compression = compressionType(header.attributes) as CompressionType;
+  if (compression === CompressionType.NONE) return { batch, header };
+  if (compression === CompressionType.ZSTD) {
+    throw new RecordValidationError(
+      "UNSUPPORTED_COMPRESSION_TYPE",
+      "zstd records cannot be read as message format v0/v1",
+    );
+  }
+  const type = timestampType(header.attributes);
+  const converted: LegacyRecordInput[] = [];
+  for (const record of readRecordBatch(batch, 0, options.maxUncompressedBytes)) {
+    converted.push({
+      key: record.key,
+      value: record.value,
+      offset: header.baseOffset + record.offsetDelta,
+      timestamp:
+        type === TimestampType.LOG_APPEND_TIME ? header.maxTimestamp : header.baseTimestamp + record.timestampDelta,
+    });
+  }
+  if (converted.length === 0) return undefined;
+  return buildMessageSet(converted, {
+    magic: toMagic,
+    compression,
+    timestampType: type,
+    logAppendTime: header.maxTimestamp,
+  });
 }
