@@ -35,7 +35,6 @@ test("values are validated with Kafka's messages", () => {
     ["log.message.timestamp.type", "Now", /one of/],
     ["log.cleaner.min.cleanable.ratio", "1.5", /no more than 1/],
     ["listeners", "PLAINTEXT:/x:1", /NAME:\/\/host:port/],
-    ["listeners", "SSL://h:1", /not supported/],
     ["listeners", "FOO://h:1", /no security protocol/],
     ["listeners", "PLAINTEXT://h:70000", /out of range/],
     ["log.dirs", "/a,/b", /one data directory/],

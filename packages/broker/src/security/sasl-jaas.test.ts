@@ -93,3 +93,23 @@ test("listener settings: per-listener overrides, unsupported mechanisms and a mi
     /needs a JAAS config/,
   );
 });
+
+test("listeners: the four Kafka security protocols are accepted, others refused", () => {
+  const map = "A:PLAINTEXT,B:SSL,C:SASL_PLAINTEXT,D:SASL_SSL,E:KERBEROS";
+  const config = BrokerConfig.from([
+    ["listener.security.protocol.map", map],
+    ["listeners", "A://h:1,B://h:2,C://h:3,D://h:4"],
+  ]);
+  assert.deepEqual(
+    config.listeners.map((l) => l.securityProtocol),
+    ["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"],
+  );
+  assert.throws(
+    () =>
+      BrokerConfig.from([
+        ["listener.security.protocol.map", map],
+        ["listeners", "E://h:5"],
+      ]),
+    /KERBEROS of listener E is not supported/,
+  );
+});
