@@ -1,6 +1,8 @@
+import { AclOperation } from "@samsa/metadata";
 import { statfs } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
+import { clusterAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 type LogDirTopic = ResponseByApiKey[35]["results"][number]["topics"][number];
@@ -12,6 +14,9 @@ export const describeLogDirsHandler = defineHandler({
   maxVersion: 4,
   async handle(ctx, request) {
     const image = ctx.metadata.image;
+    if (!clusterAllowed(ctx, AclOperation.DESCRIBE)) {
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, results: [] };
+    }
     const wanted =
       request.topics === null
         ? [...image.topics.values()].map((t) => ({

@@ -1,4 +1,6 @@
+import { AclOperation } from "@samsa/metadata";
 import { ErrorCode } from "@samsa/protocol";
+import { transactionalIdAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 /** DescribeTransactions: state, producer and partitions of each transactional id. */
@@ -19,6 +21,8 @@ export const describeTransactionsHandler = defineHandler({
           producerEpoch: -1,
           topics: [],
         };
+        if (!transactionalIdAllowed(ctx, transactionalId, AclOperation.DESCRIBE))
+          return { ...empty, errorCode: ErrorCode.TRANSACTIONAL_ID_AUTHORIZATION_FAILED };
         const notServing = ctx.transactions.coordinatorError(transactionalId);
         if (notServing !== "NONE") return { ...empty, errorCode: ErrorCode[notServing] };
         const d = ctx.transactions.coordinator.describe(transactionalId);

@@ -1,5 +1,7 @@
+import { AclOperation } from "@samsa/metadata";
 import { type TxnState, txnStateFromName } from "@samsa/coordinator";
 import { ErrorCode } from "@samsa/protocol";
+import { transactionalIdAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 /** ListTransactions: the transactional ids this coordinator serves, filtered by state, producer and age (v1). */
@@ -31,11 +33,14 @@ export const listTransactionsHandler = defineHandler({
       throttleTimeMs: 0,
       errorCode: ErrorCode.NONE,
       unknownStateFilters,
-      transactionStates: listed.map((t) => ({
-        transactionalId: t.transactionalId,
-        producerId: BigInt(t.producerId),
-        transactionState: t.state,
-      })),
+      // Only the transactional ids the caller may describe are listed.
+      transactionStates: listed
+        .filter((t) => transactionalIdAllowed(ctx, t.transactionalId, AclOperation.DESCRIBE))
+        .map((t) => ({
+          transactionalId: t.transactionalId,
+          producerId: BigInt(t.producerId),
+          transactionState: t.state,
+        })),
     };
   },
 });

@@ -1,6 +1,8 @@
+import { AclOperation } from "@samsa/metadata";
 import type { ConsumerHeartbeatResult } from "@samsa/coordinator";
 import { type ConsumerGroupHeartbeatResponse, ErrorCode } from "@samsa/protocol";
 import { answerOr, topicsView } from "../group-coordinator-service.js";
+import { groupAllowed, topicAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 function toResponse(r: ConsumerHeartbeatResult): ConsumerGroupHeartbeatResponse {
@@ -36,6 +38,11 @@ export const consumerGroupHeartbeatHandler = defineHandler({
         ...errorResult(ErrorCode.INVALID_REQUEST),
         errorMessage: "SubscribedTopicRegex is not supported.",
       });
+    if (!groupAllowed(ctx, req.groupId, AclOperation.READ))
+      return toResponse(errorResult(ErrorCode.GROUP_AUTHORIZATION_FAILED));
+    // Subscribing to a topic needs DESCRIBE on it, as Kafka checks.
+    if (req.subscribedTopicNames?.some((t) => !topicAllowed(ctx, t, AclOperation.DESCRIBE)))
+      return toResponse(errorResult(ErrorCode.TOPIC_AUTHORIZATION_FAILED));
     const notReady = req.groupId === "" ? ErrorCode.NONE : ctx.groups.coordinatorError(req.groupId);
     if (notReady !== ErrorCode.NONE) return toResponse(errorResult(notReady));
     const input = {

@@ -1,5 +1,7 @@
+import { AclOperation } from "@samsa/metadata";
 import { ErrorCode } from "@samsa/protocol";
 import { topicsView } from "../group-coordinator-service.js";
+import { groupAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 /** Kafka's "not requested" value of authorized operations. */
@@ -15,7 +17,11 @@ export const consumerGroupDescribeHandler = defineHandler({
     return {
       throttleTimeMs: 0,
       groups: req.groupIds.map((groupId) => {
-        const notReady = groupId === "" ? ErrorCode.INVALID_GROUP_ID : ctx.groups.coordinatorError(groupId);
+        const notReady = !groupAllowed(ctx, groupId, AclOperation.DESCRIBE)
+          ? ErrorCode.GROUP_AUTHORIZATION_FAILED
+          : groupId === ""
+            ? ErrorCode.INVALID_GROUP_ID
+            : ctx.groups.coordinatorError(groupId);
         if (notReady !== ErrorCode.NONE) {
           return {
             errorCode: notReady,
