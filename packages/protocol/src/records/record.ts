@@ -66,45 +66,77 @@ function malformed(message: string): ProtocolError {
   return new ProtocolError("MALFORMED", `record: ${message}`);
 }
 
+/** Position just past the varint the last zigzagAt / zigzagLongAt call read. */
+let cursor = 0;
+
+/**
+ * A zigzag varint at `pos`, with `cursor` set past it. One- and two-byte varints (nearly every
+ * length and delta in a record) are decoded inline, without readVarint's result object.
+ */
+function zigzagAt(buf: Buffer, pos: number): number {
+  if (pos + 1 < buf.length) {
+    const b0 = buf[pos];
+    if (b0 < 0x80) {
+      cursor = pos + 1;
+      return (b0 >>> 1) ^ -(b0 & 1);
+    }
+    const b1 = buf[pos + 1];
+    if (b1 < 0x80) {
+      const u = (b0 & 0x7f) | (b1 << 7);
+      cursor = pos + 2;
+      return (u >>> 1) ^ -(u & 1);
+    }
+  }
+  const r = readVarint(buf, pos);
+  cursor = r.next;
+  return r.value;
+}
+
+/** As zigzagAt for a varlong (timestamp deltas). */
+function zigzagLongAt(buf: Buffer, pos: number): number {
+  if (pos < buf.length && buf[pos] < 0x80) {
+    const b0 = buf[pos];
+    cursor = pos + 1;
+    return (b0 >>> 1) ^ -(b0 & 1);
+  }
+  const r = readVarlong(buf, pos);
+  cursor = r.next;
+  return r.value;
+}
+
 /**
  * Checks the record at `pos` (records end at `region.length`) and fills `scan`. Throws
  * MALFORMED or TRUNCATED (both typed) on any inconsistency.
  */
 export function scanRecord(region: Buffer, pos: number, scan: RecordScan): void {
-  let r = readVarint(region, pos);
-  const bodyLength = r.value;
-  const bodyStart = r.next;
+  const bodyLength = zigzagAt(region, pos);
+  const bodyStart = cursor;
   if (bodyLength < 6 || bodyLength > region.length - bodyStart) {
     throw malformed(`length ${bodyLength} does not fit in the ${region.length - bodyStart} remaining bytes`);
   }
   const end = bodyStart + bodyLength;
-  scan.attributes = region.readInt8(bodyStart);
-  r = readVarlong(region, bodyStart + 1);
-  scan.timestampDelta = r.value;
-  r = readVarint(region, r.next);
-  scan.offsetDelta = r.value;
-  r = readVarint(region, r.next);
-  const keyLength = r.value;
-  if (keyLength < -1 || keyLength > end - r.next) throw malformed(`invalid key length ${keyLength}`);
+  scan.attributes = (region[bodyStart] << 24) >> 24;
+  scan.timestampDelta = zigzagLongAt(region, bodyStart + 1);
+  scan.offsetDelta = zigzagAt(region, cursor);
+  const keyLength = zigzagAt(region, cursor);
+  if (keyLength < -1 || keyLength > end - cursor) throw malformed(`invalid key length ${keyLength}`);
   scan.keyLength = keyLength;
-  scan.keyStart = r.next;
-  r = readVarint(region, r.next + Math.max(0, keyLength));
-  const valueLength = r.value;
-  if (valueLength < -1 || valueLength > end - r.next) throw malformed(`invalid value length ${valueLength}`);
+  scan.keyStart = cursor;
+  const valueLength = zigzagAt(region, cursor + Math.max(0, keyLength));
+  if (valueLength < -1 || valueLength > end - cursor) throw malformed(`invalid value length ${valueLength}`);
   scan.valueLength = valueLength;
-  scan.valueStart = r.next;
-  r = readVarint(region, r.next + Math.max(0, valueLength));
-  const headerCount = r.value;
-  if (headerCount < 0 || headerCount > end - r.next) throw malformed(`invalid header count ${headerCount}`);
+  scan.valueStart = cursor;
+  const headerCount = zigzagAt(region, cursor + Math.max(0, valueLength));
+  if (headerCount < 0 || headerCount > end - cursor) throw malformed(`invalid header count ${headerCount}`);
   scan.headerCount = headerCount;
-  scan.headersStart = r.next;
-  let p = r.next;
+  scan.headersStart = cursor;
+  let p = cursor;
   for (let i = 0; i < headerCount; i++) {
-    r = readVarint(region, p);
-    if (r.value < 0 || r.value > end - r.next) throw malformed(`invalid header key length ${r.value}`);
-    r = readVarint(region, r.next + r.value);
-    if (r.value < -1 || r.value > end - r.next) throw malformed(`invalid header value length ${r.value}`);
-    p = r.next + Math.max(0, r.value);
+    const keyBytes = zigzagAt(region, p);
+    if (keyBytes < 0 || keyBytes > end - cursor) throw malformed(`invalid header key length ${keyBytes}`);
+    const valueBytes = zigzagAt(region, cursor + keyBytes);
+    if (valueBytes < -1 || valueBytes > end - cursor) throw malformed(`invalid header value length ${valueBytes}`);
+    p = cursor + Math.max(0, valueBytes);
   }
   if (p !== end) throw malformed(`declared length ${bodyLength} but the fields use ${p - bodyStart} bytes`);
   scan.end = end;
