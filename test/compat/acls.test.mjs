@@ -2,10 +2,11 @@
 // creates, describes and deletes ACLs (CreateAcls/DescribeAcls/DeleteAcls); kcat (librdkafka) gets
 // TOPIC_AUTHORIZATION_FAILED producing to and consuming from denied topics; a kafkajs consumer gets
 // GROUP_AUTHORIZATION_FAILED joining a denied group; ACLs survive a restart; a broker without an
-// authorizer answers SECURITY_DISABLED.
+// authorizer answers SECURITY_DISABLED; in a cluster the ACLs go through etcd to every broker.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import kafkajs from "kafkajs";
+import { clusterArgs, startEtcd } from "../cluster/harness.mjs";
 import { startBroker, stopAllBrokers } from "./harness/broker.mjs";
 import { createTopic, kafkajsClient } from "./harness/kafkajs.mjs";
 import { requireExecutable, run } from "./harness/process.mjs";
@@ -202,4 +203,48 @@ test("ACLs survive a restart; a broker without an authorizer answers SECURITY_DI
     );
   });
   await plain.stop();
+});
+
+test("cluster: ACLs created through one broker are enforced by the others (etcd)", async () => {
+  const etcd = await startEtcd();
+  try {
+    const brokers = [];
+    for (let id = 1; id <= 2; id++) {
+      brokers.push(
+        await startBroker({
+          args: clusterArgs(etcd.url, id, [...AUTHORIZER, "--set", "default.replication.factor=2"]),
+        }),
+      );
+    }
+    const topic = uniqueTopic("acl-cluster");
+    await createTopic(brokers[0].bootstrap, topic);
+    await withAdmin(brokers[0].bootstrap, (admin) => admin.createAcls({ acl: [deny(Res.TOPIC, topic, Op.DESCRIBE)] }));
+    // Broker 2 learns the ACL from the etcd watch: its metadata fails the topic for everyone.
+    const deadline = Date.now() + 10_000;
+    let output = "";
+    while (Date.now() < deadline) {
+      const r = await run(requireExecutable("kcat"), ["-b", brokers[1].bootstrap, "-L", "-t", topic], {
+        timeoutMs: 10_000,
+      });
+      output = r.stdout + r.stderr;
+      if (/Topic authorization failed/.test(output)) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.match(output, /Topic authorization failed/);
+    const listed = await withAdmin(brokers[1].bootstrap, (admin) =>
+      admin.describeAcls({
+        resourceType: Res.TOPIC,
+        resourcePatternType: Pat.ANY,
+        operation: Op.ANY,
+        permissionType: Perm.ANY,
+      }),
+    );
+    assert.deepEqual(
+      listed.resources.map((r) => r.resourceName),
+      [topic],
+    );
+    for (const b of brokers) await b.stop();
+  } finally {
+    await etcd.stop();
+  }
 });
