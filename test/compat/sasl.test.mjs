@@ -246,3 +246,57 @@ test("DescribeUserScramCredentials lists the mechanisms and iterations; AlterUse
     ["bob"],
   );
 });
+
+test("with an authorizer, SCRAM credentials need ALTER/DESCRIBE on the cluster: the SASL principal decides", {
+  timeout: 30_000,
+}, async () => {
+  const port = await freePort();
+  const saslPort = await freePort();
+  const jaas =
+    'org.apache.kafka.common.security.plain.PlainLoginModule required user_admin="admin-secret" user_alice="alice-secret";';
+  const secured = await startBroker({
+    port,
+    args: [
+      "--listeners",
+      `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+      "--set",
+      "sasl.enabled.mechanisms=PLAIN",
+      "--set",
+      `listener.name.sasl_plaintext.plain.sasl.jaas.config=${jaas}`,
+      "--set",
+      "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+      "--set",
+      "super.users=User:admin",
+    ],
+  });
+  const upsert = {
+    deletions: [],
+    upsertions: [
+      { name: "erin", mechanism: 1, iterations: 4096, salt: Buffer.from("salt"), saltedPassword: Buffer.alloc(32, 1) },
+    ],
+  };
+  const as = (user) => ({ port: saslPort, sasl: { user, password: `${user}-secret` } });
+  const denied = await roundTrip(as("alice"), 51, 0, upsert);
+  assert.deepEqual(
+    denied.results.map((r) => [r.user, r.errorCode]),
+    [["erin", 31]],
+    "alice: CLUSTER_AUTHORIZATION_FAILED",
+  );
+  assert.equal((await roundTrip(as("alice"), 50, 0, { users: null })).errorCode, 31);
+  assert.equal((await roundTrip({ port }, 50, 0, { users: null })).errorCode, 31, "User:ANONYMOUS on PLAINTEXT");
+  const allowed = await roundTrip(as("admin"), 51, 0, upsert);
+  assert.deepEqual(
+    allowed.results.map((r) => [r.user, r.errorCode]),
+    [["erin", 0]],
+  );
+  const described = await roundTrip(as("admin"), 50, 0, { users: null });
+  assert.deepEqual(
+    described.results.map((r) => r.user),
+    ["erin"],
+  );
+  await assert.rejects(
+    roundTrip({ port: saslPort, sasl: { user: "alice", password: "wrong" } }, 50, 0, { users: null }),
+    /SaslAuthenticate: error 58/,
+  );
+  await secured.stop();
+});

@@ -1,5 +1,6 @@
-import { scramCredentialsOf } from "@samsa/metadata";
+import { AclOperation, scramCredentialsOf } from "@samsa/metadata";
 import { ErrorCode } from "@samsa/protocol";
+import { clusterAllowed } from "../security/acl-checks.js";
 import { scramMechanismByName } from "../security/scram-mechanism.js";
 import { defineHandler } from "./handler.js";
 
@@ -9,6 +10,10 @@ export const describeUserScramCredentialsHandler = defineHandler({
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, request) {
+    if (!clusterAllowed(ctx, AclOperation.DESCRIBE)) {
+      const errorMessage = "Cluster authorization failed.";
+      return { throttleTimeMs: 0, errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED, errorMessage, results: [] };
+    }
     const all = scramCredentialsOf(ctx.metadata.image);
     const describe = (user: string) => {
       const creds = all.get(user);

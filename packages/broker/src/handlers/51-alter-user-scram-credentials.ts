@@ -1,5 +1,6 @@
-import { alterScramCredentials, type ScramCredentialOp, scramCredentialsOf } from "@samsa/metadata";
+import { AclOperation, alterScramCredentials, type ScramCredentialOp, scramCredentialsOf } from "@samsa/metadata";
 import { ErrorCode } from "@samsa/protocol";
+import { clusterAllowed } from "../security/acl-checks.js";
 import { scramCredential, scramMechanismByType } from "../security/scram-mechanism.js";
 import { defineHandler } from "./handler.js";
 
@@ -23,6 +24,17 @@ export const alterUserScramCredentialsHandler = defineHandler({
     const seen = new Set<string>();
     const ops: ScramCredentialOp[] = [];
     const existing = scramCredentialsOf(ctx.metadata.image);
+    if (!clusterAllowed(ctx, AclOperation.ALTER)) {
+      const names = new Set([...request.deletions, ...request.upsertions].map((o) => o.name));
+      return {
+        throttleTimeMs: 0,
+        results: [...names].map((user) => ({
+          user,
+          errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+          errorMessage: "Cluster authorization failed.",
+        })),
+      };
+    }
     const reject = (user: string, errorCode: number, errorMessage: string) => {
       if (!errors.has(user)) errors.set(user, { errorCode, errorMessage });
     };
