@@ -9,7 +9,11 @@ const EMPTY: Buffer = Buffer.alloc(0);
 /** read_committed cut at a transaction larger than the read: read more, up to this many times the size. */
 const MAX_READ_GROWTH = 16;
 
-/** The log this broker keeps as a follower of the target's partition, or undefined (leader, or no replica here). */
+/**
+ * The log this broker keeps as an in-sync follower of the target's partition, or undefined (leader,
+ * no replica here, or out of the ISR: a restarted follower's high watermark comes from its
+ * recovery point and may be above what the leader committed until it has caught up).
+ */
 export function followerLog(
   image: ClusterImage,
   logs: PartitionLogs,
@@ -18,7 +22,8 @@ export function followerLog(
 ): Log | undefined {
   if (target.unresolved !== undefined || target.topicName === undefined) return undefined;
   const p = image.topics.get(target.topicName)?.partitions[target.request.partition];
-  if (p === undefined || p.leaderId === nodeId || !p.replicas.includes(nodeId)) return undefined;
+  if (p === undefined || p.leaderId === nodeId || !p.replicas.includes(nodeId) || !p.isr.includes(nodeId))
+    return undefined;
   return logs.getLog(target.topicName, target.request.partition);
 }
 
