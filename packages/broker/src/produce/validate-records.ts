@@ -1,4 +1,5 @@
 import {
+  type BatchesSummary,
   batchSpans,
   CompressionType,
   compressionType,
@@ -8,6 +9,7 @@ import {
   type RecordError,
   RecordValidationError,
   setLogAppendTime,
+  summarizeBatches,
   TimestampType,
   timestampType,
   upConvert,
@@ -58,6 +60,14 @@ export async function validateProduceRecords(
   opts: ValidateOptions,
 ): Promise<RecordsCheck> {
   let records = raw === null ? null : Buffer.isBuffer(raw) ? raw : Buffer.concat(raw as readonly Buffer[]);
+  if (records !== null && opts.apiVersion < 3) {
+    const summary = summaryOrNull(records);
+    if (summary === null) return refuse("CORRUPT_MESSAGE", "record batch sizes are corrupt");
+    // Only legacy messages (one span per message): checked without a span object per message.
+    if (summary.count > 0 && (summary.magics & ~LEGACY_MAGICS) === 0) {
+      return validateLegacy(records.subarray(0, summary.wholeBytes), summary.maxSize, opts);
+    }
+  }
   const spans = records === null ? [] : spansOrNull(records);
   if (spans === null) return refuse("CORRUPT_MESSAGE", "record batch sizes are corrupt");
   if (opts.apiVersion >= 3) {
@@ -88,20 +98,41 @@ export async function validateProduceRecords(
   }
   if (spans.some((s) => s.magic < 2)) {
     if (spans.some((s) => s.magic === 2)) return refuse("INVALID_RECORD", "message sets mix magic 2 with 0/1");
-    try {
-      records = upConvert(records, { maxUncompressedBytes: limit });
-    } catch (e) {
-      return fromValidationError(e);
-    }
-    if (records.length > opts.settings.maxMessageBytes) {
-      return refuse(
-        "MESSAGE_TOO_LARGE",
-        `converted batch of ${records.length} bytes exceeds max.message.bytes ${opts.settings.maxMessageBytes}`,
-      );
-    }
-    return validateV2(records, [{ pos: 0, size: records.length }], opts, limit);
+    return upConverted(records, opts, limit);
   }
   return validateV2(records, spans, opts, limit);
+}
+
+/** Bits of BatchesSummary.magics for message format v0 and v1. */
+const LEGACY_MAGICS = 0b11;
+
+/** A message set of only v0/v1 messages (whole ones), the largest `maxSize` bytes. */
+function validateLegacy(records: Buffer, maxSize: number, opts: ValidateOptions): Promise<RecordsCheck> {
+  if (maxSize > opts.settings.maxMessageBytes) {
+    return Promise.resolve(
+      refuse(
+        "MESSAGE_TOO_LARGE",
+        `batch of ${maxSize} bytes exceeds max.message.bytes ${opts.settings.maxMessageBytes}`,
+      ),
+    );
+  }
+  return upConverted(records, opts, maxUncompressedBytes(opts.settings));
+}
+
+async function upConverted(records: Buffer, opts: ValidateOptions, limit: number): Promise<RecordsCheck> {
+  let batch: Buffer;
+  try {
+    batch = upConvert(records, { maxUncompressedBytes: limit });
+  } catch (e) {
+    return fromValidationError(e);
+  }
+  if (batch.length > opts.settings.maxMessageBytes) {
+    return refuse(
+      "MESSAGE_TOO_LARGE",
+      `converted batch of ${batch.length} bytes exceeds max.message.bytes ${opts.settings.maxMessageBytes}`,
+    );
+  }
+  return validateV2(batch, [{ pos: 0, size: batch.length }], opts, limit);
 }
 
 async function validateV2(
@@ -171,6 +202,15 @@ async function validateV2(
     pos += p.bytes.length;
   }
   return { ok: true, records: out, batches };
+}
+
+function summaryOrNull(records: Buffer): BatchesSummary | null {
+  try {
+    return summarizeBatches(records, true);
+  } catch (e) {
+    if (e instanceof ProtocolError) return null;
+    throw e;
+  }
 }
 
 function spansOrNull(records: Buffer): { pos: number; size: number; magic: number }[] | null {
