@@ -21,6 +21,8 @@ export interface AuthorizerOptions {
 interface TypeIndex {
   readonly literal: Map<string, AclBinding[]>;
   readonly prefixed: Map<string, AclBinding[]>;
+  /** The distinct lengths of the prefixes, ascending: a name is cut only at these. */
+  readonly prefixLengths: number[];
   /** Every ACL of this type, for checks on the type as a whole. */
   readonly all: AclBinding[];
 }
@@ -73,11 +75,15 @@ export class AclAuthorizer {
       for (const acl of acls) {
         let t = index.get(acl.resourceType);
         if (t === undefined) {
-          t = { literal: new Map(), prefixed: new Map(), all: [] };
+          t = { literal: new Map(), prefixed: new Map(), prefixLengths: [], all: [] };
           index.set(acl.resourceType, t);
         }
         push(acl.patternType === PatternType.PREFIXED ? t.prefixed : t.literal, acl.resourceName, acl);
         t.all.push(acl);
+      }
+      for (const t of index.values()) {
+        t.prefixLengths.push(...new Set([...t.prefixed.keys()].map((k) => k.length)));
+        t.prefixLengths.sort((a, b) => a - b);
       }
       this.#index = index;
       this.#indexedAcls = acls;
@@ -85,20 +91,19 @@ export class AclAuthorizer {
     return this.#index.get(resourceType);
   }
 
-  /** The ACLs whose pattern covers the resource: literal name, literal wildcard, prefixes of the name. */
-  #matching(t: TypeIndex, name: string): AclBinding[] {
-    const out: AclBinding[] = [];
-    const exact = t.literal.get(name);
-    if (exact !== undefined) out.push(...exact);
-    const wildcard = name === WILDCARD ? undefined : t.literal.get(WILDCARD);
-    if (wildcard !== undefined) out.push(...wildcard);
-    if (t.prefixed.size > 0) {
-      for (let len = 1; len <= name.length; len++) {
-        const p = t.prefixed.get(name.slice(0, len));
-        if (p !== undefined) out.push(...p);
+  /** Matches of one pattern's ACLs: bit 1 some ACL names the resource, 2 an ALLOW applies, 4 a DENY. */
+  #scan(list: readonly AclBinding[] | undefined, principal: string, host: string, operation: number): number {
+    if (list === undefined) return 0;
+    let r = 1;
+    for (const acl of list) {
+      if (!appliesTo(acl, principal, host)) continue;
+      if (acl.permissionType === AclPermissionType.DENY) {
+        if (acl.operation === AclOperation.ALL || acl.operation === operation) r |= 4;
+      } else if (impliesOperation(acl.operation, operation)) {
+        r |= 2;
       }
     }
-    return out;
+    return r;
   }
 
   isSuperUser(principal: string): boolean {
@@ -116,19 +121,17 @@ export class AclAuthorizer {
   ): boolean {
     if (this.#superUsers.has(principal)) return true;
     const t = this.#typeIndex(acls, resourceType);
-    const matching = t === undefined ? [] : this.#matching(t, resourceName);
-    if (matching.length === 0) return this.#allowEveryone;
+    if (t === undefined) return this.#allowEveryone;
     const h = clientHost(host);
-    let allowed = false;
-    for (const acl of matching) {
-      if (!appliesTo(acl, principal, h)) continue;
-      if (acl.permissionType === AclPermissionType.DENY) {
-        if (acl.operation === AclOperation.ALL || acl.operation === operation) return false;
-      } else if (impliesOperation(acl.operation, operation)) {
-        allowed = true;
-      }
+    // The ACLs whose pattern covers the resource: literal name, literal wildcard, prefixes of the name.
+    let r = this.#scan(t.literal.get(resourceName), principal, h, operation);
+    if (resourceName !== WILDCARD) r |= this.#scan(t.literal.get(WILDCARD), principal, h, operation);
+    for (const len of t.prefixLengths) {
+      if (len > resourceName.length) break;
+      r |= this.#scan(t.prefixed.get(resourceName.slice(0, len)), principal, h, operation);
     }
-    return allowed;
+    if (r === 0) return this.#allowEveryone;
+    return (r & 4) === 0 && (r & 2) !== 0;
   }
 
   /**
