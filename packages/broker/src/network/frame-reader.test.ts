@@ -47,3 +47,20 @@ test("oversized and negative sizes are frame errors, detected from the size alon
   ok.push(Buffer.from([0, 0, 0, 10, 1]));
   assert.equal(ok.next(), undefined);
 });
+
+test("a frame spanning reads is filled as they arrive, then the next frame follows", () => {
+  const big = Buffer.alloc(200_000);
+  for (let i = 0; i < big.length; i++) big[i] = i % 251;
+  const stream = Buffer.concat([frame(big), frame(Buffer.from("next"))]);
+  const r = new FrameReader(1 << 20);
+  const out: Buffer[] = [];
+  for (let pos = 0; pos < stream.length; pos += 65_536) {
+    r.push(stream.subarray(pos, pos + 65_536));
+    assert.ok(r.bufferedBytes <= Math.min(pos + 65_536, stream.length) - 4 * out.length);
+    for (let f = r.next(); f !== undefined; f = r.next()) out.push(f);
+  }
+  assert.equal(out.length, 2);
+  assert.deepEqual(out[0], big);
+  assert.equal(out[1].toString(), "next");
+  assert.equal(r.bufferedBytes, 0);
+});
