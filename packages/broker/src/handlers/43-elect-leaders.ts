@@ -1,6 +1,7 @@
-import { type ElectionTarget, ElectionType, electLeadersFor } from "@samsa/metadata";
+import { AclOperation, type ElectionTarget, ElectionType, electLeadersFor } from "@samsa/metadata";
 import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
 import { decideAsController } from "../cluster/controller-admin.js";
+import { clusterAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 type TopicResult = ResponseByApiKey[43]["replicaElectionResults"][number];
@@ -39,6 +40,10 @@ export const electLeadersHandler = defineHandler({
       errorCode,
       replicaElectionResults,
     });
+    if (!clusterAllowed(ctx, AclOperation.ALTER)) {
+      const code = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      return answer(code, allFailed(targets ?? [], code, "Not authorized to ALTER the cluster."));
+    }
     if (type !== ElectionType.PREFERRED && type !== ElectionType.UNCLEAN) {
       const message = `Unknown election type ${type}.`;
       return answer(ErrorCode.INVALID_REQUEST, allFailed(targets ?? [], ErrorCode.INVALID_REQUEST, message));

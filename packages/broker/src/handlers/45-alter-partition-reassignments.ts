@@ -1,6 +1,7 @@
-import { alterReassignments } from "@samsa/metadata";
+import { AclOperation, alterReassignments } from "@samsa/metadata";
 import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
 import { decideAsController } from "../cluster/controller-admin.js";
+import { clusterAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 type TopicResponse = ResponseByApiKey[45]["responses"][number];
@@ -19,9 +20,12 @@ export const alterPartitionReassignmentsHandler = defineHandler({
       t.partitions.map((p) => ({ topic: t.name, partition: p.partitionIndex, replicas: p.replicas })),
     );
     const unclean = ctx.controllerAdmin?.uncleanElection ?? ctx.config.bool("unclean.leader.election.enable");
-    const r = await decideAsController(ctx, (image, live) =>
-      alterReassignments(image, requests, { live, uncleanElection: unclean }),
-    );
+    const allowed = clusterAllowed(ctx, AclOperation.ALTER);
+    const r = allowed
+      ? await decideAsController(ctx, (image, live) =>
+          alterReassignments(image, requests, { live, uncleanElection: unclean }),
+        )
+      : undefined;
     const responses = (code: (i: number) => number, message: (i: number) => string | null): TopicResponse[] => {
       const byTopic = new Map<string, TopicResponse>();
       requests.forEach((req, i) => {
@@ -35,8 +39,16 @@ export const alterPartitionReassignmentsHandler = defineHandler({
       return [...byTopic.values()];
     };
     if (r === undefined || !r.ok) {
-      const errorCode = r === undefined ? ErrorCode.NOT_CONTROLLER : r.error.errorCode;
-      const errorMessage = r === undefined ? "This broker is not the controller." : r.error.errorMessage;
+      const errorCode = !allowed
+        ? ErrorCode.CLUSTER_AUTHORIZATION_FAILED
+        : r === undefined
+          ? ErrorCode.NOT_CONTROLLER
+          : r.error.errorCode;
+      const errorMessage = !allowed
+        ? "Not authorized to ALTER the cluster."
+        : r === undefined
+          ? "This broker is not the controller."
+          : r.error.errorMessage;
       return {
         throttleTimeMs: 0,
         errorCode,

@@ -1,5 +1,6 @@
-import { listReassignments } from "@samsa/metadata";
+import { AclOperation, listReassignments } from "@samsa/metadata";
 import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
+import { clusterAllowed } from "../security/acl-checks.js";
 import { defineHandler } from "./handler.js";
 
 type TopicReassignment = ResponseByApiKey[46]["topics"][number];
@@ -10,6 +11,14 @@ export const listPartitionReassignmentsHandler = defineHandler({
   minVersion: 0,
   maxVersion: 0,
   handle(ctx, request) {
+    if (!clusterAllowed(ctx, AclOperation.DESCRIBE)) {
+      return {
+        throttleTimeMs: 0,
+        errorCode: ErrorCode.CLUSTER_AUTHORIZATION_FAILED,
+        errorMessage: "Not authorized to DESCRIBE the cluster.",
+        topics: [],
+      };
+    }
     if (ctx.controllerAdmin !== undefined && ctx.metadata.image.controllerId !== ctx.identity.nodeId) {
       return {
         throttleTimeMs: 0,
