@@ -106,6 +106,8 @@ test("scale-out to a 4th broker by reassignment while producing; no acknowledged
   phase("broker 4 leads");
   const again = await electLeaders(bootstrap, 0, [{ topic, partition: 0 }]);
   assert.equal(again.results[0].errorCode, 84, "ELECTION_NOT_NEEDED");
+  const cancel = await alterReassignments(bootstrap, [{ topic, partition: 0, replicas: null }]);
+  assert.equal(cancel[0].errorCode, 85, "NO_REASSIGNMENT_IN_PROGRESS");
 
   // Removed replicas delete their logs.
   await until("removed replicas delete their logs", 15_000, async () =>
