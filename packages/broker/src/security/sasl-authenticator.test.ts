@@ -1,13 +1,26 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { decodeResponse, ErrorCode, encodeRequest, MetadataRequestCodec, type RequestByApiKey } from "@samsa/protocol";
+import fc from "fast-check";
+import {
+  decodeResponse,
+  ErrorCode,
+  encodeRequest,
+  MetadataRequestCodec,
+  ProtocolError,
+  type RequestByApiKey,
+} from "@samsa/protocol";
 import { ANONYMOUS_PRINCIPAL, type ConnectionInfo, type Dispatcher } from "../network/connection.js";
 import { SaslAuthenticator, type SaslListenerSettings, SaslStateError } from "./sasl-authenticator.js";
 import { PlainServer } from "./sasl-plain.js";
+import { SCRAM_MECHANISMS, scramCredentialFromPassword } from "./scram-mechanism.js";
+import { ScramServer } from "./scram-server.js";
 
 const settings: SaslListenerSettings = {
   mechanisms: ["PLAIN", "SCRAM-SHA-256"],
-  newServer: () => new PlainServer(new Map([["alice", "alice-secret"]])),
+  newServer: (mechanism) =>
+    mechanism === "PLAIN"
+      ? new PlainServer(new Map([["alice", "alice-secret"]]))
+      : new ScramServer(SCRAM_MECHANISMS[0], () => scramCredentialFromPassword(SCRAM_MECHANISMS[0], "pw")),
   maxReceiveBytes: 1024,
   failedAuthenticationDelayMs: 1,
 };
@@ -101,4 +114,27 @@ test("handshake v0: bare size-prefixed SASL tokens", async () => {
 test("a frame beyond sasl.server.max.receive.size before authentication closes the connection", async () => {
   const { send } = setup();
   await assert.rejects(send(Buffer.alloc(2000)), SaslStateError);
+});
+
+test("fuzz: arbitrary frames before authentication end in a typed error or an answer, never a crash", async () => {
+  const typed = (e: unknown) => e instanceof SaslStateError || e instanceof ProtocolError;
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom([], [request(17, 1, { mechanism: "PLAIN" })], [request(17, 0, { mechanism: "SCRAM-SHA-256" })]),
+      fc.array(fc.uint8Array({ maxLength: 64 }), { minLength: 1, maxLength: 4 }),
+      async (prefix, frames) => {
+        const { send } = setup();
+        for (const f of prefix) await send(f);
+        for (const f of frames) {
+          try {
+            await send(Buffer.from(f));
+          } catch (e) {
+            assert.ok(typed(e), String(e));
+            return;
+          }
+        }
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
