@@ -6,7 +6,9 @@ import {
   invalidAclReason,
   invalidFilterReason,
   MAX_ACLS,
+  MAX_ACLS_BYTES,
   sameAcl,
+  storedAclBytes,
 } from "./acl.js";
 import type { ChangeResult } from "./changes.js";
 import { type MetadataError, MetadataErrorCode, metadataError } from "./errors.js";
@@ -24,8 +26,10 @@ export function createAcls(
   image: ClusterImage,
   bindings: readonly AclBinding[],
   maxAcls = MAX_ACLS,
+  maxBytes = MAX_ACLS_BYTES,
 ): ChangeResult<(MetadataError | undefined)[]> {
   const acls = [...image.acls];
+  let bytes = acls.reduce((n, a) => n + storedAclBytes(a), 0);
   const results: (MetadataError | undefined)[] = [];
   for (const b of bindings) {
     const reason = invalidAclReason(b);
@@ -33,9 +37,11 @@ export function createAcls(
       results.push(metadataError(MetadataErrorCode.INVALID_REQUEST, reason));
     } else if (acls.some((a) => sameAcl(a, b))) {
       results.push(undefined);
-    } else if (acls.length >= maxAcls) {
-      results.push(metadataError(MetadataErrorCode.POLICY_VIOLATION, `The cluster already has ${maxAcls} ACLs.`));
+    } else if (acls.length >= maxAcls || bytes + storedAclBytes(b) > maxBytes) {
+      const why = `The cluster's ACLs are at their limit (${maxAcls} ACLs, ${maxBytes} bytes).`;
+      results.push(metadataError(MetadataErrorCode.POLICY_VIOLATION, why));
     } else {
+      bytes += storedAclBytes(b);
       acls.push(aclBinding(b));
       results.push(undefined);
     }

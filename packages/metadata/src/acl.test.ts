@@ -82,11 +82,18 @@ test("createAcls skips duplicates and rejects invalid bindings one by one; delet
   assert.equal(second.error?.errorCode, 42);
 });
 
-test("createAcls stops at the ACL limit", () => {
+test("createAcls stops at the ACL count and size limits", () => {
   const r = createAcls(emptyImage("c", 1, []), [binding(), binding({ resourceName: "b" })], 1);
   assert.ok(r.ok);
   assert.equal(r.image.acls.length, 1);
   assert.equal(r.value[1]?.errorCode, 44);
+  const long = binding({ resourceName: "x".repeat(500) });
+  const bySize = createAcls(emptyImage("c", 1, []), [binding(), long], 100, 400);
+  assert.ok(bySize.ok);
+  assert.deepEqual(
+    bySize.value.map((e) => e?.errorCode),
+    [undefined, 44],
+  );
 });
 
 test("ACLs survive a snapshot round trip; a corrupt ACL is refused", () => {

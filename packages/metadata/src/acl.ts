@@ -39,8 +39,14 @@ export const AclPermissionType = { UNKNOWN: 0, ANY: 1, DENY: 2, ALLOW: 3 } as co
 export const WILDCARD = "*";
 /** The only name a CLUSTER resource has. */
 export const CLUSTER_RESOURCE_NAME = "kafka-cluster";
-/** Bound on the ACLs a cluster holds, so the image never grows without limit. */
-export const MAX_ACLS = 100_000;
+/** Bounds on the ACLs a cluster holds: the image stays small, and in etcd they are one value (< 1.5 MiB). */
+export const MAX_ACLS = 10_000;
+export const MAX_ACLS_BYTES = 1_000_000;
+
+/** About the size of an ACL as stored (JSON): its strings plus the field names and numbers. */
+export function storedAclBytes(b: AclBinding): number {
+  return b.resourceName.length + b.principal.length + b.host.length + 120;
+}
 
 /** One ACL: who (principal, host) may or may not do what (operation) on which resources (pattern). */
 export interface AclBinding {
