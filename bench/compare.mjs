@@ -16,7 +16,8 @@
 // of the topic the produce row wrote, from the beginning to the end), produce acks=-1 of 1 KiB
 // (Samsa acknowledges after fsync by default; Kafka 0.9 after the append, flush left to the OS).
 // Each row also prints the CPU time of the broker and of the load generator during the run, from
-// /proc/<pid>/stat, as a percentage of one core (the machine has availableParallelism() cores).
+// /proc/<pid>/stat, as a percentage of one core (the machine has availableParallelism() cores), and
+// the broker's peak RSS (sampled every 100 ms; for Kafka the JVM's, ZooKeeper not counted).
 import { writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureTopics09, javaVersion, KAFKA09_CLIENT, startKafka09 } from "./kafka09.mjs";
@@ -36,6 +37,7 @@ import {
   quote,
   ROOT,
   revision,
+  rssSampler,
   runPerf,
   shown,
   startBroker,
@@ -127,23 +129,27 @@ async function runScenario(bin, target, scenario, opts) {
   }
   args.push(...target.client);
   const brokerCpu0 = cpuSeconds(broker.pid);
+  const rss = rssSampler(broker.pid);
   const t0 = performance.now();
   // The broker's CPU is read when the producer is told to stop (its teardown is not measured), or
   // when the consumer exits.
   let brokerCpu1;
   let t1;
+  let rssMiB;
   const atSigint =
     perfOpts.sigintAfterMs === undefined
       ? undefined
       : setTimeout(() => {
           brokerCpu1 = cpuSeconds(broker.pid);
           t1 = performance.now();
+          rssMiB = rss.stop();
         }, perfOpts.sigintAfterMs);
   const run = await runPerf(bin, args, perfOpts);
   clearTimeout(atSigint);
   if (brokerCpu1 === undefined) {
     brokerCpu1 = cpuSeconds(broker.pid);
     t1 = performance.now();
+    rssMiB = rss.stop();
   }
   const seconds = (t1 - t0) / 1000;
   const command =
@@ -157,6 +163,7 @@ async function runScenario(bin, target, scenario, opts) {
     command,
     brokerCpu: (100 * (brokerCpu1 - brokerCpu0)) / seconds,
     loadCpu: (100 * run.cpuSec) / (scenario.kind === "produce" ? seconds : run.wallMs / 1000),
+    rssMiB,
   };
   const s = scenario.kind === "produce" ? parseProduce(run.stdout) : parseConsume(run.stdout);
   if (!s) return { ...row, messages: 0, msgsPerSec: 0, mbPerSec: 0, note: "no summary", detail: perfErrors(run) };
@@ -206,7 +213,7 @@ function report(rows, opts) {
   const fmt = (n) => (Number.isNaN(n) ? "-" : `${n.toFixed(2)}x`);
   console.log(`\n# every run (median of ${opts.repeat}); CPU is % of one core over the run`);
   printTable(
-    ["scenario", "broker", "client", "msgs/s", "MB/s", "broker CPU %", "loadgen CPU %", "note"],
+    ["scenario", "broker", "client", "msgs/s", "MB/s", "broker CPU %", "loadgen CPU %", "broker RSS MiB", "note"],
     rows.map((r) => [
       r.scenario,
       r.target,
@@ -215,6 +222,7 @@ function report(rows, opts) {
       r.mbPerSec.toFixed(1),
       r.brokerCpu.toFixed(0),
       r.loadCpu.toFixed(0),
+      r.rssMiB.toFixed(0),
       r.note,
     ]),
   );

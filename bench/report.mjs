@@ -142,10 +142,14 @@ function targets() {
   const samsaLat = lat?.filter((r) => r.target === "Samsa") ?? [];
   // latency.mjs measures the --rates first, then 50 % of the maximum.
   const half = samsaLat.at(-1);
+  let halfText = "-";
+  if (half?.count > 0)
+    halfText = `p99 ${fix(half.p99, 2)} ms, p99.9 ${fix(half.p999, 2)} ms at ${int(half.rate)} msgs/s`;
+  else if (half) halfText = `row at ${int(half.rate)} msgs/s: ${half.note || "no messages"}`;
   rows.push([
     "latency at 50 % of max: p99 < 5 ms, p99.9 < 20 ms",
-    half ? `p99 ${fix(half.p99, 2)} ms, p99.9 ${fix(half.p999, 2)} ms at ${int(half.rate)} msgs/s` : "-",
-    met(half && half.count > 0 ? half.p99 < 5 && half.p999 < 20 : undefined),
+    halfText,
+    half?.note === "failed" ? "**no** (failed)" : met(half?.count > 0 ? half.p99 < 5 && half.p999 < 20 : undefined),
   ]);
   for (const rate of [1000, 5000]) {
     const s = lat?.find((r) => r.target === "Samsa" && r.rate === rate);
@@ -201,8 +205,8 @@ function compare() {
       ratioText(compareRatio(rows, s, "legacy")),
     ]),
   );
-  out("CPU of the broker / the load generator over each row, % of one core:", "");
-  const cpu = (x) => (x ? `${fix(x.brokerCpu, 0)} / ${fix(x.loadCpu, 0)}` : "-");
+  out("CPU of the broker / the load generator over each row (% of one core), and the broker's peak RSS:", "");
+  const cpu = (x) => (x ? `${fix(x.brokerCpu, 0)} / ${fix(x.loadCpu, 0)} %, ${fix(x.rssMiB, 0)} MiB` : "-");
   table(
     ["scenario", "Samsa headline", "Samsa legacy", "Kafka 0.9.0.1"],
     scenarios.map((s) => [

