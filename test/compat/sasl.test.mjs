@@ -1,4 +1,4 @@
-// SASL and TLS listeners against real clients: kcat and python3-confluent-kafka (librdkafka 2.0) over
+// SASL and TLS listeners against real clients: kcat and python3-confluent-kafka (librdkafka 2.0) and kafkajs over
 // SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), SASL_SSL and SSL with client certificates,
 // using a CA and certificates made with openssl for the test. SCRAM users are created with
 // AlterUserScramCredentials; PLAIN users come from the listener's JAAS config. Wrong passwords get an
@@ -8,6 +8,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { freePort, makeTempDir, startBroker, stopAllBrokers } from "./harness/broker.mjs";
+import { readFileSync } from "node:fs";
+import { Kafka, logLevel } from "kafkajs";
 import { requireExecutable, run, runOk } from "./harness/process.mjs";
 import { uniqueTopic } from "./harness/records.mjs";
 import { roundTrip, upsertScramUser } from "./harness/scram.mjs";
@@ -299,4 +301,40 @@ test("with an authorizer, SCRAM credentials need ALTER/DESCRIBE on the cluster: 
     /SaslAuthenticate: error 58/,
   );
   await secured.stop();
+});
+
+test("kafkajs: SCRAM-SHA-256/512 and PLAIN over SASL_PLAINTEXT and SASL_SSL; wrong password", {
+  timeout: 60_000,
+}, async () => {
+  const client = (listener, mechanism, username, password) =>
+    new Kafka({
+      clientId: "samsa-sasl",
+      brokers: [`127.0.0.1:${ports[listener]}`],
+      logLevel: logLevel.NOTHING,
+      ssl: listener === "SASL_SSL" ? { ca: [readFileSync(join(dir, "ca.pem"))] } : undefined,
+      sasl: { mechanism: mechanism.toLowerCase(), username, password },
+      retry: { retries: 2, initialRetryTime: 100, maxRetryTime: 500 },
+    });
+  for (const [listener, mechanism, user, password] of [
+    ["SASL_PLAINTEXT", "SCRAM-SHA-256", "bob", "bob-secret"],
+    ["SASL_SSL", "SCRAM-SHA-512", "bob", "bob-secret"],
+    ["SASL_PLAINTEXT", "PLAIN", "alice", "alice-secret"],
+  ]) {
+    const kafka = client(listener, mechanism, user, password);
+    const topic = uniqueTopic("sasl-kafkajs");
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const producer = kafka.producer();
+    await producer.connect();
+    const [meta] = await producer.send({ topic, messages: [{ value: `${listener} ${mechanism}` }] });
+    assert.equal(meta.errorCode, 0);
+    await producer.disconnect();
+  }
+  const bad = client("SASL_PLAINTEXT", "SCRAM-SHA-512", "bob", "nope").admin();
+  await assert.rejects(
+    bad.connect(),
+    (e) => e.name === "KafkaJSSASLAuthenticationError" && /invalid credentials/.test(e.message),
+  );
 });
