@@ -1,28 +1,10 @@
-/** Kafka's AclOperation codes; authorized-operations fields are bitfields over them. */
-const Op = {
-  READ: 3,
-  WRITE: 4,
-  CREATE: 5,
-  DELETE: 6,
-  ALTER: 7,
-  DESCRIBE: 8,
-  CLUSTER_ACTION: 9,
-  DESCRIBE_CONFIGS: 10,
-  ALTER_CONFIGS: 11,
-  IDEMPOTENT_WRITE: 12,
-  CREATE_TOKENS: 13,
-  DESCRIBE_TOKENS: 14,
-} as const;
+import { AclOperation as Op } from "@samsa/metadata";
 
-/** "Not requested": Kafka's default for authorized-operations fields. */
+/** "Not requested": Kafka's default for authorized-operations fields (KIP-430). */
 export const AUTHORIZED_OPERATIONS_OMITTED = -2147483648;
 
-function bits(ops: readonly number[]): number {
-  return ops.reduce((acc, op) => acc | (1 << op), 0);
-}
-
-/** Without an authorizer every operation a topic supports is allowed. */
-export const TOPIC_AUTHORIZED_OPERATIONS = bits([
+/** The operations each resource type supports, as authorized-operations fields list them. */
+export const TOPIC_OPERATIONS: readonly number[] = [
   Op.READ,
   Op.WRITE,
   Op.CREATE,
@@ -31,9 +13,9 @@ export const TOPIC_AUTHORIZED_OPERATIONS = bits([
   Op.DESCRIBE,
   Op.DESCRIBE_CONFIGS,
   Op.ALTER_CONFIGS,
-]);
-
-export const CLUSTER_AUTHORIZED_OPERATIONS = bits([
+];
+export const GROUP_OPERATIONS: readonly number[] = [Op.READ, Op.DELETE, Op.DESCRIBE];
+export const CLUSTER_OPERATIONS: readonly number[] = [
   Op.CREATE,
   Op.ALTER,
   Op.DESCRIBE,
@@ -43,4 +25,13 @@ export const CLUSTER_AUTHORIZED_OPERATIONS = bits([
   Op.IDEMPOTENT_WRITE,
   Op.CREATE_TOKENS,
   Op.DESCRIBE_TOKENS,
-]);
+];
+
+/** An authorized-operations bitfield: bit n set when AclOperation n is allowed. */
+export function operationBits(ops: readonly number[]): number {
+  return ops.reduce((acc, op) => acc | (1 << op), 0);
+}
+
+/** Without an authorizer every operation a resource supports is allowed. */
+export const TOPIC_AUTHORIZED_OPERATIONS = operationBits(TOPIC_OPERATIONS);
+export const CLUSTER_AUTHORIZED_OPERATIONS = operationBits(CLUSTER_OPERATIONS);

@@ -106,10 +106,6 @@ export class AclAuthorizer {
     return r;
   }
 
-  isSuperUser(principal: string): boolean {
-    return this.#superUsers.has(principal);
-  }
-
   /** Whether `principal` connected from `host` may perform `operation` on the resource. */
   authorize(
     acls: readonly AclBinding[],

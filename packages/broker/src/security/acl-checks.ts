@@ -3,7 +3,10 @@ import { ErrorCode } from "@samsa/protocol";
 import {
   AUTHORIZED_OPERATIONS_OMITTED,
   CLUSTER_AUTHORIZED_OPERATIONS,
+  CLUSTER_OPERATIONS,
+  GROUP_OPERATIONS,
   TOPIC_AUTHORIZED_OPERATIONS,
+  TOPIC_OPERATIONS,
 } from "../admin/acl-operations.js";
 import type { RequestContext } from "../handlers/handler.js";
 
@@ -65,30 +68,10 @@ export function createTopicAllowed(ctx: RequestContext, topic: string): boolean 
   return clusterAllowed(ctx, AclOperation.CREATE) || topicAllowed(ctx, topic, AclOperation.CREATE);
 }
 
-/** The operations each resource type supports (Kafka's authorized-operations fields, KIP-430). */
 const SUPPORTED_OPERATIONS: Readonly<Record<number, readonly number[]>> = {
-  [ResourceType.TOPIC]: [
-    AclOperation.READ,
-    AclOperation.WRITE,
-    AclOperation.CREATE,
-    AclOperation.DELETE,
-    AclOperation.ALTER,
-    AclOperation.DESCRIBE,
-    AclOperation.DESCRIBE_CONFIGS,
-    AclOperation.ALTER_CONFIGS,
-  ],
-  [ResourceType.GROUP]: [AclOperation.READ, AclOperation.DELETE, AclOperation.DESCRIBE],
-  [ResourceType.CLUSTER]: [
-    AclOperation.CREATE,
-    AclOperation.ALTER,
-    AclOperation.DESCRIBE,
-    AclOperation.CLUSTER_ACTION,
-    AclOperation.DESCRIBE_CONFIGS,
-    AclOperation.ALTER_CONFIGS,
-    AclOperation.IDEMPOTENT_WRITE,
-    AclOperation.CREATE_TOKENS,
-    AclOperation.DESCRIBE_TOKENS,
-  ],
+  [ResourceType.TOPIC]: TOPIC_OPERATIONS,
+  [ResourceType.GROUP]: GROUP_OPERATIONS,
+  [ResourceType.CLUSTER]: CLUSTER_OPERATIONS,
 };
 
 /** The bitfield of operations the caller may perform on the resource. */
@@ -98,16 +81,6 @@ export function authorizedOperations(ctx: RequestContext, resourceType: number, 
     if (authorized(ctx, resourceType, resourceName, op)) bits |= 1 << op;
   }
   return bits;
-}
-
-/** An authorized-operations field: the bitfield when the request asks for it, else Kafka's "omitted". */
-export function authorizedOperationsField(
-  ctx: RequestContext,
-  requested: boolean,
-  resourceType: number,
-  resourceName: string,
-): number {
-  return requested ? authorizedOperations(ctx, resourceType, resourceName) : AUTHORIZED_OPERATIONS_OMITTED;
 }
 
 /** Metadata's topicAuthorizedOperations: everything a topic supports when no authorizer is set. */
