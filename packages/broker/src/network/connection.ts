@@ -91,6 +91,11 @@ export class Connection {
     }
   }
 
+  /** Changes socket.request.max.bytes for frames not read yet (SASL listeners until authenticated). */
+  setMaxFrameBytes(maxFrameBytes: number): void {
+    this.#reader.setMaxFrameBytes(maxFrameBytes);
+  }
+
   get inFlight(): number {
     return this.#slots.length;
   }

@@ -17,9 +17,14 @@ export class FrameReader {
   /** The frame being filled, once its size is known and it spans chunks. */
   #partial: Buffer | undefined;
   #filled = 0;
-  readonly #maxFrameBytes: number;
+  #maxFrameBytes: number;
 
   constructor(maxFrameBytes: number) {
+    this.#maxFrameBytes = maxFrameBytes;
+  }
+
+  /** Changes the limit for frames whose size is not read yet (SASL: smaller until authenticated). */
+  setMaxFrameBytes(maxFrameBytes: number): void {
     this.#maxFrameBytes = maxFrameBytes;
   }
 

@@ -109,6 +109,7 @@ export class NetworkServer {
       principal,
     };
     let dispatch = this.#opts.dispatch;
+    let limits = this.#opts.limits;
     let conn: Connection | undefined;
     if (security?.sasl !== undefined) {
       // Only SASL listeners pay for the gate; a PLAINTEXT connection dispatches straight to the router.
@@ -117,10 +118,13 @@ export class NetworkServer {
         dispatch,
         () => void conn?.close(),
         (reason) => this.#opts.log.info({ conn: info.id, remote: info.remoteAddress, reason }, "failed authentication"),
+        () => conn?.setMaxFrameBytes(this.#opts.limits.maxFrameBytes),
       );
       dispatch = gate.dispatch;
+      // Until authenticated, a frame header can't make the broker allocate socket.request.max.bytes.
+      limits = { ...limits, maxFrameBytes: Math.min(limits.maxFrameBytes, security.sasl.maxReceiveBytes) };
     }
-    conn = new Connection(socket, info, this.#opts.limits, dispatch, this.#opts.log);
+    conn = new Connection(socket, info, limits, dispatch, this.#opts.log);
     this.#connections.add(conn);
     void conn.closed.then(() => this.#connections.delete(conn));
   }

@@ -54,20 +54,26 @@ export class SaslAuthenticator {
   readonly #inner: Dispatcher;
   readonly #close: () => void;
   readonly #onFailure: (reason: string) => void;
+  readonly #onAuthenticated: () => void;
   #state: State = "handshakeOrVersions";
   #server: SaslServer | undefined;
 
-  /** `onFailure` hears the real reason of a failed authentication (the client may get a generic one). */
+  /**
+   * `onFailure` hears the real reason of a failed authentication (the client may get a generic one);
+   * `onAuthenticated` runs once the client is authenticated, before the next frame is read.
+   */
   constructor(
     settings: SaslListenerSettings,
     inner: Dispatcher,
     close: () => void,
     onFailure: (reason: string) => void = () => {},
+    onAuthenticated: () => void = () => {},
   ) {
     this.#settings = settings;
     this.#inner = inner;
     this.#close = close;
     this.#onFailure = onFailure;
+    this.#onAuthenticated = onAuthenticated;
   }
 
   get authenticated(): boolean {
@@ -175,5 +181,6 @@ export class SaslAuthenticator {
   #authenticated(conn: ConnectionInfo, server: SaslServer): void {
     this.#state = "complete";
     conn.principal = `User:${server.authorizationId}`;
+    this.#onAuthenticated();
   }
 }
