@@ -12,8 +12,8 @@
 // newest) and "legacy", both brokers with that same 0.9 client setting. Kafka's client settings are the
 // same in both modes, so its rows are run once and both ratios divide by them.
 //
-// Scenarios: produce acks=1 of 100 B and 1 KiB records, consume (one consumer reading every partition
-// of the topic the produce row wrote, from the beginning to the end), produce acks=-1 of 1 KiB
+// Scenarios: produce acks=1 of 100 B, 1 KiB and 16 KiB records, consume (one consumer reading every
+// partition of the topic the produce row wrote, from the beginning to the end), produce acks=-1 of 1 KiB
 // (Samsa acknowledges after fsync by default; Kafka 0.9 after the append, flush left to the OS).
 // Each row also prints the CPU time of the broker and of the load generator during the run, from
 // /proc/<pid>/stat, as a percentage of one core (the machine has availableParallelism() cores), and
@@ -50,6 +50,8 @@ const SCENARIOS = [
   { id: "produce 1 KiB acks=1", kind: "produce", size: 1024, acks: 1 },
   { id: "consume 1 KiB", kind: "consume", of: "produce 1 KiB acks=1" },
   { id: "produce 1 KiB acks=-1", kind: "produce", size: 1024, acks: -1 },
+  { id: "produce 16 KiB acks=1", kind: "produce", size: 16384, acks: 1 },
+  { id: "consume 16 KiB", kind: "consume", of: "produce 16 KiB acks=1" },
 ];
 
 /** Targets of issue 7 for the ratio column, by scenario and mode. */

@@ -42,7 +42,7 @@ const STEPS = [
   {
     id: "rss-10000",
     script: "rss.mjs",
-    args: ["--partitions", "10000", "--messages", "200000"],
+    args: ["--partitions", "10000", "--messages", "100000"],
     quickArgs: ["--partitions", "10000", "--messages", "20000"],
     result: "rss-10000",
   },
