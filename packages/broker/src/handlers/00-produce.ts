@@ -67,9 +67,10 @@ function hasTransactionalRecords(req: ProduceRequest): boolean {
 }
 
 /**
- * KIP-890 part 1 on a single node: the transaction coordinator is local, so a transactional batch
- * is checked against it directly. Fenced producers get INVALID_PRODUCER_EPOCH; a coordinator still
- * loading NOT_ENOUGH_REPLICAS (retriable), as Kafka maps them.
+ * KIP-890 part 1 where the transaction coordinator is local (a single node, or a cluster broker
+ * that coordinates the id): a transactional batch is checked against it directly. Fenced producers
+ * get INVALID_PRODUCER_EPOCH; a coordinator still loading NOT_ENOUGH_REPLICAS (retriable), as
+ * Kafka maps them.
  */
 function verifyTransaction(
   ctx: RequestContext,
@@ -83,6 +84,10 @@ function verifyTransaction(
   const notServing = ctx.transactions.coordinatorError(transactionalId);
   // With no coordinator state at all no transaction can have added the partition.
   if (notServing === "COORDINATOR_NOT_AVAILABLE") return "INVALID_TXN_STATE";
+  // Cluster mode, the coordinator is another broker: Kafka's leader would ask it (AddPartitionsToTxn
+  // verifyOnly), which Samsa does not yet; it appends unverified, as Kafka before 3.6 did, rather
+  // than refuse every such batch NOT_ENOUGH_REPLICAS (librdkafka 0103 saw no delivery).
+  if (notServing === "NOT_COORDINATOR") return "NONE";
   if (notServing !== "NONE") return "NOT_ENOUGH_REPLICAS";
   const [error] = ctx.transactions.coordinator.verifyPartitions({ transactionalId, producerId, producerEpoch }, [
     { topic, partition },
