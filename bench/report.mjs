@@ -359,6 +359,23 @@ function throughput() {
       "produce throughput over time",
     );
   }
+  const consume = r.rows.filter(
+    (x) => x.mode.startsWith("consume") && x.timeline?.length > 1 && /4 partitions, acks=1$/.test(x.label),
+  );
+  if (consume.length > 0) {
+    chart(
+      "consume",
+      lineChart({
+        title: "Consume throughput over time, MB/s of payload (every 500 ms)",
+        series: consume.slice(0, TIMELINE_SERIES).map((x) => ({
+          label: `${x.mode === "consume" ? "" : "after restart, "}${x.label.split(",")[0]}`,
+          points: x.timeline.map((p) => ({ x: p.tS, y: (p.msgsPerSec * x.size) / 1e6 })),
+        })),
+        unit: "MB/s",
+      }),
+      "consume throughput over time",
+    );
+  }
   commands([step("throughput").command, ...r.rows.map((x) => `# ${x.mode} ${x.label}\n${x.command}`)]);
 }
 
