@@ -1,4 +1,4 @@
-// SASL and TLS listeners against real clients: kcat and python3-confluent-kafka (librdkafka 2.0) and kafkajs over
+// SASL and TLS listeners against real clients: kcat and python3-confluent-kafka (librdkafka 2.0), kafkajs and Sarama over
 // SASL_PLAINTEXT (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512), SASL_SSL and SSL with client certificates,
 // using a CA and certificates made with openssl for the test. SCRAM users are created with
 // AlterUserScramCredentials; PLAIN users come from the listener's JAAS config. Wrong passwords get an
@@ -11,7 +11,8 @@ import { freePort, makeTempDir, startBroker, stopAllBrokers } from "./harness/br
 import { readFileSync } from "node:fs";
 import { Kafka, logLevel } from "kafkajs";
 import { requireExecutable, run, runOk } from "./harness/process.mjs";
-import { uniqueTopic } from "./harness/records.mjs";
+import { assertRecordsRoundTrip, makeRecords, uniqueTopic } from "./harness/records.mjs";
+import { buildSarama } from "./harness/sarama.mjs";
 import { roundTrip, upsertScramUser } from "./harness/scram.mjs";
 
 after(stopAllBrokers);
@@ -337,4 +338,28 @@ test("kafkajs: SCRAM-SHA-256/512 and PLAIN over SASL_PLAINTEXT and SASL_SSL; wro
     bad.connect(),
     (e) => e.name === "KafkaJSSASLAuthenticationError" && /invalid credentials/.test(e.message),
   );
+});
+
+test("Sarama: SASL/PLAIN with handshake v1 (SaslAuthenticate, Kafka 2.1 protocol) and v0 (bare tokens, 0.10.2)", {
+  timeout: 180_000,
+}, async () => {
+  const sarama = await buildSarama();
+  try {
+    for (const version of ["2.1.0", "0.10.2.0"]) {
+      const topic = uniqueTopic("sasl-sarama");
+      // Record headers need the 0.11 message format.
+      const records = makeRecords("sarama-sasl", 5).map((r) => (version === "2.1.0" ? r : { ...r, headers: [] }));
+      const out = await sarama.run({
+        bootstrap: `127.0.0.1:${ports.SASL_PLAINTEXT}`,
+        topic,
+        version,
+        records,
+        saslUser: "alice",
+        saslPassword: "alice-secret",
+      });
+      assertRecordsRoundTrip(out.consumed, records);
+    }
+  } finally {
+    sarama.cleanup();
+  }
 });

@@ -32,6 +32,10 @@ type spec struct {
 	Batch       bool     `json:"batch"`
 	FetchBytes  int32    `json:"fetchDefaultBytes"`
 	Records     []record `json:"records"`
+	// SASL/PLAIN when SASLUser is set: SaslHandshake v1 + SaslAuthenticate from version 1.0.0 on,
+	// else SaslHandshake v0 and a bare token.
+	SASLUser     string `json:"saslUser"`
+	SASLPassword string `json:"saslPassword"`
 }
 
 type result struct {
@@ -63,6 +67,12 @@ func run() error {
 		config.Version = v
 	}
 	config.ClientID = "samsa-compat-sarama"
+	if s.SASLUser != "" {
+		config.Net.SASL.Enable = true
+		config.Net.SASL.Mechanism = sarama.SASLTypePlaintext
+		config.Net.SASL.User = s.SASLUser
+		config.Net.SASL.Password = s.SASLPassword
+	}
 	config.Net.DialTimeout = timeout
 	config.Producer.RequiredAcks = sarama.WaitForAll
 	config.Producer.Return.Successes = true
