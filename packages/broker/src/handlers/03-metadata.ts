@@ -26,8 +26,9 @@ function describeTopic(
   includeOps: boolean,
   live: ReadonlySet<number>,
 ): MetadataTopic {
+  // Reached by topic id (names are checked first): Kafka answers with the id and no name.
   if (!topicAllowed(ctx, topic.name, AclOperation.DESCRIBE)) {
-    return errorTopic(ErrorCode.TOPIC_AUTHORIZATION_FAILED, topic.name, topic.topicId);
+    return errorTopic(ErrorCode.TOPIC_AUTHORIZATION_FAILED, null, topic.topicId);
   }
   return {
     errorCode: ErrorCode.NONE,
