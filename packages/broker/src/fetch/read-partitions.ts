@@ -168,15 +168,36 @@ export async function readPartitions(
   targets: readonly FetchTarget[],
   params: FetchParams,
 ): Promise<PartitionReadResult[]> {
+  const early = params.apiVersion < 3 && params.replicaId < 0 ? await readConcurrently(replicas, targets, params) : [];
   let remaining = params.maxBytes;
   let minOneMessage = params.apiVersion >= 3;
   const out: PartitionReadResult[] = [];
-  for (const target of targets) {
+  for (const [i, target] of targets.entries()) {
     const limit = Math.max(0, Math.min(target.request.partitionMaxBytes, remaining));
-    const result = await readOne(replicas, target, params, limit, minOneMessage);
+    // A concurrent read counts only if the sequential order would have given it the same limit.
+    if (i < early.length && early[i].limit !== limit) early.length = i;
+    const result = i < early.length ? early[i].result : await readOne(replicas, target, params, limit, minOneMessage);
     if (result.records.length > 0) minOneMessage = false;
     remaining = Math.max(0, remaining - result.records.length);
     out.push(result);
   }
   return out;
+}
+
+/**
+ * Before KIP-74 (Fetch v0-2) no first message is forced in, so while the request's byte budget
+ * does not bind, every partition reads up to its own limit whatever the others return: a
+ * consumer's partitions are read (and down-converted) concurrently instead of one by one.
+ */
+function readConcurrently(
+  replicas: ReplicaManager,
+  targets: readonly FetchTarget[],
+  params: FetchParams,
+): Promise<{ result: PartitionReadResult; limit: number }[]> {
+  return Promise.all(
+    targets.map(async (t) => {
+      const limit = Math.max(0, Math.min(t.request.partitionMaxBytes, params.maxBytes));
+      return { result: await readOne(replicas, t, params, limit, false), limit };
+    }),
+  );
 }
