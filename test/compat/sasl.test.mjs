@@ -363,3 +363,31 @@ test("Sarama: SASL/PLAIN with handshake v1 (SaslAuthenticate, Kafka 2.1 protocol
     sarama.cleanup();
   }
 });
+
+test("kafka-configs.sh stand-in: add, describe and delete SCRAM credentials, then authenticate with them", {
+  timeout: 60_000,
+}, async () => {
+  const tool = join(import.meta.dirname, "../../compat/kafka-bin/bin/kafka-configs.sh");
+  const base = ["--bootstrap-server", `127.0.0.1:${ports.PLAINTEXT}`, "--entity-type", "users"];
+  await runOk(tool, [
+    ...base,
+    "--alter",
+    "--entity-name",
+    "frank",
+    "--add-config",
+    "SCRAM-SHA-256=[iterations=8192,password=frank-secret],SCRAM-SHA-512=[password=frank-secret]",
+  ]);
+  const { stdout } = await runOk(tool, [...base, "--describe", "--entity-name", "frank"]);
+  assert.equal(
+    stdout.trim(),
+    "SCRAM credential configs for user-principal 'frank' are SCRAM-SHA-256=iterations=8192, SCRAM-SHA-512=iterations=4096",
+  );
+  await kcatRoundTrip(clientConfig("SASL_PLAINTEXT", "SCRAM-SHA-256", "frank", "frank-secret"));
+  await runOk(tool, [...base, "--alter", "--entity-name", "frank", "--delete-config", "SCRAM-SHA-256"]);
+  const r = await run(
+    "kcat",
+    [...kcatArgs(clientConfig("SASL_PLAINTEXT", "SCRAM-SHA-256", "frank", "frank-secret")), "-L", "-m", "3"],
+    { timeoutMs: 20_000 },
+  );
+  assert.match(r.stderr, /Authentication failed: Invalid user credentials/);
+});
