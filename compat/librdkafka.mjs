@@ -155,8 +155,8 @@ async function runNumber({ runner, src, number, scenario, conf, bootstrap, kafka
         TEST_KAFKA_VERSION: kafkaVersion,
         TESTS: number,
         TEST_LEVEL: "2",
-        // Tests that shell out to Kafka's bin/kafka-topics.sh get a stand-in over Samsa's admin APIs;
-        // the other Kafka tools (kafka-acls.sh, Java classes) are absent, and those tests fail.
+        // Tests that shell out to Kafka's bin/kafka-topics.sh or kafka-acls.sh get stand-ins over
+        // Samsa's admin APIs; Kafka's Java classes are absent, and the tests needing them fail.
         KAFKA_PATH: KAFKA_BIN_DIR,
         BROKERS: bootstrap,
       },

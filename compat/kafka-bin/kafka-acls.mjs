@@ -2,8 +2,8 @@
 // KAFKA_PATH): --add, --remove and --list of ACLs on --topic/--group/--cluster/--transactional-id
 // with --allow-principal/--deny-principal, --allow-host/--deny-host, --operation (repeatable) and
 // --resource-pattern-type, through the broker's CreateAcls/DescribeAcls/DeleteAcls with kafkajs.
-// Kafka's --authorizer-properties zookeeper.connect=... form is accepted and ignored: the broker
-// holds the ACLs, so --bootstrap-server is required. Exits non-zero on any error.
+// Kafka's --authorizer-properties zookeeper.connect=... form is accepted; its ZooKeeper address is
+// ignored (the broker holds the ACLs). Exits non-zero on any error.
 import { parseArgs } from "node:util";
 import kafkajs from "kafkajs";
 import { kafkajsClient } from "../../test/compat/harness/kafkajs.mjs";
@@ -32,8 +32,9 @@ const { values } = parseArgs({
   },
 });
 
-const bootstrap = values["bootstrap-server"];
-if (!bootstrap) throw new Error("kafka-acls: --bootstrap-server is required (this broker keeps ACLs itself)");
+// The ZooKeeper form names no broker: the test runner's BROKERS (librdkafka's tests) stands in.
+const bootstrap = values["bootstrap-server"] ?? process.env.BROKERS;
+if (!bootstrap) throw new Error("kafka-acls: --bootstrap-server (or BROKERS in the environment) is required");
 
 /** Kafka's operation names as the tool takes them (case-insensitive, e.g. All, Read, IdempotentWrite). */
 function operationCode(name) {
@@ -49,6 +50,11 @@ function patternCode(name = "literal", filter = false) {
   if (!filter && (code === ResourcePatternTypes.ANY || code === ResourcePatternTypes.MATCH))
     throw new Error(`kafka-acls: --resource-pattern-type ${name} is only for --list/--remove`);
   return code;
+}
+
+/** Kafka's display name of an enum code (e.g. TOPIC, READ, ALLOW). */
+function nameOf(table, code) {
+  return Object.keys(table).find((k) => table[k] === code) ?? String(code);
 }
 
 const resources = [
@@ -120,13 +126,13 @@ try {
       for (const f of filters) {
         const res = await admin.describeAcls(f);
         for (const r of res.resources) {
-          console.log(
-            `Current ACLs for resource \`ResourcePattern(resourceType=${r.resourceType}, name=${r.resourceName}, patternType=${r.resourcePatternType})\`:`,
-          );
-          for (const a of r.acls)
-            console.log(
-              `\t(principal=${a.principal}, host=${a.host}, operation=${a.operation}, permissionType=${a.permissionType})`,
-            );
+          const pattern = `resourceType=${nameOf(AclResourceTypes, r.resourceType)}, name=${r.resourceName}, patternType=${nameOf(ResourcePatternTypes, r.resourcePatternType)}`;
+          console.log(`Current ACLs for resource \`ResourcePattern(${pattern})\`:`);
+          for (const a of r.acls) {
+            const op = nameOf(AclOperationTypes, a.operation);
+            const perm = nameOf(AclPermissionTypes, a.permissionType);
+            console.log(`\t(principal=${a.principal}, host=${a.host}, operation=${op}, permissionType=${perm})`);
+          }
         }
       }
     }
