@@ -132,7 +132,7 @@ async function upConverted(records: Buffer, opts: ValidateOptions, limit: number
       `converted batch of ${batch.length} bytes exceeds max.message.bytes ${opts.settings.maxMessageBytes}`,
     );
   }
-  return validateV2(batch, [{ pos: 0, size: batch.length }], opts, limit);
+  return validateV2(batch, [{ pos: 0, size: batch.length }], opts, limit, false);
 }
 
 async function validateV2(
@@ -140,6 +140,7 @@ async function validateV2(
   spans: readonly { pos: number; size: number }[],
   opts: ValidateOptions,
   limit: number,
+  verifyCrc = true,
 ): Promise<RecordsCheck> {
   const { settings, nowMs } = opts;
   const parts: { pos: number; bytes: Buffer; validation: ValidatedBatch["validation"] }[] = [];
@@ -164,6 +165,7 @@ async function validateV2(
         maxUncompressedBytes: limit,
         origin: "client",
         timestampBounds,
+        verifyCrc,
       });
     } catch (e) {
       return fromValidationError(e);

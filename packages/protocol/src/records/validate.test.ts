@@ -46,6 +46,18 @@ test("CRC and size problems are CORRUPT_MESSAGE", () => {
   assert.throws(() => validateRecordBatch(batch.subarray(0, 30), 0, options), rejects("CORRUPT_MESSAGE"));
 });
 
+test("verifyCrc: false skips only the checksum of a batch the broker built itself", () => {
+  const batch = buildRecordBatch(records);
+  const badCrc = Buffer.from(batch);
+  badCrc.writeUInt32BE((badCrc.readUInt32BE(17) + 1) >>> 0, 17);
+  assert.throws(() => validateRecordBatch(badCrc, 0, options), rejects("CORRUPT_MESSAGE"));
+  assert.equal(validateRecordBatch(badCrc, 0, { ...options, verifyCrc: false }).header.recordCount, records.length);
+  assert.throws(
+    () => validateRecordBatch(batch.subarray(0, batch.length - 1), 0, { ...options, verifyCrc: false }),
+    rejects("CORRUPT_MESSAGE"),
+  );
+});
+
 function patched(batch: Buffer, edit: (b: Buffer) => void): Buffer {
   const copy = Buffer.from(batch);
   edit(copy);

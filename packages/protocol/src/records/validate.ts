@@ -35,6 +35,8 @@ export interface ValidateBatchOptions {
    * As in Kafka, a batch that claims LogAppendTime is refused unless this check applies to it.
    */
   timestampBounds?: { minMs: number; maxMs: number };
+  /** False for a batch the broker itself just built and checksummed (up-conversion): skips the CRC. */
+  verifyCrc?: boolean;
 }
 
 export interface BatchValidation {
@@ -77,7 +79,8 @@ function checkEnvelope(
   if (header.batchLength < RECORD_BATCH_OVERHEAD - LOG_OVERHEAD || size > buf.length - pos) {
     fail("CORRUPT_MESSAGE", `record batch size ${size} does not match the ${buf.length - pos} bytes given`);
   }
-  if (!verifyBatchCrc(buf, pos)) fail("CORRUPT_MESSAGE", "record batch CRC-32C does not match its contents");
+  if (options.verifyCrc !== false && !verifyBatchCrc(buf, pos))
+    fail("CORRUPT_MESSAGE", "record batch CRC-32C does not match its contents");
   if (compressionType(header.attributes) > CompressionType.ZSTD) {
     throw new RecordValidationError(
       "UNKNOWN_SERVER_ERROR",
