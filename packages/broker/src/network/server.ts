@@ -87,6 +87,8 @@ export class NetworkServer {
         "TLS handshake failed",
       ),
     );
+    // Sockets still in their TLS handshake are not connections yet: bound them too.
+    server.maxConnections = this.#opts.maxConnections;
     return server;
   }
 
@@ -118,7 +120,10 @@ export class NetworkServer {
         dispatch,
         () => void conn?.close(),
         (reason) => this.#opts.log.info({ conn: info.id, remote: info.remoteAddress, reason }, "failed authentication"),
-        () => conn?.setMaxFrameBytes(this.#opts.limits.maxFrameBytes),
+        () => {
+          conn?.setMaxFrameBytes(this.#opts.limits.maxFrameBytes);
+          this.#opts.log.debug({ conn: info.id, principal: info.principal }, "authenticated");
+        },
       );
       dispatch = gate.dispatch;
       // Until authenticated, a frame header can't make the broker allocate socket.request.max.bytes.
