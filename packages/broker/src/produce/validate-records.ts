@@ -170,14 +170,14 @@ async function validateV2(
     } catch (e) {
       return fromValidationError(e);
     }
-    if (settings.compact && validation.keylessRecords.length > 0) {
-      const errors = validation.keylessRecords.slice(0, 100).map((i) => ({
+    if (settings.compact && validation.keylessCount > 0) {
+      const errors = validation.keylessRecords.map((i) => ({
         batchIndex: i,
         message: `compacted topic ${opts.topicPartition} cannot accept a record without a key`,
       }));
       return refuse(
         "INVALID_RECORD",
-        `${validation.keylessRecords.length} records rejected: a compacted topic needs keys`,
+        `${validation.keylessCount} records rejected: a compacted topic needs keys`,
         errors,
       );
     }

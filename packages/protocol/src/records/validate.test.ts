@@ -6,7 +6,7 @@ import { writeBatchCrc } from "./batch-header.js";
 import { buildEndTxnMarkerBatch } from "./control-record.js";
 import { buildRecordBatch } from "./record-batch.js";
 import { validateRecordBatch, validateRecordBatchAsync } from "./validate.js";
-import { RecordValidationError } from "./validation-error.js";
+import { MAX_RECORD_ERRORS, RecordValidationError } from "./validation-error.js";
 
 const options = { maxUncompressedBytes: 1 << 20 };
 const codecs = [
@@ -29,6 +29,7 @@ test("a good batch passes for every codec, reporting keyless records and the max
     const batch = buildRecordBatch(records, { compression });
     for (const result of [validateRecordBatch(batch, 0, options), await validateRecordBatchAsync(batch, 0, options)]) {
       assert.deepEqual(result.keylessRecords, [1]);
+      assert.equal(result.keylessCount, 1);
       assert.equal(result.maxTimestamp, 300);
       assert.equal(result.offsetDeltaOfMaxTimestamp, 1);
       assert.equal(result.sizeInBytes, batch.length);
@@ -176,5 +177,15 @@ test("fuzz: any byte change yields a RecordValidationError or a valid result, ne
       },
     ),
     { numRuns: 500 },
+  );
+});
+
+test("keyless records: all are counted, the first MAX_RECORD_ERRORS listed", () => {
+  const keyless = Array.from({ length: 250 }, (_, i) => ({ key: i === 0 ? "k" : null, value: "v" }));
+  const result = validateRecordBatch(buildRecordBatch(keyless), 0, options);
+  assert.equal(result.keylessCount, 249);
+  assert.deepEqual(
+    result.keylessRecords,
+    Array.from({ length: MAX_RECORD_ERRORS }, (_, i) => i + 1),
   );
 });
