@@ -1,17 +1,26 @@
 #!/usr/bin/env node
-// End-to-end latency of a Kafka-protocol broker at a fixed rate, for latency.mjs: in this one Node
-// process, a librdkafka producer (@confluentinc/kafka-javascript; acks=1, linger.ms=0) sends --size
-// byte messages to partition 0 of --topic at --rate, paced by a 1 ms timer, while a librdkafka
-// consumer assigned to that partition from its end receives them. Latency = receive time - send time
-// carried in the message (both from this process's clock), recorded in an HdrHistogram after
+// End-to-end latency of a Kafka-protocol broker at a fixed rate, for latency.mjs: a librdkafka
+// producer (@confluentinc/kafka-javascript; acks=1, linger.ms=0) in this process sends --size byte
+// messages to partition 0 of --topic at --rate, paced by a 1 ms timer, while a librdkafka consumer in a
+// child process (this script with --role consumer) assigned to that partition from its end receives
+// them. Latency = receive time - send time carried in the message, both from process.hrtime
+// (CLOCK_MONOTONIC, one clock for all processes of the machine), recorded in an HdrHistogram after
 // dropping the first --warmup-s. The same shape as nats-latency.mjs, so the rows compare.
+//
+// Producer and consumer run in separate processes because one Node thread doing both became the
+// bottleneck at high rates: at 120 k msgs/s its event loop, busy with the consumer's per-message
+// callbacks, could not keep the producer's pace, so the latency measured was the generator's own
+// queueing (bench/optimisations-latency.md). --single-process keeps the old shape for comparison.
 //
 // (rdkafka_performance's latency mode paces its producer by spinning on rd_kafka_poll, which takes a
 // whole core of this 2-core machine away from the broker and the consumer.)
 //
 //   node bench/kafka-latency.mjs --bootstrap HOST:PORT --topic T [--rate 1000] [--seconds 10]
-//                                [--size 1024] [--warmup-s 1] [--legacy] [--json]
+//                                [--size 1024] [--warmup-s 1] [--legacy] [--single-process] [--json]
 // --legacy: api.version.request=false, broker.version.fallback=0.9.0.1 (Kafka 0.9).
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import kafka from "@confluentinc/kafka-javascript";
 import { newHistogram, summarize } from "./hdr.mjs";
 import { parseArgs } from "./throughput.mjs";
@@ -19,50 +28,111 @@ import { parseArgs } from "./throughput.mjs";
 const TICK_MS = 1;
 const DRAIN_MS = 2_000;
 const CONSUMER_READY_MS = 2_000;
+const CONSUMER_START_TIMEOUT_MS = 30_000;
 const OFFSET_END = -1;
 
-function nowUs() {
-  return (performance.timeOrigin + performance.now()) * 1000;
-}
+const OPTIONS = {
+  bootstrap: "",
+  topic: "",
+  rate: 1000,
+  seconds: 10,
+  size: 1024,
+  "warmup-s": 1,
+  legacy: false,
+  "single-process": false,
+  role: "producer",
+  json: false,
+};
 
-async function main() {
-  const opts = parseArgs(process.argv.slice(2), {
-    bootstrap: "",
-    topic: "",
-    rate: 1000,
-    seconds: 10,
-    size: 1024,
-    "warmup-s": 1,
-    legacy: false,
-    json: false,
-  });
-  const client = {
+function clientConfig(opts) {
+  return {
     "metadata.broker.list": opts.bootstrap,
     ...(opts.legacy ? { "api.version.request": false, "broker.version.fallback": "0.9.0.1" } : {}),
   };
+}
+
+/** A consumer from the end of partition 0 recording each message's latency. */
+async function startConsumer(opts) {
   const histogram = newHistogram();
   const warmupCount = Math.round(opts.rate * opts["warmup-s"]);
-  let received = 0;
+  const state = { received: 0, histogram };
   const consumer = new kafka.KafkaConsumer(
-    { ...client, "group.id": `latency-${process.pid}`, "enable.auto.commit": false, "fetch.wait.max.ms": 100 },
+    {
+      ...clientConfig(opts),
+      "group.id": `latency-${process.pid}`,
+      "enable.auto.commit": false,
+      "fetch.wait.max.ms": 100,
+    },
     {},
   );
   await new Promise((resolve, reject) => consumer.connect({}, (err) => (err ? reject(err) : resolve())));
   consumer.assign([{ topic: opts.topic, partition: 0, offset: OFFSET_END }]);
   consumer.on("data", (m) => {
-    const us = nowUs() - m.value.readDoubleBE(0);
-    if (received++ >= warmupCount) histogram.recordValue(Math.max(1, Math.round(us)));
+    const us = Number((process.hrtime.bigint() - m.value.readBigInt64BE(0)) / 1000n);
+    if (state.received++ >= warmupCount) histogram.recordValue(Math.max(1, us));
   });
   consumer.consume();
+  state.stop = () => new Promise((resolve) => consumer.disconnect(resolve));
+  return state;
+}
+
+/** --role consumer: prints "ready" once consuming, and its summary as JSON when stdin says "stop". */
+async function consumerRole(opts) {
+  const state = await startConsumer(opts);
+  await new Promise((r) => setTimeout(r, CONSUMER_READY_MS));
+  console.log("ready");
+  const lines = createInterface({ input: process.stdin });
+  for await (const line of lines) if (line === "stop") break;
+  await state.stop();
+  console.log(JSON.stringify({ received: state.received, ...summarize(state.histogram) }));
+  process.exit(0);
+}
+
+/** The consumer in a child process; resolves once it consumes, with a stop() giving its summary. */
+async function spawnConsumer(opts) {
+  const args = [fileURLToPath(import.meta.url), ...process.argv.slice(2), "--role", "consumer"];
+  const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (what) => {
+    const timer = setTimeout(() => child.kill("SIGKILL"), CONSUMER_START_TIMEOUT_MS + opts.seconds * 4000);
+    const { value, done } = await lines.next();
+    clearTimeout(timer);
+    if (done) throw new Error(`latency consumer exited before ${what}`);
+    return value;
+  };
+  const ready = await next("ready");
+  if (ready !== "ready") throw new Error(`latency consumer said ${ready}`);
+  return {
+    stop: async () => {
+      child.stdin.end("stop\n");
+      return JSON.parse(await next("its summary"));
+    },
+  };
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2), OPTIONS);
+  if (opts.role === "consumer") return consumerRole(opts);
+  let stopConsumer;
+  if (opts["single-process"]) {
+    const state = await startConsumer(opts);
+    await new Promise((r) => setTimeout(r, CONSUMER_READY_MS));
+    stopConsumer = async () => {
+      await state.stop();
+      return { received: state.received, ...summarize(state.histogram) };
+    };
+  } else {
+    const child = await spawnConsumer(opts);
+    stopConsumer = child.stop;
+  }
   const producer = new kafka.Producer({
-    ...client,
+    ...clientConfig(opts),
     "linger.ms": 0,
     acks: 1,
     "queue.buffering.max.messages": 1_000_000,
   });
   await new Promise((resolve, reject) => producer.connect({}, (err) => (err ? reject(err) : resolve())));
   producer.setPollInterval(100);
-  await new Promise((r) => setTimeout(r, CONSUMER_READY_MS));
   const total = opts.rate * opts.seconds;
   let sent = 0;
   let failed = 0;
@@ -72,7 +142,7 @@ async function main() {
       const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * opts.rate));
       while (sent < due) {
         const payload = Buffer.alloc(opts.size);
-        payload.writeDoubleBE(nowUs(), 0);
+        payload.writeBigInt64BE(process.hrtime.bigint(), 0);
         try {
           producer.produce(opts.topic, 0, payload);
           sent++;
@@ -92,8 +162,7 @@ async function main() {
   await new Promise((resolve) => producer.flush(30_000, resolve));
   await new Promise((r) => setTimeout(r, DRAIN_MS));
   await new Promise((resolve) => producer.disconnect(resolve));
-  await new Promise((resolve) => consumer.disconnect(resolve));
-  const summary = summarize(histogram);
+  const { received, ...summary } = await stopConsumer();
   let note = "";
   if (failed > 0) note = `${failed} produce calls refused (queue full)`;
   else if (received < total) note = `${received} of ${total} received`;

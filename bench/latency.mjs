@@ -3,15 +3,19 @@
 // npm `nats` client are installed) NATS JetStream with file storage, in one run.
 //
 //   node bench/latency.mjs [--quick] [--seconds 10] [--rates 1000,5000] [--max-rate N] [--size 1024]
-//                          [--warmup-s 1] [--no-kafka] [--no-nats] [--no-nofsync] [--set key=value ...]
+//                          [--warmup-s 1] [--no-kafka] [--no-nats] [--no-nofsync] [--generator auto|node|c]
+//                          [--set key=value ...]
 // --quick: 5-second rows, chart to .bench-out/latency-quick.svg.
 //
-// Each row is one Node process that produces at the rate and consumes what it produced (one
-// partition, 1 KiB records, acks=1, linger.ms=0), records each message's end-to-end latency in an
-// HdrHistogram (hdr-histogram-js, 3 significant digits) after dropping the first --warmup-s seconds
-// (connection set-up), and prints p50/p99/p99.9/max: bench/kafka-latency.mjs (librdkafka through
-// @confluentinc/kafka-javascript) for Samsa and Kafka, bench/nats-latency.mjs (JetStream publish
-// with async acks, an ordered push consumer) for NATS.
+// Each row produces at the rate and consumes what it produced (one partition, 1 KiB records, acks=1,
+// linger.ms=0), records each message's end-to-end latency after dropping the first --warmup-s seconds
+// (connection set-up), and prints p50/p99/p99.9/max. Load generators: bench/kafka-latency.mjs
+// (librdkafka through @confluentinc/kafka-javascript, producer and consumer in two Node processes,
+// HdrHistogram) and bench/kafka-latency.c (librdkafka from C, exact percentiles) for Samsa and Kafka;
+// bench/nats-latency.mjs (JetStream publish with async acks, an ordered push consumer) for NATS.
+// --generator auto (the default) uses the Node one up to 20,000 msgs/s, where NATS is measured too
+// (the same language and client overheads on both sides), and the C one above: Node's producer costs
+// about 15 us of JavaScript per message and cannot keep the pace of 50 % of Samsa's maximum.
 //
 // Samsa runs twice: with its default durability (the high watermark, so what a consumer can read,
 // advances only over fsynced data) and as "Samsa no-fsync" with Kafka 0.9's default (visible on
@@ -21,7 +25,7 @@
 // headline figure of the last bench/compare.mjs run (.bench-out/compare.json), else a 3-second
 // produce run measured here. All brokers are measured at the same rates.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { newHistogram, summarize } from "./hdr.mjs";
 import { ensureTopics09, startKafka09 } from "./kafka09.mjs";
@@ -43,6 +47,11 @@ import {
 } from "./throughput.mjs";
 
 const NO_FSYNC = "log.flush.interval.messages=1000000000000";
+/** Highest rate measured with the Node generator under --generator auto (and the NATS cut-off). */
+const NODE_GENERATOR_MAX_RATE = 20_000;
+const C_GENERATOR_SOURCE = join(ROOT, "bench/kafka-latency.c");
+const C_GENERATOR = join(ROOT, ".bench-out/kafka-latency");
+
 async function main() {
   const opts = parseArgs(
     process.argv.slice(2),
@@ -55,12 +64,16 @@ async function main() {
       "no-kafka": false,
       "no-nats": false,
       "no-nofsync": false,
+      generator: "auto",
       svg: "BENCHMARKS-latency.svg",
     },
     // Quick runs keep their chart out of the repository, so they never replace the full run's.
     { seconds: 5, svg: ".bench-out/latency-quick.svg" },
   );
+  if (!["auto", "node", "c"].includes(opts.generator))
+    throw new Error(`--generator ${opts.generator}: auto, node or c`);
   const bin = buildPerf();
+  if (opts.generator !== "node") buildCGenerator();
   const samsa = await startBroker({ dataDir: tempDataDir("latency"), set: opts.set });
   console.log(`# Samsa: ${samsa.command} (${revision()}); ${loadAverage()}`);
   const targets = [{ name: "Samsa", broker: samsa, legacy: false }];
@@ -91,7 +104,7 @@ async function main() {
         results.push(r);
         console.log(`  ${line(r)}`);
       }
-      if (!opts["no-nats"] && rate <= 20_000) {
+      if (!opts["no-nats"] && rate <= NODE_GENERATOR_MAX_RATE) {
         const r = natsLatency(rate, opts);
         if (r) {
           results.push(r);
@@ -106,9 +119,21 @@ async function main() {
   }
   console.log("");
   printTable(
-    ["broker", "target msgs/s", "achieved msgs/s", "messages", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "note"],
+    [
+      "broker",
+      "generator",
+      "target msgs/s",
+      "achieved msgs/s",
+      "messages",
+      "p50 ms",
+      "p99 ms",
+      "p99.9 ms",
+      "max ms",
+      "note",
+    ],
     results.map((r) => [
       r.target,
+      r.generator,
       r.rate.toLocaleString("en-US"),
       Math.round(r.achieved).toLocaleString("en-US"),
       r.count.toLocaleString("en-US"),
@@ -143,7 +168,10 @@ async function main() {
 }
 
 function line(r) {
-  return `${r.target.padEnd(16)} ${String(r.rate).padStart(7)}/s: p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} max ${r.max.toFixed(2)} ms (${r.count} msgs) ${r.note}`;
+  // The C generator also reports when produce requests were acknowledged: queueing before the log or after it.
+  const acks =
+    r.ackP50 === undefined ? "" : ` (produce acked: p50 ${r.ackP50.toFixed(2)} p99 ${r.ackP99.toFixed(2)} ms)`;
+  return `${r.target.padEnd(16)} ${String(r.rate).padStart(7)}/s: p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} max ${r.max.toFixed(2)} ms (${r.count} msgs, ${r.generator} generator)${acks} ${r.note}`;
 }
 
 function lastCompareMax() {
@@ -171,16 +199,29 @@ async function kafkaLatency(target, rate, opts) {
   const { broker } = target;
   if (target.name.startsWith("Samsa")) await createTopics(broker.bootstrap, [{ name: topic, partitions: 1 }]);
   else await ensureTopics09(broker.bootstrap, [topic], 1);
+  if (opts.generator === "c" || (opts.generator === "auto" && rate > NODE_GENERATOR_MAX_RATE)) {
+    const args = [broker.bootstrap, topic, rate, opts.seconds, opts.size, opts["warmup-s"], target.legacy ? 1 : 0];
+    return { target: target.name, generator: "c", ...runTool(C_GENERATOR, args.map(String), opts) };
+  }
   const args = [
-    join(ROOT, "bench/kafka-latency.mjs"),
     "--bootstrap",
     broker.bootstrap,
     "--topic",
     topic,
     ...common(rate, opts),
     ...(target.legacy ? ["--legacy"] : []),
+    "--json",
   ];
-  return { target: target.name, ...runTool(args, opts) };
+  return { target: target.name, generator: "node", ...runTool(join(ROOT, "bench/kafka-latency.mjs"), args, opts) };
+}
+
+/** Compiles bench/kafka-latency.c against Debian's librdkafka-dev (buildPerf installs it) when stale. */
+function buildCGenerator() {
+  if (existsSync(C_GENERATOR) && statSync(C_GENERATOR).mtimeMs >= statSync(C_GENERATOR_SOURCE).mtimeMs) return;
+  const res = spawnSync("cc", ["-O2", "-o", C_GENERATOR, C_GENERATOR_SOURCE, "-lrdkafka", "-lpthread"], {
+    encoding: "utf8",
+  });
+  if (res.status !== 0) throw new Error(`building ${shown(C_GENERATOR)} failed: ${res.stderr ?? res.error}`);
 }
 
 function common(rate, opts) {
@@ -196,10 +237,11 @@ function common(rate, opts) {
   ];
 }
 
-/** Runs a latency tool (kafka-latency.mjs, nats-latency.mjs) and returns its JSON summary. */
-function runTool(args, opts) {
-  const command = `node ${shown(args[0])} ${quote(args.slice(1))}`;
-  const res = spawnSync(process.execPath, [...args, "--json"], {
+/** Runs a latency tool (kafka-latency.mjs, nats-latency.mjs, the C generator) and returns its JSON summary. */
+function runTool(tool, args, opts) {
+  const node = tool.endsWith(".mjs");
+  const command = `${node ? "node " : ""}${shown(tool)} ${quote(args)}`;
+  const res = spawnSync(node ? process.execPath : tool, node ? [tool, ...args] : args, {
     cwd: ROOT,
     encoding: "utf8",
     timeout: opts.seconds * 4000 + 60_000,
@@ -208,7 +250,7 @@ function runTool(args, opts) {
   if (res.status !== 0 || !last.startsWith("{")) {
     const detail = `exit ${res.status ?? res.signal}: ${res.stderr?.slice(-2000)}`;
     return {
-      rate: Number(args[args.indexOf("--rate") + 1]),
+      rate: node ? Number(args[args.indexOf("--rate") + 1]) : Number(args[2]),
       achieved: 0,
       ...summarize(newHistogram()),
       note: "failed",
@@ -225,7 +267,8 @@ function natsLatency(rate, opts) {
     console.log("# NATS skipped: nats-server not installed (apt-get install nats-server)");
     return undefined;
   }
-  return { target: "NATS JetStream", ...runTool([join(ROOT, "bench/nats-latency.mjs"), ...common(rate, opts)], opts) };
+  const args = [...common(rate, opts), "--json"];
+  return { target: "NATS JetStream", generator: "node", ...runTool(join(ROOT, "bench/nats-latency.mjs"), args, opts) };
 }
 
 main().catch((err) => {

@@ -1,14 +1,17 @@
 #!/usr/bin/env node
 // End-to-end latency of NATS JetStream (file storage) at a fixed rate, for latency.mjs: starts its own
 // `nats-server -js` (Debian package nats-server) on loopback with a fresh store dir, creates a stream
-// with file storage, and in this one Node process publishes --size byte messages at --rate with
-// async acks (JetStream publish promises, at most MAX_PENDING_ACKS outstanding) while an ordered push
-// consumer (deliver new) receives them. Latency = receive time - send time carried in the message,
-// both from process.hrtime, recorded in an HdrHistogram after dropping the first --warmup-s.
+// with file storage, and publishes --size byte messages at --rate with async acks (JetStream publish
+// promises, at most MAX_PENDING_ACKS outstanding) while an ordered push consumer (deliver new) in a
+// child process (this script with --role consumer), as in kafka-latency.mjs, receives them. Latency =
+// receive time - send time carried in the message, both from process.hrtime (CLOCK_MONOTONIC, one
+// clock for all processes), recorded in an HdrHistogram after dropping the first --warmup-s.
 //
 //   node bench/nats-latency.mjs [--rate 1000] [--seconds 10] [--size 1024] [--warmup-s 1] [--json]
 // --json: print one JSON line with the summary last (what latency.mjs reads).
 import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { connect, consumerOpts, StorageType } from "nats";
 import { newHistogram, summarize } from "./hdr.mjs";
 import { freePort, parseArgs, tempDataDir, track } from "./throughput.mjs";
@@ -39,12 +42,9 @@ async function startNats() {
   return { port, child, command: `nats-server ${args.join(" ")}` };
 }
 
-async function main() {
-  const opts = parseArgs(process.argv.slice(2), { rate: 1000, seconds: 10, size: 1024, "warmup-s": 1, json: false });
-  const server = await startNats();
-  const nc = await connect({ servers: `127.0.0.1:${server.port}` });
-  const jsm = await nc.jetstreamManager();
-  await jsm.streams.add({ name: "BENCH", subjects: ["bench.>"], storage: StorageType.File });
+/** --role consumer: prints "ready" once subscribed, and its summary as JSON when stdin says "stop". */
+async function consumerRole(opts) {
+  const nc = await connect({ servers: `127.0.0.1:${opts.port}` });
   const js = nc.jetstream();
   const histogram = newHistogram();
   const warmupCount = Math.round(opts.rate * opts["warmup-s"]);
@@ -58,6 +58,51 @@ async function main() {
       if (received++ >= warmupCount) histogram.recordValue(Math.max(1, us));
     }
   })();
+  console.log("ready");
+  for await (const line of createInterface({ input: process.stdin })) if (line === "stop") break;
+  sub.unsubscribe();
+  await receiving;
+  await nc.close();
+  console.log(JSON.stringify({ received, ...summarize(histogram) }));
+}
+
+/** The consumer in a child process; resolves once subscribed, with a stop() giving its summary. */
+async function spawnConsumer(port) {
+  const args = [fileURLToPath(import.meta.url), ...process.argv.slice(2), "--role", "consumer", "--port", String(port)];
+  const child = track(spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] }));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (what) => {
+    const { value, done } = await lines.next();
+    if (done) throw new Error(`latency consumer exited before ${what}`);
+    return value;
+  };
+  const ready = await next("ready");
+  if (ready !== "ready") throw new Error(`latency consumer said ${ready}`);
+  return {
+    stop: async () => {
+      child.stdin.end("stop\n");
+      return JSON.parse(await next("its summary"));
+    },
+  };
+}
+
+async function main() {
+  const opts = parseArgs(process.argv.slice(2), {
+    rate: 1000,
+    seconds: 10,
+    size: 1024,
+    "warmup-s": 1,
+    role: "publisher",
+    port: 0,
+    json: false,
+  });
+  if (opts.role === "consumer") return consumerRole(opts);
+  const server = await startNats();
+  const nc = await connect({ servers: `127.0.0.1:${server.port}` });
+  const jsm = await nc.jetstreamManager();
+  await jsm.streams.add({ name: "BENCH", subjects: ["bench.>"], storage: StorageType.File });
+  const js = nc.jetstream();
+  const consumer = await spawnConsumer(server.port);
   const total = opts.rate * opts.seconds;
   let sent = 0;
   let failed = 0;
@@ -87,11 +132,9 @@ async function main() {
   });
   const elapsedS = (performance.now() - t0) / 1000;
   await new Promise((r) => setTimeout(r, DRAIN_MS));
-  sub.unsubscribe();
-  await receiving;
+  const { received, ...summary } = await consumer.stop();
   await nc.close();
   server.child.kill("SIGTERM");
-  const summary = summarize(histogram);
   let note = "";
   if (failed > 0) note = `${failed} publishes failed`;
   else if (received < total) note = `${received} of ${total} received`;

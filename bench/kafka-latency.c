@@ -1,0 +1,224 @@
+// End-to-end latency of a Kafka-protocol broker at a fixed rate, in C (librdkafka), for latency.mjs at
+// rates where the Node generator (kafka-latency.mjs) cannot keep the pace: its producer spends about
+// 15 us of JavaScript per message, so at 120 k msgs/s its send loop falls behind and the latency
+// measured is the generator's own queueing (bench/optimisations-latency.md).
+//
+// The same shape as kafka-latency.mjs: a producer (acks=1, linger.ms=0) sends --size byte messages to
+// partition 0 of the topic at the rate, paced by a 1 ms clock_nanosleep tick, while a consumer thread
+// assigned to that partition from its end receives them. Latency = receive time - send time carried
+// in the message (CLOCK_MONOTONIC). Prints one JSON line: rate, achieved, count, p50/p99/p99.9/max
+// in ms, the percentile curve, and ackP50/ackP99: send to produce acknowledgement (where queueing is).
+//
+//   kafka-latency BOOTSTRAP TOPIC RATE SECONDS SIZE WARMUP_S LEGACY(0|1)
+// Built by latency.mjs: cc -O2 -o .bench-out/kafka-latency bench/kafka-latency.c -lrdkafka -lpthread
+#include <librdkafka/rdkafka.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define TICK_NS 1000000L
+#define CONSUMER_READY_S 2
+#define DRAIN_S 2
+
+static int64_t now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000000000L + ts.tv_nsec;
+}
+
+static void set(rd_kafka_conf_t *conf, const char *key, const char *value) {
+  char err[512];
+  if (rd_kafka_conf_set(conf, key, value, err, sizeof err) != RD_KAFKA_CONF_OK) {
+    fprintf(stderr, "config %s=%s: %s\n", key, value, err);
+    exit(2);
+  }
+}
+
+static rd_kafka_conf_t *base_conf(const char *bootstrap, int legacy) {
+  rd_kafka_conf_t *conf = rd_kafka_conf_new();
+  set(conf, "metadata.broker.list", bootstrap);
+  if (legacy) {
+    set(conf, "api.version.request", "false");
+    set(conf, "broker.version.fallback", "0.9.0.1");
+  }
+  return conf;
+}
+
+struct consumer {
+  rd_kafka_t *rk;
+  atomic_int stop;
+  long warmup;
+  long received;
+  long capacity;
+  /** Latencies in microseconds, after the warm-up. */
+  uint32_t *latencies_us;
+  long recorded;
+};
+
+static void *consume(void *arg) {
+  struct consumer *c = arg;
+  while (!atomic_load(&c->stop)) {
+    rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 100);
+    if (m == NULL) continue;
+    if (m->err == 0 && m->len >= 8) {
+      int64_t sent;
+      memcpy(&sent, m->payload, sizeof sent);
+      int64_t us = (now_ns() - sent) / 1000;
+      if (c->received++ >= c->warmup && c->recorded < c->capacity) {
+        c->latencies_us[c->recorded++] = (uint32_t)(us < 1 ? 1 : us > UINT32_MAX ? UINT32_MAX : us);
+      }
+    }
+    rd_kafka_message_destroy(m);
+  }
+  return NULL;
+}
+
+/** Produce acknowledgement latencies (send to delivery report), to tell produce-side from fetch-side queueing. */
+struct acks {
+  long capacity;
+  long recorded;
+  uint32_t *latencies_us;
+};
+
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
+  (void)rk;
+  struct acks *a = opaque;
+  if (m->err || m->len < 8 || a->recorded >= a->capacity) return;
+  int64_t sent;
+  memcpy(&sent, m->payload, sizeof sent);
+  int64_t us = (now_ns() - sent) / 1000;
+  a->latencies_us[a->recorded++] = (uint32_t)(us < 1 ? 1 : us > UINT32_MAX ? UINT32_MAX : us);
+}
+
+static int by_value(const void *a, const void *b) {
+  uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double percentile_ms(const uint32_t *sorted, long n, double p) {
+  if (n == 0) return 0;
+  long i = (long)((p / 100.0) * (double)n + 0.5) - 1;
+  if (i < 0) i = 0;
+  if (i >= n) i = n - 1;
+  return sorted[i] / 1000.0;
+}
+
+int main(int argc, char **argv) {
+  if (argc != 8) {
+    fprintf(stderr, "usage: %s BOOTSTRAP TOPIC RATE SECONDS SIZE WARMUP_S LEGACY\n", argv[0]);
+    return 2;
+  }
+  const char *bootstrap = argv[1], *topic = argv[2];
+  long rate = atol(argv[3]), seconds = atol(argv[4]), size = atol(argv[5]);
+  double warmup_s = atof(argv[6]);
+  int legacy = atoi(argv[7]);
+  if (rate <= 0 || seconds <= 0 || size < 8) {
+    fprintf(stderr, "rate and seconds must be positive, size at least 8\n");
+    return 2;
+  }
+  long total = rate * seconds;
+  char err[512];
+
+  struct consumer c = {.warmup = (long)(rate * warmup_s), .capacity = total};
+  c.latencies_us = calloc((size_t)total, sizeof *c.latencies_us);
+  rd_kafka_conf_t *cconf = base_conf(bootstrap, legacy);
+  char group[64];
+  snprintf(group, sizeof group, "latency-%d", (int)getpid());
+  set(cconf, "group.id", group);
+  set(cconf, "enable.auto.commit", "false");
+  set(cconf, "fetch.wait.max.ms", "100");
+  c.rk = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, err, sizeof err);
+  if (c.rk == NULL) {
+    fprintf(stderr, "consumer: %s\n", err);
+    return 1;
+  }
+  rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(parts, topic, 0)->offset = RD_KAFKA_OFFSET_END;
+  rd_kafka_resp_err_t assigned = rd_kafka_assign(c.rk, parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+  if (assigned) {
+    fprintf(stderr, "assign: %s\n", rd_kafka_err2str(assigned));
+    return 1;
+  }
+  pthread_t consumer_thread;
+  pthread_create(&consumer_thread, NULL, consume, &c);
+
+  rd_kafka_conf_t *pconf = base_conf(bootstrap, legacy);
+  set(pconf, "linger.ms", "0");
+  set(pconf, "acks", "1");
+  set(pconf, "queue.buffering.max.messages", "1000000");
+  struct acks acks = {.capacity = total};
+  acks.latencies_us = calloc((size_t)total, sizeof *acks.latencies_us);
+  rd_kafka_conf_set_dr_msg_cb(pconf, on_delivery);
+  rd_kafka_conf_set_opaque(pconf, &acks);
+  rd_kafka_t *producer = rd_kafka_new(RD_KAFKA_PRODUCER, pconf, err, sizeof err);
+  if (producer == NULL) {
+    fprintf(stderr, "producer: %s\n", err);
+    return 1;
+  }
+  sleep(CONSUMER_READY_S);
+
+  char *payload = calloc(1, (size_t)size);
+  long sent = 0, failed = 0;
+  int64_t t0 = now_ns();
+  struct timespec tick;
+  clock_gettime(CLOCK_MONOTONIC, &tick);
+  while (sent < total) {
+    long due = (long)((double)(now_ns() - t0) / 1e9 * (double)rate);
+    if (due > total) due = total;
+    while (sent < due) {
+      int64_t ns = now_ns();
+      memcpy(payload, &ns, sizeof ns);
+      rd_kafka_resp_err_t e = rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0),
+                                                RD_KAFKA_V_VALUE(payload, (size_t)size),
+                                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      if (e) failed++;
+      sent++;
+    }
+    rd_kafka_poll(producer, 0);
+    tick.tv_nsec += TICK_NS;
+    if (tick.tv_nsec >= 1000000000L) {
+      tick.tv_sec++;
+      tick.tv_nsec -= 1000000000L;
+    }
+    clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &tick, NULL);
+  }
+  double elapsed_s = (double)(now_ns() - t0) / 1e9;
+  rd_kafka_flush(producer, 30000);
+  sleep(DRAIN_S);
+  atomic_store(&c.stop, 1);
+  pthread_join(consumer_thread, NULL);
+  rd_kafka_consumer_close(c.rk);
+  rd_kafka_destroy(c.rk);
+  rd_kafka_destroy(producer);
+
+  long n = c.recorded;
+  qsort(c.latencies_us, (size_t)n, sizeof *c.latencies_us, by_value);
+  char note[128] = "";
+  if (failed > 0) snprintf(note, sizeof note, "%ld produce calls refused (queue full)", failed);
+  else if (c.received < total) snprintf(note, sizeof note, "%ld of %ld received", c.received, total);
+  printf("{\"rate\":%ld,\"achieved\":%.1f,\"count\":%ld,\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f,", rate,
+         (double)(sent - failed) / elapsed_s, n, percentile_ms(c.latencies_us, n, 50),
+         percentile_ms(c.latencies_us, n, 99), percentile_ms(c.latencies_us, n, 99.9),
+         n ? c.latencies_us[n - 1] / 1000.0 : 0);
+  static const double curve[] = {0, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.995, 99.999};
+  printf("\"curve\":[");
+  int first = 1;
+  for (size_t i = 0; i < sizeof curve / sizeof curve[0]; i++) {
+    if (n == 0 || curve[i] >= 100.0 - 100.0 / (double)n) continue;
+    printf("%s{\"percentile\":%g,\"ms\":%.3f}", first ? "" : ",", curve[i], percentile_ms(c.latencies_us, n, curve[i]));
+    first = 0;
+  }
+  qsort(acks.latencies_us, (size_t)acks.recorded, sizeof *acks.latencies_us, by_value);
+  printf("],\"ackP50\":%.3f,\"ackP99\":%.3f,\"note\":\"%s\",\"detail\":\"\"}\n",
+         percentile_ms(acks.latencies_us, acks.recorded, 50), percentile_ms(acks.latencies_us, acks.recorded, 99), note);
+  free(payload);
+  free(c.latencies_us);
+  free(acks.latencies_us);
+  return 0;
+}
