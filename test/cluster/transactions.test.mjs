@@ -1,12 +1,14 @@
 // Cluster mode: a transactional producer writes to partitions led by brokers other than its
 // transaction coordinator. Their leaders must take its batches (librdkafka 0103: only the partition
-// the coordinator led was ever delivered; the others answered NOT_ENOUGH_REPLICAS forever).
+// the coordinator led was ever delivered; the others answered NOT_ENOUGH_REPLICAS forever), and the
+// commit must reach them as markers (WriteTxnMarkers), or read_committed consumers never see them.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { TestClient } from "../../packages/broker/dist/testing/test-client.js";
 import {
   buildRecordBatch,
   defaultCreateTopicsRequest,
+  defaultFetchRequest,
   defaultCreateTopicsRequestCreatableTopic,
   defaultFindCoordinatorRequest,
   defaultMetadataRequest,
@@ -128,5 +130,52 @@ test("transactional batches to partitions led by other brokers than the coordina
       0,
       `partition ${partition} (leader ${leaderId}, coordinator ${found.nodeId})`,
     );
+  }
+
+  const ended = await untilSettled(
+    () =>
+      coordinator.send(26, 3, {
+        transactionalId: txnId,
+        producerId: init.producerId,
+        producerEpoch: init.producerEpoch,
+        committed: true,
+      }),
+    (r) => r.errorCode,
+  );
+  assert.equal(ended.errorCode, 0);
+  // The record (offset 0) and its COMMIT marker (offset 1): the last stable offset passes both.
+  for (const [partition, leaderId] of leaders) {
+    const leader = await connect(leaderId);
+    let lso = -1n;
+    for (let i = 0; i < 100 && lso < 2n; i++) {
+      const f = await leader.send(1, 11, {
+        ...defaultFetchRequest(),
+        replicaId: -1,
+        maxWaitMs: 0,
+        minBytes: 0,
+        maxBytes: 1 << 20,
+        isolationLevel: 1,
+        topics: [
+          {
+            topic: TOPIC,
+            topicId: "AAAAAAAAAAAAAAAAAAAAAA",
+            partitions: [
+              {
+                partition,
+                currentLeaderEpoch: -1,
+                fetchOffset: 0n,
+                lastFetchedEpoch: -1,
+                logStartOffset: -1n,
+                partitionMaxBytes: 1 << 20,
+                replicaDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA",
+              },
+            ],
+          },
+        ],
+      });
+      lso = f.responses[0].partitions[0].lastStableOffset;
+      if (lso < 2n) await sleep(100);
+    }
+    assert.equal(lso, 2n, `partition ${partition} (leader ${leaderId}, coordinator ${found.nodeId}): committed`);
   }
 });

@@ -28,6 +28,7 @@ import { waitForHighWatermark } from "../replica/high-watermark-wait.js";
 import type { DataPathError } from "../replica/partition.js";
 import type { ReplicaManager } from "../replica/replica-manager.js";
 import type { PendingTxnOffsets } from "./pending-txn-offsets.js";
+import { RemoteMarkerSender } from "./remote-markers.js";
 
 export const TRANSACTION_STATE_TOPIC = "__transaction_state";
 const LOAD_READ_BYTES = 1024 * 1024;
@@ -95,12 +96,14 @@ export class TransactionCoordinatorService {
   #timerDeadlineMs: number | null = null;
   #lastPollMs = Number.NEGATIVE_INFINITY;
   #closed = false;
+  readonly #remoteMarkers: RemoteMarkerSender;
 
   constructor(opts: TransactionCoordinatorServiceOptions) {
     this.#opts = opts;
     this.txnOffsets = opts.txnOffsets;
     this.#scheduler = opts.scheduler ?? systemScheduler;
     this.coordinator = new TransactionCoordinator(transactionCoordinatorConfig(opts.config));
+    this.#remoteMarkers = new RemoteMarkerSender(opts.metadata, opts.config.nodeId);
   }
 
   start(): void {
@@ -112,6 +115,7 @@ export class TransactionCoordinatorService {
     this.#closed = true;
     this.#timer?.cancel();
     this.#timer = undefined;
+    this.#remoteMarkers.close();
   }
 
   /** NONE when this broker serves the transactional id now, else the Kafka error to answer. */
@@ -249,7 +253,16 @@ export class TransactionCoordinatorService {
     // The group loader must have staged the transaction's offsets before the marker decides them.
     if (topic === OFFSETS_TOPIC && this.#opts.groups.loading()) return "COORDINATOR_LOAD_IN_PROGRESS";
     const lookup = await this.#opts.replicas.getPartition(topic, index);
-    if ("error" in lookup) return lookup.error;
+    if ("error" in lookup) {
+      // Cluster mode: another broker leads the partition; it writes the marker (WriteTxnMarkers).
+      const leaderId =
+        this.#opts.metadata.image.topics.get(topic)?.partitions.find((p) => p.partitionIndex === index)?.leaderId ?? -1;
+      if (lookup.error !== "NOT_LEADER_OR_FOLLOWER" || leaderId < 0 || leaderId === this.#opts.config.nodeId)
+        return lookup.error;
+      const timeoutMs = this.#opts.config.int("replica.socket.timeout.ms");
+      const remote = await this.#remoteMarkers.send(leaderId, job, topic, index, timeoutMs);
+      return remote === "INVALID_PRODUCER_EPOCH" ? "NONE" : remote;
+    }
     const result = await lookup.partition.appendTxnMarker({
       producerId: job.producerId,
       producerEpoch: job.producerEpoch,
