@@ -1,6 +1,7 @@
 // Scale-out end to end: etcd + 3 brokers, an idempotent acks=all producer (python3-confluent-kafka)
 // writing throughout to a topic with replication factor 3; a 4th broker starts, every partition is
-// reassigned so that the new broker replaces the preferred replica (AlterPartitionReassignments),
+// reassigned so that the new broker replaces the preferred replica (AlterPartitionReassignments;
+// while broker 4 is paused they are listed in flight and one is cancelled and redone),
 // the new replicas catch up by follower fetch and join the ISR, the controller switches to the
 // target and the 4th broker leads (ElectLeaders where the leader stayed). Removed replicas delete
 // their logs. Then the 4th broker restarts and gets its leaderships back by the automatic
@@ -70,15 +71,50 @@ test("scale-out to a 4th broker by reassignment while producing; no acknowledged
     replicas: [4, ...p.replicas.map((r) => r.id).slice(1)],
     removed: p.replicas[0].id,
   }));
-  const accepted = await alterReassignments(
-    bootstrap,
-    targets.map(({ removed, ...a }) => a),
-  );
+  // Broker 4 paused (well within its session timeout): the reassignments stay in flight, and one
+  // is cancelled before it completes.
+  fourth.broker.process.kill("SIGSTOP");
+  let accepted;
+  let inFlight;
+  try {
+    accepted = await alterReassignments(
+      bootstrap,
+      targets.map(({ removed, ...a }) => a),
+    );
+    inFlight = await listReassignments(bootstrap);
+    const cancelled = await alterReassignments(bootstrap, [{ topic, partition: 0, replicas: null }]);
+    assert.equal(cancelled[0].errorCode, 0, JSON.stringify(cancelled));
+  } finally {
+    fourth.broker.process.kill("SIGCONT");
+  }
   assert.deepEqual(
     accepted.map((a) => a.errorCode),
     [0, 0, 0],
     JSON.stringify(accepted),
   );
+  assert.deepEqual(
+    inFlight.map((r) => [r.partition, r.addingReplicas, r.removingReplicas]).sort(),
+    targets.map((x) => [x.partition, [4], [x.removed]]).sort(),
+    "ListPartitionReassignments shows the adding and removing replicas",
+  );
+  const reverted = await topicMetadata(bootstrap, topic);
+  // As Kafka's revert: the original replicas, in the order the reassignment left them.
+  assert.deepEqual(
+    reverted.partitions
+      .find((p) => p.partition === 0)
+      .replicas.map((r) => r.id)
+      .sort(),
+    md.partitions
+      .find((p) => p.partition === 0)
+      .replicas.map((r) => r.id)
+      .sort(),
+    "the cancel reverts partition 0 to its replicas",
+  );
+  await until("partition 0 reassigned again", 15_000, async () => {
+    const replicas = targets.find((x) => x.partition === 0).replicas;
+    const [again] = await alterReassignments(bootstrap, [{ topic, partition: 0, replicas }]);
+    return again.errorCode === 0;
+  });
   const unknown = await alterReassignments(bootstrap, [{ topic, partition: 99, replicas: [1] }]);
   assert.equal(unknown[0].errorCode, 3, "UNKNOWN_TOPIC_OR_PARTITION");
   const badBroker = await alterReassignments(bootstrap, [{ topic, partition: 0, replicas: [1, 9] }]);
