@@ -20,9 +20,17 @@ test("rack-aware selector: an in-sync replica in the client's rack; the leader's
   assert.equal(preferredReadReplica(p, brokers, "RACK2"), -1, "the leader is in the client's rack");
   assert.equal(preferredReadReplica(p, brokers, ""), -1, "no client rack");
   assert.equal(preferredReadReplica(p, brokers, "RACK9"), -1, "no replica in the rack");
-  assert.equal(preferredReadReplica({ ...p, isr: [1, 3] }, brokers, "RACK3"), -1, "out of sync replicas are not chosen");
   assert.equal(
-    preferredReadReplica(p, brokers.filter((b) => b.nodeId !== 2), "RACK3"),
+    preferredReadReplica({ ...p, isr: [1, 3] }, brokers, "RACK3"),
+    -1,
+    "out of sync replicas are not chosen",
+  );
+  assert.equal(
+    preferredReadReplica(
+      p,
+      brokers.filter((b) => b.nodeId !== 2),
+      "RACK3",
+    ),
     -1,
     "a replica on a broker that is not live is not chosen",
   );
