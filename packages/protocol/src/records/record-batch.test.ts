@@ -18,7 +18,7 @@ import {
   readControlRecordType,
 } from "./control-record.js";
 import { buildRecordBatch, buildRecordBatchAsync, readRecordBatch, readRecordBatchAsync } from "./record-batch.js";
-import type { RecordInput } from "./record.js";
+import { newRecordScan, type RecordInput, scanRecord } from "./record.js";
 import { recompressRecordBatch, recompressRecordBatchAsync } from "./recompress.js";
 import { setLogAppendTime } from "./timestamps.js";
 
@@ -209,4 +209,32 @@ test("recompression changes only the codec: header fields and records survive, C
       }
     }
   }
+});
+
+test("multi-byte varints: offset deltas past 4095, negative and large timestamp deltas, cut varints", () => {
+  const base = 1_700_000_000_000;
+  const input = Array.from({ length: 5000 }, (_, i) => ({
+    value: i % 7 === 0 ? Buffer.alloc(300, i % 256) : null,
+    timestamp: base + (i % 3 === 0 ? -i * 1_000_003 : i * 7_919_000_000),
+  }));
+  const batch = buildRecordBatch(input);
+  const read = [...readRecordBatch(batch)];
+  assert.deepEqual(
+    read.map((r) => r.offsetDelta),
+    input.map((_, i) => i),
+  );
+  assert.deepEqual(
+    read.map((r) => base + r.timestampDelta),
+    input.map((r) => r.timestamp),
+  );
+  assert.deepEqual(
+    read.map((r) => r.value?.length ?? -1),
+    input.map((r) => r.value?.length ?? -1),
+  );
+  // A record whose length varint is cut at the end of the region: a typed error, not a crash.
+  const region = Buffer.from([0x80]);
+  assert.throws(
+    () => scanRecord(region, 0, newRecordScan()),
+    (e: unknown) => e instanceof ProtocolError,
+  );
 });

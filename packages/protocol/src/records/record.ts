@@ -70,20 +70,18 @@ function malformed(message: string): ProtocolError {
 let cursor = 0;
 
 /**
- * A zigzag varint at `pos`, with `cursor` set past it. One- and two-byte varints (nearly every
- * length and delta in a record) are decoded inline, without readVarint's result object.
+ * A zigzag varint at `pos`, with `cursor` set past it: decoded inline, without readVarint's result
+ * object (offset deltas past 4095 take three bytes). Malformed or truncated input goes to
+ * readVarint for its typed error.
  */
 function zigzagAt(buf: Buffer, pos: number): number {
-  if (pos + 1 < buf.length) {
-    const b0 = buf[pos];
-    if (b0 < 0x80) {
-      cursor = pos + 1;
-      return (b0 >>> 1) ^ -(b0 & 1);
-    }
-    const b1 = buf[pos + 1];
-    if (b1 < 0x80) {
-      const u = (b0 & 0x7f) | (b1 << 7);
-      cursor = pos + 2;
+  let value = 0;
+  for (let shift = 0, p = pos; shift < 35 && p < buf.length; shift += 7) {
+    const b = buf[p++];
+    value |= (b & 0x7f) << shift;
+    if (b < 0x80) {
+      cursor = p;
+      const u = value >>> 0;
       return (u >>> 1) ^ -(u & 1);
     }
   }
@@ -92,12 +90,18 @@ function zigzagAt(buf: Buffer, pos: number): number {
   return r.value;
 }
 
-/** As zigzagAt for a varlong (timestamp deltas). */
+/** As zigzagAt for a varlong (timestamp deltas), with readVarlong's arithmetic. */
 function zigzagLongAt(buf: Buffer, pos: number): number {
-  if (pos < buf.length && buf[pos] < 0x80) {
-    const b0 = buf[pos];
-    cursor = pos + 1;
-    return (b0 >>> 1) ^ -(b0 & 1);
+  let value = 0;
+  let multiplier = 1;
+  for (let i = 0, p = pos; i < 10 && p < buf.length; i++) {
+    const b = buf[p++];
+    value += (b & 0x7f) * multiplier;
+    if (b < 0x80) {
+      cursor = p;
+      return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+    }
+    multiplier *= 128;
   }
   const r = readVarlong(buf, pos);
   cursor = r.next;
