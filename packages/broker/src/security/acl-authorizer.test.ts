@@ -103,17 +103,26 @@ test("resource types are separate", () => {
   assert.equal(topic(open, acls, "orders", Op.READ), true);
 });
 
-test("authorizeAny: an ALLOW on any topic grants; a wildcard DENY blocks", () => {
+test("authorizeAny: an ALLOW on any topic grants unless a DENY dominates it; a wildcard DENY blocks", () => {
   const anyWrite = (acls: AclBinding[]) => strict.authorizeAny(acls, "User:alice", "h", ResourceType.TOPIC, Op.WRITE);
-  assert.equal(anyWrite([acl({ resourceName: "x", patternType: PatternType.PREFIXED, operation: Op.WRITE })]), true);
+  const allowPrefix = acl({ resourceName: "x", patternType: PatternType.PREFIXED, operation: Op.WRITE });
+  assert.equal(anyWrite([allowPrefix]), true);
   assert.equal(anyWrite([acl({ operation: Op.READ })]), false);
-  assert.equal(
-    anyWrite([
-      acl({ operation: Op.WRITE }),
-      acl({ resourceName: "*", permissionType: AclPermissionType.DENY, operation: Op.ALL }),
-    ]),
-    false,
-  );
+  assert.equal(anyWrite([acl({ operation: Op.WRITE })]), true);
+  const denyAll = acl({ resourceName: "*", permissionType: AclPermissionType.DENY, operation: Op.ALL });
+  assert.equal(anyWrite([acl({ operation: Op.WRITE }), denyAll]), false);
+  // DENY on the same literal name, or on a prefix covering the ALLOW, dominates it.
+  const denyLiteral = acl({ permissionType: AclPermissionType.DENY, operation: Op.WRITE });
+  assert.equal(anyWrite([acl({ operation: Op.WRITE }), denyLiteral]), false);
+  const denyShorter = acl({
+    resourceName: "",
+    patternType: PatternType.PREFIXED,
+    permissionType: AclPermissionType.DENY,
+  });
+  assert.equal(anyWrite([allowPrefix, { ...denyShorter, resourceName: "x", operation: Op.ALL }]), false);
+  // A DENY on a longer prefix leaves the rest of the ALLOWed prefix writable.
+  assert.equal(anyWrite([allowPrefix, { ...denyShorter, resourceName: "xy", operation: Op.WRITE }]), true);
+  assert.equal(open.authorizeAny([], "User:alice", "h", ResourceType.TOPIC, Op.WRITE), true);
 });
 
 test("the index follows a changed ACL list", () => {

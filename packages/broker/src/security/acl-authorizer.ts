@@ -133,7 +133,8 @@ export class AclAuthorizer {
   /**
    * Kafka's authorizeByResourceType: may the principal perform `operation` on at least one resource
    * of the type (e.g. WRITE on some topic, for an idempotent producer)? A DENY on the wildcard
-   * resource blocks it; an ALLOW on any pattern grants it.
+   * blocks it; an ALLOW grants it unless a DENY dominates it (the same literal name, or a prefix of
+   * its name). Only the operation itself or ALL counts here, as in Kafka.
    */
   authorizeAny(
     acls: readonly AclBinding[],
@@ -146,17 +147,27 @@ export class AclAuthorizer {
     const t = this.#typeIndex(acls, resourceType);
     if (t === undefined) return this.#allowEveryone;
     const h = clientHost(host);
-    let allowed = false;
+    const denied = { literal: new Set<string>(), prefixed: [] as string[] };
+    const allowed = { literal: [] as string[], prefixed: [] as string[] };
     for (const acl of t.all) {
       if (!appliesTo(acl, principal, h)) continue;
+      if (acl.operation !== AclOperation.ALL && acl.operation !== operation) continue;
+      const literal = acl.patternType === PatternType.LITERAL;
       if (acl.permissionType === AclPermissionType.DENY) {
-        const wildcard = acl.patternType === PatternType.LITERAL && acl.resourceName === WILDCARD;
-        if (wildcard && (acl.operation === AclOperation.ALL || acl.operation === operation)) return false;
-      } else if (impliesOperation(acl.operation, operation)) {
-        allowed = true;
+        if (literal && acl.resourceName === WILDCARD) return false;
+        if (literal) denied.literal.add(acl.resourceName);
+        else denied.prefixed.push(acl.resourceName);
+      } else if (literal && acl.resourceName === WILDCARD) {
+        return true;
+      } else {
+        (literal ? allowed.literal : allowed.prefixed).push(acl.resourceName);
       }
     }
-    return allowed;
+    const dominated = (name: string) => denied.prefixed.some((p) => name.startsWith(p));
+    return (
+      allowed.literal.some((name) => !denied.literal.has(name) && !dominated(name)) ||
+      allowed.prefixed.some((name) => !dominated(name))
+    );
   }
 }
 
