@@ -2,8 +2,8 @@
 // RackAwareReplicaSelector; an idempotent producer writes 201 records (python3-confluent-kafka); a
 // read_committed consumer (librdkafka's default) with client.rack naming a follower's rack is sent
 // to that follower, which serves it: the consumer sees every record once, in order, and receives
-// the records' bytes from the follower. (Aborted transactions on a follower are
-// covered by packages/broker/src/cluster/committed-view.test.ts.)
+// the records' bytes from the follower; then the same with committed and aborted transactions: the
+// follower's read_committed answer skips the aborted one.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { startBroker } from "../compat/harness/broker.mjs";
@@ -45,5 +45,23 @@ test("a read_committed consumer reads from the follower in its rack: every recor
   assert.ok(
     (out.rxbytes[follower] ?? 0) > 200_000 && (out.rxbytes[leader] ?? 0) < 50_000,
     `the follower in the client's rack served the records: ${JSON.stringify(out.rxbytes)}`,
+  );
+});
+
+test("read_committed from the follower: aborted transactions are skipped, committed ones kept, in order", async (t) => {
+  const bootstrap = brokers.map((b) => b.bootstrap).join(",");
+  const topic = `follower-fetch-txn-${Date.now()}`;
+  await runOk(PYTHON, [CLIENT, "produce-transactions", bootstrap, topic], { timeoutMs: 90_000 });
+  const md = await topicMetadata(bootstrap, topic);
+  const leader = md.partitions[0].leader;
+  const follower = md.partitions[0].replicas.map((r) => r.id).find((id) => id !== leader);
+  const run = await runOk(PYTHON, [CLIENT, "consume", bootstrap, topic, `RACK${follower}`], { timeoutMs: 60_000 });
+  const out = JSON.parse(run.stdout.trim().split("\n").at(-1));
+  t.diagnostic(`leader ${leader}, client rack RACK${follower}, rxbytes ${JSON.stringify(out.rxbytes)}`);
+  const committed = [..."cd"].flatMap((p) => Array.from({ length: 100 }, (_, i) => `${p}${i}`));
+  assert.deepEqual(out.values, [...committed, "end"], "committed values only, in order");
+  assert.ok(
+    (out.rxbytes[follower] ?? 0) > 300_000 && (out.rxbytes[leader] ?? 0) < 50_000,
+    `the follower served the records, the aborted ones too (the consumer drops them): ${JSON.stringify(out.rxbytes)}`,
   );
 });

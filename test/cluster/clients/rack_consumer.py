@@ -1,7 +1,9 @@
 """A producer then a rack-aware read_committed consumer, for the follower fetching test (KIP-392).
 
 `produce BOOTSTRAP TOPIC`: creates TOPIC (1 partition, replication factor 3) and writes v0-v199
-(1 KB each) and "end" with an idempotent acks=all producer. `consume BOOTSTRAP TOPIC CLIENT_RACK`:
+(1 KB each) and "end" with an idempotent acks=all producer. `produce-transactions BOOTSTRAP TOPIC`:
+the same topic with three transactions of 100 records (c0-c99 committed, a0-a99 aborted, d0-d99
+committed), then "end". `consume BOOTSTRAP TOPIC CLIENT_RACK`:
 consumes from the beginning with isolation.level=read_committed and client.rack up to "end";
 prints one JSON line: the values (up to ":") consumed in order and the bytes received per broker id (from librdkafka's statistics).
 """
@@ -27,12 +29,33 @@ def produce(bootstrap, topic):
     producer.flush(20)
 
 
+def produce_transactions(bootstrap, topic):
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, num_partitions=1, replication_factor=3)])[topic].result(timeout=20)
+    producer = Producer({"bootstrap.servers": bootstrap, "transactional.id": f"{topic}-txn", "acks": "all"})
+    producer.init_transactions(30)
+    for prefix, commit in (("c", True), ("a", False), ("d", True)):
+        producer.begin_transaction()
+        for i in range(100):
+            producer.produce(topic, value=f"{prefix}{i}:{PADDING}".encode())
+        # Delivered before the abort, so the aborted records are in the log (an abort purges unsent ones).
+        producer.flush(30)
+        if commit:
+            producer.commit_transaction(30)
+        else:
+            producer.abort_transaction(30)
+    plain = Producer({"bootstrap.servers": bootstrap, "acks": "all"})
+    plain.produce(topic, value=b"end")
+    plain.flush(30)
+
+
 def consume(bootstrap, topic, rack):
     rx = {}
 
     def on_stats(text):
         for name, b in json.loads(text)["brokers"].items():
-            if b.get("nodeid", -1) >= 0:
+            # Broker connections only ("host:port/id"), not the GroupCoordinator handle.
+            if b.get("nodeid", -1) >= 0 and name.endswith(f"/{b['nodeid']}"):
                 rx[b["nodeid"]] = b["rxbytes"]
 
     consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": f"{topic}-g", "auto.offset.reset": "earliest",
@@ -56,5 +79,7 @@ def consume(bootstrap, topic, rack):
 if __name__ == "__main__":
     if sys.argv[1] == "produce":
         produce(sys.argv[2], sys.argv[3])
+    elif sys.argv[1] == "produce-transactions":
+        produce_transactions(sys.argv[2], sys.argv[3])
     else:
         consume(sys.argv[2], sys.argv[3], sys.argv[4])
