@@ -1,4 +1,5 @@
 import * as fsp from "node:fs/promises";
+import { SyncThreads } from "./sync-threads.js";
 
 /**
  * The slice of a file handle storage uses. `node:fs/promises` FileHandle satisfies it as is, so
@@ -42,8 +43,15 @@ export interface StorageFs {
   syncDir(dir: string): Promise<void>;
 }
 
+/** Threads for the group-commit rounds' fdatasync (see SyncThreads): as many as libuv's pool. */
+const syncThreads = new SyncThreads(4);
+
 export const nodeFs: StorageFs = {
-  open: (path, mode) => fsp.open(path, mode),
+  open: async (path, mode) => {
+    const handle = await fsp.open(path, mode);
+    // The handle's own datasync would run on libuv's pool, which file reads and writes share.
+    return Object.assign(handle, { datasync: () => syncThreads.datasync(handle.fd) });
+  },
   readdir: (dir) => fsp.readdir(dir),
   mkdir: async (dir) => {
     await fsp.mkdir(dir, { recursive: true });
