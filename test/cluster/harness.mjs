@@ -10,6 +10,7 @@ import { requireExecutable, runOk } from "../compat/harness/process.mjs";
 const ETCD_START_TIMEOUT_MS = 15_000;
 const PYTHON = "/usr/bin/python3";
 const PRODUCER = new URL("./clients/acked_producer.py", import.meta.url).pathname;
+const NODE_PRODUCER = new URL("./clients/acked-producer.mjs", import.meta.url).pathname;
 const running = new Set();
 process.once("exit", () => {
   for (const p of running) p.kill("SIGKILL");
@@ -126,11 +127,14 @@ export async function readPartition(bootstrap, topic, partition) {
 }
 
 /**
- * Runs the idempotent acks=all producer (python3-confluent-kafka) creating `topic` with replication
- * factor 3; acknowledgements and failures are collected as they come.
+ * Runs the idempotent acks=all producer creating `topic` with replication factor 3; acknowledgements
+ * and failures are collected as they come. `client`: "python" (python3-confluent-kafka on Debian's
+ * librdkafka 2.0.2) or "node" (@confluentinc/kafka-javascript, librdkafka 2.15, which has the
+ * idempotence fix for sends that fail after being possibly persisted, as cuts make them).
  */
-export function startProducer(bootstrap, topic, partitions) {
-  const child = spawn(PYTHON, [PRODUCER, bootstrap, topic, String(partitions), "3"], {
+export function startProducer(bootstrap, topic, partitions, { client = "python" } = {}) {
+  const [command, script] = client === "node" ? [process.execPath, NODE_PRODUCER] : [PYTHON, PRODUCER];
+  const child = spawn(command, [script, bootstrap, topic, String(partitions), "3"], {
     stdio: ["pipe", "pipe", "pipe"],
   });
   const acks = [];
