@@ -2,12 +2,13 @@
 // creates, describes and deletes ACLs (CreateAcls/DescribeAcls/DeleteAcls); kcat (librdkafka) gets
 // TOPIC_AUTHORIZATION_FAILED producing to and consuming from denied topics; a kafkajs consumer gets
 // GROUP_AUTHORIZATION_FAILED joining a denied group; ACLs survive a restart; a broker without an
-// authorizer answers SECURITY_DISABLED; in a cluster the ACLs go through etcd to every broker.
+// authorizer answers SECURITY_DISABLED; in a cluster the ACLs go through etcd to every broker; a
+// SASL-authenticated client is checked as its own principal.
 import assert from "node:assert/strict";
 import { after, test } from "node:test";
 import kafkajs from "kafkajs";
 import { clusterArgs, startEtcd } from "../cluster/harness.mjs";
-import { startBroker, stopAllBrokers } from "./harness/broker.mjs";
+import { freePort, startBroker, stopAllBrokers } from "./harness/broker.mjs";
 import { createTopic, kafkajsClient } from "./harness/kafkajs.mjs";
 import { requireExecutable, run } from "./harness/process.mjs";
 import { uniqueTopic } from "./harness/records.mjs";
@@ -247,4 +248,51 @@ test("cluster: ACLs created through one broker are enforced by the others (etcd)
   } finally {
     await etcd.stop();
   }
+});
+
+test("the principal SASL authenticated is the one ACLs name (kcat over SASL_PLAINTEXT PLAIN)", async () => {
+  const port = await freePort();
+  const saslPort = await freePort();
+  const broker = await startBroker({
+    port,
+    args: [
+      ...AUTHORIZER,
+      "--listeners",
+      `PLAINTEXT://127.0.0.1:${port},SASL_PLAINTEXT://127.0.0.1:${saslPort}`,
+      "--set",
+      "sasl.enabled.mechanisms=PLAIN",
+      "--set",
+      'listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_alice="alice-secret";',
+    ],
+  });
+  const topic = uniqueTopic("acl-sasl");
+  await createTopic(broker.bootstrap, topic);
+  await withAdmin(broker.bootstrap, (admin) =>
+    admin.createAcls({
+      acl: [
+        { ...deny(Res.TOPIC, topic, Op.WRITE), principal: "User:alice" },
+        { ...deny(Res.TOPIC, topic, Op.ALL), principal: "User:ANONYMOUS", permissionType: Perm.ALLOW },
+      ],
+    }),
+  );
+  const sasl = [
+    "-X",
+    "security.protocol=SASL_PLAINTEXT",
+    "-X",
+    "sasl.mechanisms=PLAIN",
+    "-X",
+    "sasl.username=alice",
+    "-X",
+    "sasl.password=alice-secret",
+  ];
+  const kcat = requireExecutable("kcat");
+  const asAlice = await run(
+    kcat,
+    ["-b", `127.0.0.1:${saslPort}`, ...sasl, "-P", "-t", topic, "-X", "message.timeout.ms=5000"],
+    { input: "hello\n", timeoutMs: 20_000 },
+  );
+  assert.match(asAlice.stderr, /Topic authorization failed/);
+  // The same topic over PLAINTEXT is User:ANONYMOUS, which the other ACL allows.
+  assert.equal((await kcatProduce(broker.bootstrap, topic)).code, 0);
+  await broker.stop();
 });
