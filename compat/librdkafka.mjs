@@ -21,8 +21,8 @@ const TEST_PROCESS_TIMEOUT_MS = 300_000;
 /** Runner processes at once: each test's own timeouts assume a lightly loaded machine. */
 const PARALLEL = 2;
 /**
- * trivup's brokers run Kafka's ACL authorizer open to everyone until a test adds ACLs (0109, 0115 and
- * 0119 deny topics with kafka-acls.sh; 0081 creates and deletes ACLs).
+ * Kafka's ACL authorizer, open to everyone until a test adds ACLs: 0109, 0115 and 0119 deny topics
+ * with kafka-acls.sh and expect every other resource to stay open; 0081 creates and deletes ACLs.
  */
 const AUTHORIZER = {
   "authorizer.class.name": "kafka.security.authorizer.AclAuthorizer",
