@@ -4,7 +4,7 @@
 // row, and the hand-written bench/optimisations-throughput.md and bench/optimisations-latency.md
 // (included verbatim when present). Regenerate the page without rerunning anything:
 //
-//   node bench/report.mjs [--results .bench-out/results.json] [--out BENCHMARKS.md]
+//   node bench/report.mjs [--results .bench-out/results.json] [--out BENCHMARKS.md] [--include a.md,b.md]
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, join, relative, resolve } from "node:path";
 import { barChart, lineChart, percentileChart } from "./svg.mjs";
@@ -14,7 +14,7 @@ const argv = process.argv.slice(2);
 const arg = (name, fallback) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : fallback);
 const resultsFile = resolve(ROOT, arg("--results", ".bench-out/results.json"));
 const outFile = resolve(ROOT, arg("--out", "BENCHMARKS.md"));
-const HAND_WRITTEN = ["bench/optimisations-throughput.md", "bench/optimisations-latency.md"];
+const HAND_WRITTEN = arg("--include", "bench/optimisations-throughput.md,bench/optimisations-latency.md").split(",");
 const TIMELINE_SERIES = 7;
 
 const results = JSON.parse(readFileSync(resultsFile, "utf8"));
@@ -441,10 +441,13 @@ function startup() {
 }
 
 function handWritten() {
-  for (const file of HAND_WRITTEN) {
-    const path = join(ROOT, file);
-    if (!existsSync(path)) continue;
-    out(`<!-- ${file}, included verbatim -->`, "", readFileSync(path, "utf8").trimEnd(), "");
+  const present = HAND_WRITTEN.filter((file) => existsSync(resolve(ROOT, file)));
+  if (present.length === 0) return;
+  out("## Profiles and optimisations", "");
+  out(`Hand-written (${present.map((f) => `\`${f}\``).join(", ")}), included verbatim; the figures in them are`);
+  out("from the runs they describe, not necessarily from the run above.", "");
+  for (const file of present) {
+    out(`<!-- ${file}, included verbatim -->`, "", readFileSync(resolve(ROOT, file), "utf8").trimEnd(), "");
   }
 }
 
