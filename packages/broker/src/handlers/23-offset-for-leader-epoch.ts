@@ -14,10 +14,9 @@ export const offsetForLeaderEpochHandler = defineHandler({
   maxVersion: 4,
   async handle(ctx, req) {
     const { replicas } = ctx.dataPath;
-    // Followers (replica id >= 0, v3+) need CLUSTER_ACTION; consumers DESCRIBE on the topic.
-    const fromFollower = ctx.apiVersion >= 3 && req.replicaId >= 0;
-    const allowed = (topic: string) =>
-      fromFollower ? clusterAllowed(ctx, AclOperation.CLUSTER_ACTION) : topicAllowed(ctx, topic, AclOperation.DESCRIBE);
+    // Brokers ask with CLUSTER_ACTION on the cluster, consumers (KIP-320) with DESCRIBE on the topic.
+    const clusterAction = clusterAllowed(ctx, AclOperation.CLUSTER_ACTION);
+    const allowed = (topic: string) => clusterAction || topicAllowed(ctx, topic, AclOperation.DESCRIBE);
     const topics = await Promise.all(
       req.topics.map(async (t) => ({
         topic: t.topic,
