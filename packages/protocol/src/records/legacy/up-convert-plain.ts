@@ -4,6 +4,7 @@
  * buffer allocated for it. No per-message objects, so a produce of many small legacy messages
  * costs no more garbage than a v2 one. Compressed sets take the general path (convert.ts).
  */
+import { assert } from "@samsa/common";
 import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from "../../primitives/varint.js";
 import {
   BASE_OFFSET_OFFSET,
@@ -98,6 +99,7 @@ export function upConvertPlain(messageSet: Buffer): Buffer | undefined {
     out[p++] = 0;
     offsetDelta++;
   }
+  assert(p === out.length, "up-converted record sizes disagree with what was written");
   writeBatchCrc(out, 0);
   return out;
 }
