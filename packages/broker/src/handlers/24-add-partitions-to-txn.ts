@@ -7,7 +7,7 @@ import {
   type ErrorName,
 } from "@samsa/protocol";
 import { txnErrorCode } from "../txn/txn-errors.js";
-import { topicAllowed, transactionalIdAllowed } from "../security/acl-checks.js";
+import { clusterAllowed, topicAllowed, transactionalIdAllowed } from "../security/acl-checks.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
 /** PRODUCER_FENCED is known to clients from v2. */
@@ -38,7 +38,8 @@ async function addOne(
 ): Promise<AddPartitionsToTxnResponseAddPartitionsToTxnTopicResult[]> {
   const version = ctx.apiVersion;
   const all = (error: ErrorName) => results(txn.topics, () => txnErrorCode(error, version, FENCED_SINCE));
-  if (!transactionalIdAllowed(ctx, txn.transactionalId, AclOperation.WRITE))
+  // v4+ comes from brokers (checked for CLUSTER_ACTION); clients' v0-v3 need WRITE on the id.
+  if (version < 4 && !transactionalIdAllowed(ctx, txn.transactionalId, AclOperation.WRITE))
     return all("TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
   // Topics the producer may not write fail alone; the others are not attempted, as Kafka answers.
   const writable = (topic: string) => topicAllowed(ctx, topic, AclOperation.WRITE);
@@ -97,6 +98,10 @@ export const addPartitionsToTxnHandler = defineHandler({
         topics: req.v3AndBelowTopics,
       });
       return { throttleTimeMs: 0, errorCode: 0, resultsByTransaction: [], resultsByTopicV3AndBelow: topics };
+    }
+    if (!clusterAllowed(ctx, AclOperation.CLUSTER_ACTION)) {
+      const errorCode = ErrorCode.CLUSTER_AUTHORIZATION_FAILED;
+      return { throttleTimeMs: 0, errorCode, resultsByTransaction: [], resultsByTopicV3AndBelow: [] };
     }
     const resultsByTransaction = await Promise.all(
       req.transactions.map(async (t) => ({ transactionalId: t.transactionalId, topicResults: await addOne(ctx, t) })),
