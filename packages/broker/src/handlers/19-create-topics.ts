@@ -1,9 +1,9 @@
-import type { CreateTopicSpec, TopicImage } from "@samsa/metadata";
+import { AclOperation, type CreateTopicSpec, type TopicImage } from "@samsa/metadata";
 import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
 import { ConfigSource } from "../admin/config-source.js";
 import { createTopicsWithLogs, validateCreateTopic } from "../admin/topics.js";
 import { describeTopicConfigs } from "../config/topic-config.js";
-import { createTopicAllowed } from "../security/acl-checks.js";
+import { createTopicAllowed, topicAllowed } from "../security/acl-checks.js";
 import { defineHandler, type RequestContext } from "./handler.js";
 
 type TopicResult = ResponseByApiKey[19]["topics"][number];
@@ -22,6 +22,16 @@ function failed(name: string, errorCode: number, errorMessage: string | null): T
 }
 
 function succeeded(ctx: RequestContext, topic: TopicImage): TopicResult {
+  // The created topic's configs are shown only to who may describe them.
+  if (!topicAllowed(ctx, topic.name, AclOperation.DESCRIBE_CONFIGS)) {
+    return {
+      ...failed(topic.name, ErrorCode.NONE, null),
+      topicId: topic.topicId,
+      topicConfigErrorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
+      numPartitions: topic.partitions.length,
+      replicationFactor: topic.partitions[0].replicas.length,
+    };
+  }
   return {
     name: topic.name,
     topicId: topic.topicId,
