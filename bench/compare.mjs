@@ -14,7 +14,8 @@
 //
 // Scenarios: produce acks=1 of 100 B, 1 KiB and 16 KiB records, consume (one consumer reading every
 // partition of the topic the produce row wrote, from the beginning to the end), produce acks=-1 of 1 KiB
-// (Samsa acknowledges after fsync by default; Kafka 0.9 after the append, flush left to the OS).
+// (Samsa acknowledges after fsync by default; Kafka 0.9 after the append, flush left to the OS), and
+// produce acks=1 of 1 KiB from 8 rdkafka_performance processes at once (their rates summed).
 // Each row also prints the CPU time of the broker and of the load generator during the run, from
 // /proc/<pid>/stat, as a percentage of one core (the machine has availableParallelism() cores), and
 // the broker's peak RSS (sampled every 100 ms; for Kafka the JVM's, ZooKeeper not counted).
@@ -50,6 +51,7 @@ const SCENARIOS = [
   { id: "produce 1 KiB acks=1", kind: "produce", size: 1024, acks: 1 },
   { id: "consume 1 KiB", kind: "consume", of: "produce 1 KiB acks=1" },
   { id: "produce 1 KiB acks=-1", kind: "produce", size: 1024, acks: -1 },
+  { id: "produce 1 KiB acks=1, 8 producers", kind: "produce", size: 1024, acks: 1, producers: 8 },
   { id: "produce 16 KiB acks=1", kind: "produce", size: 16384, acks: 1 },
   { id: "consume 16 KiB", kind: "consume", of: "produce 16 KiB acks=1" },
 ];
@@ -91,7 +93,7 @@ async function main() {
         for (const target of targets) {
           const run = await runScenario(bin, target, scenario, { ...opts, round });
           runs.push(run);
-          console.log(`  ${scenario.id.padEnd(22)} ${`${target.name} ${target.mode}`.padEnd(22)} ${fmtRate(run)}`);
+          console.log(`  ${scenario.id.padEnd(34)} ${`${target.name} ${target.mode}`.padEnd(22)} ${fmtRate(run)}`);
         }
       }
     }
@@ -111,7 +113,8 @@ async function main() {
 
 function topicName(target, scenario, round) {
   const who = target.name === "Samsa" ? `samsa-${target.mode}` : "kafka09";
-  return `cmp-${who}-s${scenario.size}-a${scenario.acks === -1 ? "all" : scenario.acks}-r${round}`;
+  const producers = scenario.producers > 1 ? `-x${scenario.producers}` : "";
+  return `cmp-${who}-s${scenario.size}-a${scenario.acks === -1 ? "all" : scenario.acks}${producers}-r${round}`;
 }
 
 async function runScenario(bin, target, scenario, opts) {
@@ -146,7 +149,9 @@ async function runScenario(bin, target, scenario, opts) {
           t1 = performance.now();
           rssMiB = rss.stop();
         }, perfOpts.sigintAfterMs);
-  const run = await runPerf(bin, args, perfOpts);
+  // Several producers: that many rdkafka_performance processes at once; their figures are summed.
+  const runs = await Promise.all(Array.from({ length: scenario.producers ?? 1 }, () => runPerf(bin, args, perfOpts)));
+  const run = runs[0];
   clearTimeout(atSigint);
   if (brokerCpu1 === undefined) {
     brokerCpu1 = cpuSeconds(broker.pid);
@@ -154,9 +159,10 @@ async function runScenario(bin, target, scenario, opts) {
     rssMiB = rss.stop();
   }
   const seconds = (t1 - t0) / 1000;
+  const many = runs.length > 1 ? `# ${runs.length} at once: ` : "";
   const command =
     scenario.kind === "produce"
-      ? `timeout -s INT ${opts.seconds} ${shown(bin)} ${quote(args)}`
+      ? `${many}timeout -s INT ${opts.seconds} ${shown(bin)} ${quote(args)}`
       : `${shown(bin)} ${quote(args)}`;
   const row = {
     scenario: scenario.id,
@@ -164,11 +170,18 @@ async function runScenario(bin, target, scenario, opts) {
     mode: target.mode,
     command,
     brokerCpu: (100 * (brokerCpu1 - brokerCpu0)) / seconds,
-    loadCpu: (100 * run.cpuSec) / (scenario.kind === "produce" ? seconds : run.wallMs / 1000),
+    loadCpu:
+      (100 * runs.reduce((sum, r) => sum + r.cpuSec, 0)) / (scenario.kind === "produce" ? seconds : run.wallMs / 1000),
     rssMiB,
   };
-  const s = scenario.kind === "produce" ? parseProduce(run.stdout) : parseConsume(run.stdout);
-  if (!s) return { ...row, messages: 0, msgsPerSec: 0, mbPerSec: 0, note: "no summary", detail: perfErrors(run) };
+  const summaries = runs.map((r) => (scenario.kind === "produce" ? parseProduce(r.stdout) : parseConsume(r.stdout)));
+  const bad = summaries.findIndex((x) => !x);
+  if (bad >= 0)
+    return { ...row, messages: 0, msgsPerSec: 0, mbPerSec: 0, note: "no summary", detail: perfErrors(runs[bad]) };
+  const add = (f) => summaries.reduce((sum, x) => sum + x[f], 0);
+  const s = { delivered: add("delivered"), failed: add("failed"), consumed: summaries[0].consumed };
+  s.msgsPerSec = add("msgsPerSec");
+  s.mbPerSec = add("mbPerSec");
   const messages = scenario.kind === "produce" ? s.delivered : s.consumed;
   let note = "";
   if (messages === 0) note = "nothing delivered";
