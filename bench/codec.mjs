@@ -6,8 +6,10 @@
 //   node bench/codec.mjs [--quick] [--seconds 1]
 //
 // Each figure runs its operation repeatedly for about --seconds (0.2 s with --quick) after a warm-up
-// and prints bytes/s of the operation's input (MB = 10^6 bytes). Build first: `npx tsc -b`.
+// and prints bytes/s of the operation's input (MB = 10^6 bytes); also .bench-out/codec.json. Build
+// first: `npx tsc -b`.
 import { fileURLToPath } from "node:url";
+import { writeResult } from "./throughput.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const protocol = await import(`${ROOT}packages/protocol/dist/index.js`);
@@ -200,3 +202,8 @@ if (protocol.ProduceRequestCodec && protocol.FetchResponseCodec && protocol.Writ
 }
 
 console.log(`\n${rows.length} figures; reproduce with: ${command}`);
+writeResult("codec", {
+  command,
+  seconds,
+  rows: rows.map(([section, name, rate, extra]) => ({ section, name, rate, extra })),
+});

@@ -440,6 +440,23 @@ function startup() {
   out("");
 }
 
+function codec() {
+  out("## Codec throughput (in process)", "");
+  const r = result("codec");
+  if (!r) return missing("codec", "CRC-32C, compression codecs, batch build/validate, request encode/decode");
+  out(
+    `${stepLine("codec")} \`@samsa/protocol\` in one Node process, no broker: each operation repeated for about`,
+    `${r.seconds} s after a warm-up; MB/s of the operation's input (10^6 bytes).`,
+    "",
+  );
+  table(
+    ["section", "operation", "rate", "per operation"],
+    r.rows.map((x) => [x.section, x.name, x.rate, x.extra]),
+    ["l", "l", "r", "r"],
+  );
+  commands([r.command]);
+}
+
 function handWritten() {
   const present = HAND_WRITTEN.filter((file) => existsSync(resolve(ROOT, file)));
   if (present.length === 0) return;
@@ -462,6 +479,7 @@ throughput();
 rss();
 connections();
 startup();
+codec();
 handWritten();
 writeFileSync(outFile, `${lines.join("\n").trimEnd()}\n`);
 console.log(`# wrote ${relative(ROOT, outFile)} and its charts ${relative(ROOT, chartBase)}-*.svg`);
