@@ -88,3 +88,15 @@ test("an expired long poll on an empty partition answers no sooner than max wait
   }
   assert.deepEqual(tooEarly, [], `answers before ${maxWaitMs + 1} ms`);
 });
+
+test("a long poll with the largest max wait (2^31-1 ms) keeps waiting", async () => {
+  const polling = fetchEmpty(2 ** 31 - 1);
+  const early = await Promise.race([
+    polling.then(() => true),
+    new Promise<false>((resolve) => setTimeout(() => resolve(false), 200)),
+  ]);
+  assert.equal(early, false, "answered at once: the timer wrapped");
+  // Abandons the poll (the broker forgets it with the connection).
+  c.close();
+  c = await TestClient.connect(broker.identity.endpoints[0].port);
+});

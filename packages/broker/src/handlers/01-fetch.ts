@@ -33,6 +33,8 @@ type PreferredReplicas = ReadonlyMap<PartitionReadResult, number>;
  * max wait, never before it.
  */
 const EXPIRY_MARGIN_MS = 2;
+/** Node runs a longer timer after 1 ms: a client's max wait of 2^31-1 ms (kafka-go without a deadline) must not wrap. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 
 function params(ctx: RequestContext, req: FetchRequest): FetchParams {
   const version = ctx.apiVersion;
@@ -333,7 +335,7 @@ export const fetchHandler = defineHandler({
         replicas.fetchPurgatory.watch(
           op,
           watches.map((w) => w.partition.key),
-          p.maxWaitMs + EXPIRY_MARGIN_MS,
+          Math.min(p.maxWaitMs + EXPIRY_MARGIN_MS, MAX_TIMER_MS),
         );
       });
       ({ results, preferred } = withPreferredReplicas(ctx, req, p, await readAll(ctx, targets, p)));
