@@ -55,7 +55,7 @@ async function restart(b) {
   b.broker = again.broker;
 }
 
-test(`chaos: kill -9, pause and restart brokers under an acks=all producer (seed ${SEED})`, {
+test(`chaos: kill -9, pause, restart and cut brokers under an acks=all producer (seed ${SEED})`, {
   timeout: (SECONDS + 120) * 1000,
 }, async (t) => {
   const rnd = seededRandom(SEED);

@@ -35,12 +35,24 @@ function offsetsPartition(groupId) {
   return (h & 0x7fffffff) % OFFSETS_PARTITIONS;
 }
 
-async function until(predicate, timeoutMs, what) {
+/** The kafkajs clients' last warnings and errors, printed when the test times out. */
+const clientLog = [];
+const CLIENT_LOG_LINES = 200;
+const logCreator =
+  () =>
+  ({ namespace, level, log }) => {
+    clientLog.push(`${new Date().toISOString()} ${level} ${namespace} ${log.message} ${log.error ?? ""}`);
+    if (clientLog.length > CLIENT_LOG_LINES) clientLog.shift();
+  };
+
+async function until(predicate, timeoutMs, what, state = () => "") {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) {
       const logs = brokers.map((b) => `--- broker ${b.id}\n${b.broker.log().slice(-6000)}`).join("\n");
-      throw new Error(`timed out waiting for ${what}\n${logs}`);
+      throw new Error(
+        `timed out waiting for ${what} (${await state()})\n--- clients\n${clientLog.join("\n")}\n${logs}`,
+      );
     }
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -54,7 +66,8 @@ test("a consumer group keeps going and keeps its offsets when its coordinator is
   const kafka = new Kafka({
     clientId: "coordinator-failover",
     brokers: brokers.map((b) => b.broker.bootstrap),
-    logLevel: logLevel.NOTHING,
+    logLevel: logLevel.WARN,
+    logCreator,
     retry: { retries: 20, initialRetryTime: 200, maxRetryTime: 2000 },
   });
   const admin = kafka.admin();
@@ -90,7 +103,12 @@ test("a consumer group keeps going and keeps its offsets when its coordinator is
 
   await produce(100);
   const first = await startConsumer();
-  await until(async () => received.length >= 100 && (await committed()) === 100, 60_000, "100 consumed and committed");
+  await until(
+    async () => received.length >= 100 && (await committed()) === 100,
+    60_000,
+    "100 consumed and committed",
+    async () => `received ${received.length}, committed ${await committed().catch((e) => e.message)}`,
+  );
 
   const md = await admin.fetchTopicMetadata({ topics: ["__consumer_offsets"] });
   const offsets = md.topics[0].partitions;
