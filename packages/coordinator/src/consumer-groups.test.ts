@@ -340,3 +340,64 @@ test("static members: leave with epoch -2 keeps the partitions; the restarted in
   assert.equal(beat(c, "m2", m2.memberEpoch, m2.assignment, 7).assignment, null, "the other member saw nothing");
   assertReplayMatches(c, 8);
 });
+
+test("a deleted topic leaves the target assignment at the next heartbeat; the member gives its partitions up", () => {
+  const c = newCoordinator();
+  const live = new Map(Object.entries(TOPICS));
+  const view: TopicsView = {
+    byName: (n) => live.get(n),
+    nameOf: (id) => [...live].find(([, t]) => t.topicId === id)?.[0],
+  };
+  const send = (input: Partial<ConsumerHeartbeatInput>, now: number) => {
+    const r = new Captured<ConsumerHeartbeatResult>();
+    const fx = c.consumerGroupHeartbeat(
+      {
+        groupId: "cg",
+        memberId: "",
+        memberEpoch: 0,
+        instanceId: null,
+        rackId: null,
+        rebalanceTimeoutMs: 30_000,
+        subscribedTopicNames: ["a", "b"],
+        serverAssignor: null,
+        topicPartitions: [],
+        clientId: "c",
+        clientHost: "/h",
+        ...input,
+      },
+      view,
+      r,
+      now,
+    );
+    deliver(fx);
+    checkInvariants(c);
+    return r.get();
+  };
+  const joined = send({}, 0);
+  assert.equal(joined.errorCode, ErrorCode.NONE);
+  const B = TOPICS.b.topicId;
+  assert.deepEqual(joined.assignment?.map((t) => t.topicId).sort(), [A, B].sort());
+  live.delete("b");
+  const owned = joined.assignment!.map((t) => ({ topicId: t.topicId, partitions: t.partitions }));
+  const beat = (memberEpoch: number, topicPartitions: typeof owned, now: number) =>
+    send(
+      { memberId: joined.memberId!, memberEpoch, rebalanceTimeoutMs: -1, subscribedTopicNames: null, topicPartitions },
+      now,
+    );
+  // First the member revokes the deleted topic's partitions (same epoch, assignment without them)...
+  const revoke = beat(joined.memberEpoch, owned, 1000);
+  assert.equal(revoke.errorCode, ErrorCode.NONE);
+  assert.deepEqual(
+    revoke.assignment?.map((t) => t.topicId),
+    [A],
+  );
+  const target = c.consumerGroup("cg")!.target.get(joined.memberId!)!;
+  assert.ok(
+    target.every((k) => k.startsWith(A)),
+    `target keeps only topic a: ${target}`,
+  );
+  // ...then, owning only topic a, it moves to the new epoch.
+  const settled = beat(revoke.memberEpoch, revoke.assignment!, 2000);
+  assert.ok(settled.memberEpoch > joined.memberEpoch, "a new epoch without the deleted topic");
+  assert.equal(c.consumerGroup("cg")!.members.get(joined.memberId!)!.state, "stable");
+});
