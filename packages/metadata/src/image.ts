@@ -1,5 +1,6 @@
 import type { ScramUserCredentials } from "./scram.js";
 import type { AclBinding } from "./acl.js";
+import type { BrokerConfigsImage } from "./broker-configs.js";
 
 /** One partition of a topic as the controller sees it. A single node leads every partition. */
 export interface PartitionImage {
@@ -59,6 +60,8 @@ export interface ClusterImage {
   readonly scramCredentials?: ReadonlyMap<string, ScramUserCredentials>;
   /** The authorizer's ACL bindings (at most MAX_ACLS). */
   readonly acls: readonly AclBinding[];
+  /** Dynamic broker configs: "" for the cluster-wide defaults, else by broker id. Absent means none. */
+  readonly brokerConfigs?: BrokerConfigsImage;
 }
 
 export function emptyImage(

@@ -82,6 +82,15 @@ export {
 } from "./acl.js";
 export { createAcls, type DeleteAclsResult, deleteAcls } from "./acl-changes.js";
 export {
+  type BrokerConfigsImage,
+  brokerConfigsFor,
+  brokerConfigsOf,
+  CLUSTER_DEFAULT,
+  MAX_BROKER_CONFIG_ENTITIES,
+  MAX_DYNAMIC_CONFIGS_PER_ENTITY,
+  setBrokerConfigs,
+} from "./broker-configs.js";
+export {
   alterScramCredentials,
   MAX_SCRAM_USERS,
   type ScramCredentialImage,

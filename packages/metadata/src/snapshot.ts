@@ -1,6 +1,7 @@
 import { SamsaError } from "@samsa/common";
 import { type AclBinding, isStoredAcl } from "./acl.js";
 import { decodeScramCredentials, encodeScramCredentials } from "./scram.js";
+import { decodeBrokerConfigs, encodeBrokerConfigs } from "./broker-configs.js";
 import type { ClusterImage, PartitionImage, TopicImage } from "./image.js";
 
 export const SNAPSHOT_VERSION = 1;
@@ -21,6 +22,8 @@ interface SnapshotJson {
   acls?: AclBinding[];
   /** SCRAM credentials by user and mechanism; absent when there are none. */
   scram?: ReturnType<typeof encodeScramCredentials>;
+  /** Dynamic broker configs by resource name ("" the cluster default); absent when there are none. */
+  brokerConfigs?: ReturnType<typeof encodeBrokerConfigs>;
 }
 
 export class MetadataCorruptError extends SamsaError {
@@ -50,6 +53,9 @@ export function encodeSnapshot(image: ClusterImage): string {
     acls: [...image.acls],
     ...(image.scramCredentials !== undefined && image.scramCredentials.size > 0
       ? { scram: encodeScramCredentials(image.scramCredentials) }
+      : {}),
+    ...(image.brokerConfigs !== undefined && image.brokerConfigs.size > 0
+      ? { brokerConfigs: encodeBrokerConfigs(image.brokerConfigs) }
       : {}),
   };
   return `${JSON.stringify(json)}\n`;
@@ -109,10 +115,13 @@ export function decodeSnapshot(text: string, base: ClusterImage): ClusterImage {
   check(Array.isArray(acls) && acls.every(isStoredAcl), "acls");
   const scramCredentials = decodeScramCredentials(s.scram);
   check(scramCredentials !== undefined, "scram");
+  const brokerConfigs = decodeBrokerConfigs(s.brokerConfigs);
+  check(brokerConfigs !== undefined, "brokerConfigs");
   return {
     ...base,
     acls,
     scramCredentials,
+    brokerConfigs,
     clusterId: s.clusterId,
     changeCount: s.changeCount,
     nextLeaderEpoch: s.nextLeaderEpoch,

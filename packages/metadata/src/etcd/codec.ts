@@ -1,6 +1,7 @@
 import { type AclBinding, isStoredAcl } from "../acl.js";
 import type { AlterPartitionRequest } from "../controller/alter-partition.js";
 import type { BrokerRegistration, PartitionImage, TopicImage } from "../image.js";
+import { type BrokerConfigsImage, decodeBrokerConfigs, encodeBrokerConfigs } from "../broker-configs.js";
 import { decodeScramCredentials, encodeScramCredentials, type ScramUserCredentials } from "../scram.js";
 import { MetadataCorruptError } from "../snapshot.js";
 
@@ -132,6 +133,16 @@ export function decodeScram(text: string, key: string): Map<string, ScramUserCre
   const creds = decodeScramCredentials(parse(text, key));
   check(creds !== undefined, key, "scram credentials");
   return creds;
+}
+
+export function encodeBrokerConfigsValue(configs: BrokerConfigsImage): string {
+  return JSON.stringify(encodeBrokerConfigs(configs));
+}
+
+export function decodeBrokerConfigsValue(text: string, key: string): Map<string, Readonly<Record<string, string>>> {
+  const configs = decodeBrokerConfigs(parse(text, key));
+  check(configs !== undefined, key, "broker configs");
+  return configs;
 }
 
 export function encodeAcls(acls: readonly AclBinding[]): string {

@@ -1,17 +1,20 @@
 import { Etcd3, type IKeyValue, type Lease, type Watcher } from "etcd3";
 import type { AclBinding } from "../acl.js";
 import { type ScramUserCredentials, scramCredentialsOf } from "../scram.js";
+import { type BrokerConfigsImage, brokerConfigsOf } from "../broker-configs.js";
 import type { ChangeResult } from "../changes.js";
 import type { AlterPartitionRequest } from "../controller/alter-partition.js";
 import type { BrokerRegistration, ClusterImage, TopicImage } from "../image.js";
 import { MetadataStore } from "../store.js";
 import {
   decodeAcls,
+  decodeBrokerConfigsValue,
   decodeScram,
   decodeAlterPartition,
   decodeBroker,
   decodeTopic,
   encodeAcls,
+  encodeBrokerConfigsValue,
   encodeScram,
   encodeAlterPartition,
   encodeBroker,
@@ -79,6 +82,7 @@ export class EtcdMetadataStore extends MetadataStore {
     value: new Map(),
     modRevision: 0,
   };
+  #brokerConfigs: { value: BrokerConfigsImage; modRevision: number } = { value: new Map(), modRevision: 0 };
   #revision = 0;
   #image: ClusterImage | undefined;
   #lease: Lease | undefined;
@@ -307,7 +311,8 @@ export class EtcdMetadataStore extends MetadataStore {
     const floorChanged = after.nextLeaderEpoch !== before.nextLeaderEpoch;
     const aclsChanged = after.acls !== before.acls;
     const scramChanged = after.scramCredentials !== before.scramCredentials;
-    const singleKeysChanged = floorChanged || aclsChanged || scramChanged;
+    const brokerConfigsChanged = after.brokerConfigs !== before.brokerConfigs;
+    const singleKeysChanged = floorChanged || aclsChanged || scramChanged || brokerConfigsChanged;
     for (let i = 0; i < changed.length || (i === 0 && singleKeysChanged); i += MAX_TOPICS_PER_TXN) {
       const chunk = changed.slice(i, i + MAX_TOPICS_PER_TXN);
       const c = this.#client;
@@ -334,6 +339,10 @@ export class EtcdMetadataStore extends MetadataStore {
         txn = txn.and(this.#keys.scramCredentials, "Mod", "==", this.#scram.modRevision);
         ops.push(c.put(this.#keys.scramCredentials).value(encodeScram(scramCredentialsOf(after))));
       }
+      if (lastChunk && brokerConfigsChanged) {
+        txn = txn.and(this.#keys.brokerConfigs, "Mod", "==", this.#brokerConfigs.modRevision);
+        ops.push(c.put(this.#keys.brokerConfigs).value(encodeBrokerConfigsValue(brokerConfigsOf(after))));
+      }
       const res = await txn.then(...ops).commit();
       if (!res.succeeded) return false;
       const revision = rev(res.header.revision);
@@ -346,6 +355,8 @@ export class EtcdMetadataStore extends MetadataStore {
       if (lastChunk && floorChanged) this.#epochFloor = { value: after.nextLeaderEpoch, modRevision: revision };
       if (lastChunk && aclsChanged) this.#acls = { value: after.acls, modRevision: revision };
       if (lastChunk && scramChanged) this.#scram = { value: scramCredentialsOf(after), modRevision: revision };
+      if (lastChunk && brokerConfigsChanged)
+        this.#brokerConfigs = { value: brokerConfigsOf(after), modRevision: revision };
       this.#changed(revision);
     }
     return true;
@@ -410,6 +421,9 @@ export class EtcdMetadataStore extends MetadataStore {
         this.#controller = { id: Number(text), createRevision: rev(kv.create_revision) };
       } else if (key === k.scramCredentials) {
         if (modRevision > this.#scram.modRevision) this.#scram = { value: decodeScram(text, key), modRevision };
+      } else if (key === k.brokerConfigs) {
+        if (modRevision > this.#brokerConfigs.modRevision)
+          this.#brokerConfigs = { value: decodeBrokerConfigsValue(text, key), modRevision };
       } else if (key === k.acls) {
         if (modRevision > this.#acls.modRevision) this.#acls = { value: decodeAcls(text, key), modRevision };
       } else if (key === k.epochFloor) {
@@ -468,6 +482,7 @@ export class EtcdMetadataStore extends MetadataStore {
       changeCount: this.#revision,
       acls: this.#acls.value,
       scramCredentials: this.#scram.value,
+      brokerConfigs: this.#brokerConfigs.value,
     };
   }
 }

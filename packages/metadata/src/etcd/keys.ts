@@ -9,6 +9,7 @@
  *   producer-ids                  the next unclaimed producer id (blocks are claimed by CAS)
  *   acls                          every ACL binding, one JSON array (rewritten by CAS)
  *   scram-credentials             every SCRAM credential by user and mechanism, one JSON object (CAS)
+ *   broker-configs                dynamic broker configs by resource name ("" the default), one JSON object (CAS)
  */
 export class EtcdKeys {
   constructor(readonly prefix: string) {}
@@ -39,6 +40,9 @@ export class EtcdKeys {
   }
   get scramCredentials(): string {
     return `${this.prefix}scram-credentials`;
+  }
+  get brokerConfigs(): string {
+    return `${this.prefix}broker-configs`;
   }
   get acls(): string {
     return `${this.prefix}acls`;
