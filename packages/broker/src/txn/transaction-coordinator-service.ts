@@ -244,8 +244,17 @@ export class TransactionCoordinatorService {
         backoffMs = Math.min(backoffMs * 2, MARKER_RETRY_MAX_MS);
       }
     }
-    const complete = this.coordinator.markersWritten(job, this.#opts.clock.nowMs());
-    if (complete !== undefined) await this.#appendAndComplete(complete);
+    // As Kafka, CompleteCommit/CompleteAbort is retried while it fails for a retriable reason and
+    // this broker still coordinates the id: a transaction left in PrepareCommit/PrepareAbort would
+    // answer CONCURRENT_TRANSACTIONS until the partition is loaded again.
+    for (;;) {
+      const complete = this.coordinator.markersWritten(job, this.#opts.clock.nowMs());
+      if (complete === undefined || this.#closed) return;
+      const out = await this.#appendAndComplete(complete);
+      if (out.error !== "COORDINATOR_NOT_AVAILABLE") return;
+      await new Promise<void>((resolve) => this.#scheduler.schedule(backoffMs, resolve));
+      backoffMs = Math.min(backoffMs * 2, MARKER_RETRY_MAX_MS);
+    }
   }
 
   /** One marker; a topic deleted since is skipped (UNKNOWN_TOPIC_OR_PARTITION), as Kafka does. */
