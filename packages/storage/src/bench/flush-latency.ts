@@ -27,15 +27,18 @@ const { values } = parseArgs({
   },
 });
 
-/** nodeFs counting sync and datasync calls. */
-function countingFs(counts: { syncs: number }): StorageFs {
+/** nodeFs counting sync, datasync and write calls. */
+function countingFs(counts: { syncs: number; writes: number }): StorageFs {
   return {
     ...nodeFs,
     open: async (path, mode) => {
       const h = await nodeFs.open(path, mode);
       return {
         read: (b, o, l, p) => h.read(b, o, l, p),
-        write: (b, o, l, p) => h.write(b, o, l, p),
+        write: (b, o, l, p) => {
+          counts.writes++;
+          return h.write(b, o, l, p);
+        },
         sync: () => {
           counts.syncs++;
           return h.sync();
@@ -62,7 +65,7 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const partitions = Number(values.partitions);
   const dataDir = await mkdtemp(join(tmpdir(), "samsa-flush-latency-"));
-  const counts = { syncs: 0 };
+  const counts = { syncs: 0, writes: 0 };
   try {
     const pool = new FilePool(countingFs(counts), 1000);
     const indexCache = new IndexCache(64 * 1024 * 1024);
@@ -82,6 +85,8 @@ async function main(): Promise<void> {
     const appendTimes: number[] = [];
     const roundTimes: number[] = [];
     const syncsBefore = counts.syncs;
+    const writesBefore = counts.writes;
+    const loopBefore = performance.eventLoopUtilization();
     await Promise.all(
       logs.map(async (log) => {
         for (let i = 0; i < rounds; i++) {
@@ -95,10 +100,14 @@ async function main(): Promise<void> {
         }
       }),
     );
+    // Main-thread time per round (append + flush): what a busy broker's event loop pays.
+    const loopUs = (performance.eventLoopUtilization(loopBefore).active * 1000) / (rounds * partitions);
     for (const log of logs) await log.close();
     console.log(
       `${partitions} partition(s): ${summary("append", appendTimes)}; ${summary("flush round", roundTimes)}; ` +
-        `${((counts.syncs - syncsBefore) / (rounds * partitions)).toFixed(2)} syncs per round (${rounds} rounds each)`,
+        `${((counts.syncs - syncsBefore) / (rounds * partitions)).toFixed(2)} syncs and ` +
+        `${((counts.writes - writesBefore) / (rounds * partitions)).toFixed(2)} file writes per round, ` +
+        `event loop busy ${loopUs.toFixed(0)} us per round (${rounds} rounds each)`,
     );
   } finally {
     await rm(dataDir, { recursive: true, force: true });
