@@ -856,6 +856,7 @@ async function consumeRow(bin, broker, row) {
     brokerCpu: m.brokerCpu,
     loadCpu: (100 * run.cpuSec) / m.seconds,
     rssMiB: m.rssMiB,
+    timeline: [],
   };
   delete base.timeoutS;
   delete base.seconds;
