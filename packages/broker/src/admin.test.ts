@@ -239,7 +239,7 @@ test("DescribeConfigs: topic with synonyms and documentation, broker, unknown to
     broker.configs.map((x) => [x.name, x.value, x.configSource, x.readOnly]),
     [
       ["num.partitions", "2", 4, true],
-      ["log.retention.hours", "24", 4, true],
+      ["log.retention.hours", "24", 4, false],
     ],
   );
   const v0 = await c.send(32, 0, {

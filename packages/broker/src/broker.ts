@@ -2,6 +2,8 @@ import { type Clock, systemClock } from "@samsa/common";
 import { bumpLeaderEpochs, MetadataStore } from "@samsa/metadata";
 import { ClusterNode } from "./cluster/cluster-node.js";
 import type { BrokerConfig } from "./config/broker-config.js";
+import { applyDynamicBrokerConfigs } from "./config/dynamic-broker-config.js";
+import { followDynamicConfigs } from "./config/follow-dynamic-configs.js";
 import { formatListener } from "./config/listeners.js";
 import { GroupCoordinatorService } from "./group-coordinator-service.js";
 import { createAuthorizer } from "./security/acl-config.js";
@@ -50,6 +52,7 @@ export class Broker {
   readonly #opts: BrokerOptions;
   #server: NetworkServer | undefined;
   #metadata: MetadataStore | undefined;
+  #unfollowDynamic: (() => void) | undefined;
   #logs: PartitionLogs | undefined;
   #dataPath: DataPath | undefined;
   #groups: GroupCoordinatorService | undefined;
@@ -148,7 +151,10 @@ export class Broker {
       // on carries a higher epoch than what a crash may have cut off.
       await this.#metadata.apply(bumpLeaderEpochs);
     }
+    // Dynamic broker configs (cluster default, then this broker's) apply before the logs open.
+    applyDynamicBrokerConfigs(config, this.#metadata.image);
     this.#logs = await this.#opts.openLogs(config, log, this.#metadata);
+    this.#unfollowDynamic = followDynamicConfigs(config, this.#metadata, this.#logs, log);
     await this.#reconcileLogs(this.#metadata, this.#logs);
     const handlers = this.#opts.handlers ?? HANDLERS;
     const clock = this.#opts.clock ?? systemClock;
@@ -229,6 +235,7 @@ export class Broker {
   /** Stops accepting, finishes in-flight requests, then closes metadata and logs (flushing them). */
   async stop(): Promise<void> {
     // Cluster mode: stop following and hand the controller role on; closing the metadata revokes the lease.
+    this.#unfollowDynamic?.();
     await this.#cluster?.stop();
     // Parked requests (acks=-1 produce, long-poll fetch) are answered now rather than at their timeout.
     await this.#server?.stop(this.#opts.shutdownTimeoutMs ?? 10_000, () => {

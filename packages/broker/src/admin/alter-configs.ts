@@ -1,14 +1,18 @@
 import {
   AclOperation,
+  brokerConfigsFor,
   type ChangeResult,
   type ClusterImage,
   type MetadataError,
   MetadataErrorCode,
   metadataError,
+  setBrokerConfigs,
   setTopicConfigs,
   type TopicImage,
 } from "@samsa/metadata";
 import { ErrorCode } from "@samsa/protocol";
+import { validateBrokerConfigs } from "../config/dynamic-broker-config.js";
+import { refreshDynamicConfigs } from "../config/follow-dynamic-configs.js";
 import { validateTopicConfig } from "../config/topic-config.js";
 import type { RequestContext } from "../handlers/handler.js";
 import { configsDenied } from "../security/acl-checks.js";
@@ -22,7 +26,7 @@ export interface AlterOutcome {
 
 const OK: AlterOutcome = { errorCode: ErrorCode.NONE, errorMessage: null };
 
-/** New topic overrides from the current ones, or an error to answer with. */
+/** New overrides (topic configs, or a broker resource's dynamic configs) from the current ones, or an error. */
 export type ConfigsUpdate = (
   current: Readonly<Record<string, string>>,
 ) =>
@@ -30,14 +34,15 @@ export type ConfigsUpdate = (
   | { readonly ok: false; readonly error: MetadataError };
 
 /**
- * Alters one resource. Topics: the update runs against the latest image inside the metadata store's
- * serial apply, so concurrent alters don't lose each other's changes. Broker configs are static here.
+ * Alters one resource. The update runs against the latest image inside the metadata store's serial
+ * apply, so concurrent alters don't lose each other's changes. Topics: their overrides. BROKER: the
+ * dynamic configs of this broker (its id) or of the cluster default (""), as Kafka's
+ * DynamicBrokerConfig validates them; they reach every broker through the cluster metadata.
  */
 export async function alterResource(
   ctx: RequestContext,
   resourceType: number,
   resourceName: string,
-  hasChanges: boolean,
   update: ConfigsUpdate,
   validateOnly: boolean,
 ): Promise<AlterOutcome> {
@@ -51,12 +56,7 @@ export async function alterResource(
         errorMessage: `Unexpected broker id, expected ${ctx.identity.nodeId} but received ${resourceName}`,
       };
     }
-    return hasChanges
-      ? {
-          errorCode: ErrorCode.INVALID_REQUEST,
-          errorMessage: "Broker configs are static in samsa; set them in server.properties or with --set.",
-        }
-      : OK;
+    return alterBroker(ctx, resourceName, update, validateOnly);
   }
   if (resourceType !== ResourceType.TOPIC)
     return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resourceType}` };
@@ -79,6 +79,31 @@ export async function alterResource(
       await ctx.logs.updateConfigs(resourceName, result.value.configs);
     } catch (e) {
       ctx.log.error({ topic: resourceName, err: (e as Error).message }, "applying topic configs to logs failed");
+    }
+  }
+  return OK;
+}
+
+async function alterBroker(
+  ctx: RequestContext,
+  resourceName: string,
+  update: ConfigsUpdate,
+  validateOnly: boolean,
+): Promise<AlterOutcome> {
+  const change = (image: ClusterImage): ChangeResult<Readonly<Record<string, string>>> => {
+    const next = update(brokerConfigsFor(image, resourceName));
+    if (!next.ok) return next;
+    const valid = validateBrokerConfigs(resourceName, next.configs);
+    if (!valid.ok) return { ok: false, error: metadataError(MetadataErrorCode.INVALID_REQUEST, valid.message) };
+    return setBrokerConfigs(image, resourceName, valid.configs);
+  };
+  const result = validateOnly ? change(ctx.metadata.image) : await ctx.metadata.apply(change);
+  if (!result.ok) return { errorCode: result.error.errorCode, errorMessage: result.error.errorMessage };
+  if (!validateOnly) {
+    try {
+      await refreshDynamicConfigs(ctx.config, ctx.metadata.image, ctx.logs, ctx.log);
+    } catch (e) {
+      ctx.log.error({ err: (e as Error).message }, "applying dynamic broker configs failed");
     }
   }
   return OK;

@@ -10,8 +10,22 @@ export const BROKER_CONFIG_BY_NAME: ReadonlyMap<string, ConfigDef> = new Map(
 /** `listener.name.<listener>.<config>`: a per-listener override of a (SASL/SSL) config. */
 const LISTENER_OVERRIDE = /^listener\.name\.([A-Za-z0-9_]+)\.(.+)$/;
 
-/** Where a broker config's value comes from (DescribeConfigs' config_source names). */
-export type BrokerConfigSource = "STATIC_BROKER_CONFIG" | "DEFAULT_CONFIG";
+/** Where a broker config's value comes from (DescribeConfigs' config_source names), most specific first. */
+export type BrokerConfigSource =
+  | "DYNAMIC_BROKER_CONFIG"
+  | "DYNAMIC_DEFAULT_BROKER_CONFIG"
+  | "STATIC_BROKER_CONFIG"
+  | "DEFAULT_CONFIG";
+
+/** The layers that set values explicitly, in Kafka's order of precedence. */
+export type BrokerConfigLayer = Exclude<BrokerConfigSource, "DEFAULT_CONFIG">;
+export const BROKER_CONFIG_LAYERS: readonly BrokerConfigLayer[] = [
+  "DYNAMIC_BROKER_CONFIG",
+  "DYNAMIC_DEFAULT_BROKER_CONFIG",
+  "STATIC_BROKER_CONFIG",
+];
+
+const NO_VALUES: ReadonlyMap<string, string> = new Map();
 
 export interface BrokerConfigEntry {
   readonly def: ConfigDef;
@@ -20,13 +34,17 @@ export interface BrokerConfigEntry {
 }
 
 /**
- * The validated, immutable broker configuration: Kafka's names, values in canonical string form and
- * typed getters. Built once at start-up; a bad value is a ConfigError.
+ * The validated broker configuration: Kafka's names, values in canonical string form and typed
+ * getters. The static part is built once at start-up (a bad value is a ConfigError); the dynamic layers
+ * (cluster default, then this broker's own) come from cluster metadata and replace it per key, so
+ * whoever reads a config per use sees updates.
  */
 export class BrokerConfig {
   readonly #set: ReadonlyMap<string, string>;
   /** `listener.name.<listener>.<config>` overrides, by their full key (listener name lower case). */
   readonly #listenerOverrides: ReadonlyMap<string, string>;
+  #dynamicDefault: ReadonlyMap<string, string> = NO_VALUES;
+  #dynamicBroker: ReadonlyMap<string, string> = NO_VALUES;
   /** Keys that are not broker configs we know (kept for the warning, ignored otherwise). */
   readonly unknownKeys: readonly string[];
   readonly nodeId: number;
@@ -107,9 +125,45 @@ export class BrokerConfig {
     return out;
   }
 
+  /**
+   * Replaces the dynamic layers (values validated and canonical). Keys without a definition here are
+   * kept for DescribeConfigs only. Returns whether anything changed.
+   */
+  setDynamic(clusterDefault: Readonly<Record<string, string>>, perBroker: Readonly<Record<string, string>>): boolean {
+    const next = [new Map(Object.entries(clusterDefault)), new Map(Object.entries(perBroker))] as const;
+    const same = (a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean =>
+      a.size === b.size && [...a].every(([k, v]) => b.get(k) === v);
+    if (same(next[0], this.#dynamicDefault) && same(next[1], this.#dynamicBroker)) return false;
+    this.#dynamicDefault = next[0];
+    this.#dynamicBroker = next[1];
+    return true;
+  }
+
+  /** The value one layer sets explicitly, or undefined. */
+  layerValue(layer: BrokerConfigLayer, name: string): string | undefined {
+    switch (layer) {
+      case "DYNAMIC_BROKER_CONFIG":
+        return this.#dynamicBroker.get(name);
+      case "DYNAMIC_DEFAULT_BROKER_CONFIG":
+        return this.#dynamicDefault.get(name);
+      case "STATIC_BROKER_CONFIG":
+        return this.#set.get(name);
+    }
+  }
+
+  /** The most specific layer that sets `name`, or undefined when only the default applies. */
+  sourceOf(name: string): BrokerConfigLayer | undefined {
+    return BROKER_CONFIG_LAYERS.find((l) => this.layerValue(l, name) !== undefined);
+  }
+
+  /** The cluster-wide dynamic defaults (DescribeConfigs of the "" broker resource). */
+  dynamicDefaults(): ReadonlyMap<string, string> {
+    return this.#dynamicDefault;
+  }
+
   /** The value (explicit or default) in canonical form, or null. */
   get(name: string): string | null {
-    const v = this.#set.get(name);
+    const v = this.#dynamicBroker.get(name) ?? this.#dynamicDefault.get(name) ?? this.#set.get(name);
     if (v !== undefined) return v;
     const def = BROKER_CONFIG_BY_NAME.get(name);
     if (def === undefined) throw new ConfigError(`unknown broker config ${name}`);
@@ -126,8 +180,9 @@ export class BrokerConfig {
     return BROKER_CONFIG_BY_NAME.has(name) ? this.get(name) : null;
   }
 
+  /** Whether any layer (static or dynamic) sets the config explicitly. */
   isSet(name: string): boolean {
-    return this.#set.has(name);
+    return this.sourceOf(name) !== undefined;
   }
 
   #required(name: string): string {
@@ -160,10 +215,10 @@ export class BrokerConfig {
 
   entries(): BrokerConfigEntry[] {
     return BROKER_CONFIG_DEFS.map((def) => {
-      const v = this.#set.get(def.name);
-      return v === undefined
+      const source = this.sourceOf(def.name);
+      return source === undefined
         ? { def, value: def.default, source: "DEFAULT_CONFIG" }
-        : { def, value: v, source: "STATIC_BROKER_CONFIG" };
+        : { def, value: this.layerValue(source, def.name) ?? null, source };
     });
   }
 }

@@ -1,9 +1,14 @@
-import { BROKER_CONFIG_BY_NAME, type BrokerConfig } from "./broker-config.js";
+import { BROKER_CONFIG_BY_NAME, BROKER_CONFIG_LAYERS, type BrokerConfig } from "./broker-config.js";
 import { longValue, normalizeValue } from "./config-def.js";
 import { TOPIC_CONFIG_BY_NAME, TOPIC_CONFIG_DEFS, type TopicConfigDef } from "./topic-defs.js";
 
 /** DescribeConfigs' config_source for topic configs and their synonyms. */
-export type TopicConfigSource = "DYNAMIC_TOPIC_CONFIG" | "STATIC_BROKER_CONFIG" | "DEFAULT_CONFIG";
+export type TopicConfigSource =
+  | "DYNAMIC_TOPIC_CONFIG"
+  | "DYNAMIC_BROKER_CONFIG"
+  | "DYNAMIC_DEFAULT_BROKER_CONFIG"
+  | "STATIC_BROKER_CONFIG"
+  | "DEFAULT_CONFIG";
 
 export interface ConfigSynonym {
   readonly name: string;
@@ -15,7 +20,10 @@ export interface TopicConfigEntry {
   readonly def: TopicConfigDef;
   readonly value: string | null;
   readonly source: TopicConfigSource;
-  /** Most specific first, like Kafka: the topic override, set broker synonyms, then the default. */
+  /**
+   * Most specific first, like Kafka: the topic override, then per layer (this broker's dynamic, the
+   * cluster's dynamic default, static) the broker synonyms set there, then the default.
+   */
   readonly synonyms: readonly ConfigSynonym[];
 }
 
@@ -60,8 +68,11 @@ export function describeTopicConfig(
   const synonyms: ConfigSynonym[] = [];
   const own = overrides[def.name];
   if (own !== undefined) synonyms.push({ name: def.name, value: own, source: "DYNAMIC_TOPIC_CONFIG" });
-  for (const s of def.brokerSynonyms) {
-    if (broker.isSet(s)) synonyms.push({ name: s, value: broker.get(s), source: "STATIC_BROKER_CONFIG" });
+  for (const layer of BROKER_CONFIG_LAYERS) {
+    for (const s of def.brokerSynonyms) {
+      const v = broker.layerValue(layer, s);
+      if (v !== undefined) synonyms.push({ name: s, value: v, source: layer });
+    }
   }
   const fallback = def.brokerSynonyms.find((s) => BROKER_CONFIG_BY_NAME.get(s)?.default != null);
   if (fallback !== undefined)

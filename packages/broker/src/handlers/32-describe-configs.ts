@@ -1,6 +1,10 @@
 import { AclOperation } from "@samsa/metadata";
 import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
 import { ConfigSource, configTypeCode, ResourceType } from "../admin/config-source.js";
+import { BROKER_CONFIG_BY_NAME, BROKER_CONFIG_LAYERS, type BrokerConfig } from "../config/broker-config.js";
+import type { ConfigDef } from "../config/config-def.js";
+import { DYNAMIC_CONFIG_DEFS, isDynamicBrokerConfig } from "../config/dynamic-broker-config.js";
+import { STORED_ONLY_DYNAMIC_DEFS } from "../config/dynamic-defs.js";
 import { describeTopicConfigs } from "../config/topic-config.js";
 import { configsDenied } from "../security/acl-checks.js";
 import { defineHandler, type RequestContext } from "./handler.js";
@@ -76,6 +80,46 @@ function describeTopic(ctx: RequestContext, name: string, o: Options): DescribeR
   return result;
 }
 
+/** Broker configs that are one setting under several names (Kafka's DynamicBrokerConfig.brokerConfigSynonyms). */
+const SYNONYM_GROUPS: readonly (readonly string[])[] = [
+  ["log.roll.ms", "log.roll.hours"],
+  ["log.roll.jitter.ms", "log.roll.jitter.hours"],
+  ["log.flush.interval.ms", "log.flush.scheduler.interval.ms"],
+  ["log.retention.ms", "log.retention.minutes", "log.retention.hours"],
+];
+
+function synonymNames(name: string): readonly string[] {
+  return SYNONYM_GROUPS.find((g) => g.includes(name)) ?? [name];
+}
+
+type Synonym = { name: string; value: string | null; source: keyof typeof ConfigSource };
+
+/** Kafka's synonym chain of a broker config: per layer, most specific first, each name of the setting. */
+function brokerSynonyms(config: BrokerConfig, name: string, perBroker: boolean): Synonym[] {
+  const names = synonymNames(name);
+  const out: Synonym[] = [];
+  for (const layer of BROKER_CONFIG_LAYERS) {
+    if (!perBroker && layer === "DYNAMIC_BROKER_CONFIG") continue;
+    for (const n of names) {
+      const v = config.layerValue(layer, n);
+      if (v !== undefined) out.push({ name: n, value: v, source: layer });
+    }
+  }
+  for (const n of names) {
+    const d = DYNAMIC_CONFIG_DEFS.get(n)?.default ?? BROKER_CONFIG_BY_NAME.get(n)?.default ?? null;
+    if (d !== null) out.push({ name: n, value: d, source: "DEFAULT_CONFIG" });
+  }
+  return out;
+}
+
+function brokerEntry(o: Options, config: BrokerConfig, def: ConfigDef, value: string | null, perBroker: boolean) {
+  const sensitive = def.sensitive === true || def.type === "PASSWORD";
+  const synonyms = brokerSynonyms(config, def.name, perBroker);
+  const source = synonyms[0]?.source ?? "DEFAULT_CONFIG";
+  const readOnly = !isDynamicBrokerConfig(def.name);
+  return entry(o, def.name, value, source, readOnly, sensitive, def.type, def.doc, synonyms);
+}
+
 function describeBroker(ctx: RequestContext, name: string, o: Options): DescribeResult {
   const result = {
     errorCode: ErrorCode.NONE,
@@ -84,22 +128,30 @@ function describeBroker(ctx: RequestContext, name: string, o: Options): Describe
     resourceName: name,
     configs: [] as ConfigResult[],
   };
-  // "" names the cluster-wide dynamic defaults: samsa has none.
-  if (name === "") return result;
+  const wanted = (n: string): boolean => o.keys === null || o.keys.has(n);
+  // "" names the cluster-wide dynamic defaults: only those set are described, as Kafka does.
+  if (name === "") {
+    for (const [key, value] of ctx.config.dynamicDefaults()) {
+      const def = DYNAMIC_CONFIG_DEFS.get(key);
+      if (def !== undefined && wanted(key)) result.configs.push(brokerEntry(o, ctx.config, def, value, false));
+    }
+    return result;
+  }
   if (name !== String(ctx.identity.nodeId)) {
     return {
       ...result,
       errorCode: ErrorCode.INVALID_REQUEST,
-      errorMessage: `Unexpected broker id, expected ${ctx.identity.nodeId} but received ${name}`,
+      errorMessage: `Unexpected broker id, expected ${ctx.identity.nodeId} or empty string, but received ${name}`,
     };
   }
   for (const e of ctx.config.entries()) {
-    if (o.keys !== null && !o.keys.has(e.def.name)) continue;
-    const sensitive = e.def.sensitive === true || e.def.type === "PASSWORD";
-    const synonyms: { name: string; value: string | null; source: keyof typeof ConfigSource }[] =
-      e.source === "STATIC_BROKER_CONFIG" ? [{ name: e.def.name, value: e.value, source: e.source }] : [];
-    if (e.def.default !== null) synonyms.push({ name: e.def.name, value: e.def.default, source: "DEFAULT_CONFIG" });
-    result.configs.push(entry(o, e.def.name, e.value, e.source, true, sensitive, e.def.type, e.def.doc, synonyms));
+    if (wanted(e.def.name)) result.configs.push(brokerEntry(o, ctx.config, e.def, e.value, true));
+  }
+  // Dynamic configs samsa stores without acting on them are described once set.
+  for (const def of STORED_ONLY_DYNAMIC_DEFS) {
+    if (BROKER_CONFIG_BY_NAME.has(def.name) || !wanted(def.name)) continue;
+    const source = ctx.config.sourceOf(def.name);
+    if (source !== undefined) result.configs.push(brokerEntry(o, ctx.config, def, ctx.config.get(def.name), true));
   }
   return result;
 }

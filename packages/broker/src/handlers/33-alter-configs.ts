@@ -2,7 +2,7 @@ import { MetadataErrorCode, metadataError } from "@samsa/metadata";
 import { alterResource } from "../admin/alter-configs.js";
 import { defineHandler } from "./handler.js";
 
-/** AlterConfigs (legacy): replaces all overrides of a topic with the given set. */
+/** AlterConfigs (legacy): replaces all overrides of a topic, or all dynamic configs of a broker resource. */
 export const alterConfigsHandler = defineHandler({
   apiKey: 33,
   minVersion: 0,
@@ -14,7 +14,6 @@ export const alterConfigsHandler = defineHandler({
         ctx,
         r.resourceType,
         r.resourceName,
-        r.configs.length > 0,
         () => {
           const next: Record<string, string> = {};
           for (const c of r.configs) {

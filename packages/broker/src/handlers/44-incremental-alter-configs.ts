@@ -1,5 +1,8 @@
 import { type MetadataError, MetadataErrorCode, metadataError } from "@samsa/metadata";
 import { alterResource } from "../admin/alter-configs.js";
+import { ResourceType } from "../admin/config-source.js";
+import type { ConfigDef } from "../config/config-def.js";
+import { DYNAMIC_CONFIG_DEFS } from "../config/dynamic-broker-config.js";
 import { TOPIC_CONFIG_BY_NAME } from "../config/topic-defs.js";
 import { defineHandler } from "./handler.js";
 
@@ -16,15 +19,32 @@ function invalid(errorCode: MetadataErrorCode, errorMessage: string): { ok: fals
   return { ok: false, error: metadataError(errorCode, errorMessage) };
 }
 
-/** Applies SET/DELETE/APPEND/SUBTRACT to a topic's overrides; list ops only for LIST configs. */
+/** Where the operations look configs up: topic configs (unknown names refused) or dynamic broker configs. */
+export interface ConfigCatalog {
+  readonly defs: ReadonlyMap<string, ConfigDef>;
+  /** Kafka's message for a name it doesn't know; undefined leaves unknown names to the resource's validation. */
+  readonly unknownMessage?: (name: string) => string;
+}
+
+export const TOPIC_CATALOG: ConfigCatalog = {
+  defs: TOPIC_CONFIG_BY_NAME,
+  unknownMessage: (name) => `Unknown topic config name: ${name}`,
+};
+
+/** Broker resources: names outside the dynamic set get DynamicBrokerConfig's "Cannot update" message later. */
+export const BROKER_CATALOG: ConfigCatalog = { defs: DYNAMIC_CONFIG_DEFS };
+
+/** Applies SET/DELETE/APPEND/SUBTRACT to a resource's overrides; list ops only for LIST configs. */
 export function applyOps(
   current: Readonly<Record<string, string>>,
   ops: readonly ConfigOp[],
+  catalog: ConfigCatalog = TOPIC_CATALOG,
 ): { ok: true; configs: Record<string, string> } | { ok: false; error: MetadataError } {
   const next: Record<string, string> = { ...current };
   for (const op of ops) {
-    const def = TOPIC_CONFIG_BY_NAME.get(op.name);
-    if (def === undefined) return invalid(MetadataErrorCode.INVALID_CONFIG, `Unknown topic config name: ${op.name}`);
+    const def = catalog.defs.get(op.name);
+    if (def === undefined && catalog.unknownMessage !== undefined)
+      return invalid(MetadataErrorCode.INVALID_CONFIG, catalog.unknownMessage(op.name));
     switch (op.configOperation) {
       case Op.SET:
         if (op.value === null)
@@ -36,7 +56,7 @@ export function applyOps(
         break;
       case Op.APPEND:
       case Op.SUBTRACT: {
-        if (def.type !== "LIST") {
+        if (def?.type !== "LIST") {
           const verb = op.configOperation === Op.APPEND ? "append" : "subtract";
           return invalid(
             MetadataErrorCode.INVALID_CONFIG,
@@ -70,7 +90,7 @@ export function applyOps(
   return { ok: true, configs: next };
 }
 
-/** IncrementalAlterConfigs: per-key operations on topic overrides. */
+/** IncrementalAlterConfigs: per-key operations on topic overrides or a broker resource's dynamic configs. */
 export const incrementalAlterConfigsHandler = defineHandler({
   apiKey: 44,
   minVersion: 0,
@@ -87,8 +107,8 @@ export const incrementalAlterConfigsHandler = defineHandler({
               ctx,
               r.resourceType,
               r.resourceName,
-              r.configs.length > 0,
-              (current) => applyOps(current, r.configs),
+              (current) =>
+                applyOps(current, r.configs, r.resourceType === ResourceType.BROKER ? BROKER_CATALOG : TOPIC_CATALOG),
               request.validateOnly,
             );
       responses.push({ ...outcome, resourceType: r.resourceType, resourceName: r.resourceName });
