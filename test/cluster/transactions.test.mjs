@@ -12,6 +12,7 @@ import {
   defaultCreateTopicsRequestCreatableTopic,
   defaultFindCoordinatorRequest,
   defaultMetadataRequest,
+  defaultOffsetFetchRequest,
 } from "../../packages/protocol/dist/index.js";
 import { startCluster, startEtcd } from "./harness.mjs";
 
@@ -132,6 +133,56 @@ test("transactional batches to partitions led by other brokers than the coordina
     );
   }
 
+  // Offsets inside the transaction, at a group coordinator that is not the transaction coordinator.
+  let groupId;
+  let groupCoordinator;
+  for (let i = 0; groupCoordinator === undefined || groupCoordinator === found.nodeId; i++) {
+    assert.ok(i < 50, "some group is coordinated by another broker");
+    groupId = `txn-spread-group-${i}`;
+    const g = await untilSettled(
+      () => first.send(10, 3, { ...defaultFindCoordinatorRequest(), key: groupId, keyType: 0 }),
+      (r) => r.errorCode,
+    );
+    assert.equal(g.errorCode, 0);
+    groupCoordinator = g.nodeId;
+  }
+  const addedOffsets = await untilSettled(
+    () =>
+      coordinator.send(25, 3, {
+        transactionalId: txnId,
+        producerId: init.producerId,
+        producerEpoch: init.producerEpoch,
+        groupId,
+      }),
+    (r) => r.errorCode,
+  );
+  assert.equal(addedOffsets.errorCode, 0);
+  const groupLeader = await connect(groupCoordinator);
+  const committedOffsets = await untilSettled(
+    () =>
+      groupLeader.send(28, 3, {
+        transactionalId: txnId,
+        groupId,
+        producerId: init.producerId,
+        producerEpoch: init.producerEpoch,
+        generationId: -1,
+        memberId: "",
+        groupInstanceId: null,
+        topics: [
+          {
+            name: TOPIC,
+            partitions: [{ partitionIndex: 0, committedOffset: 1n, committedLeaderEpoch: -1, committedMetadata: "" }],
+          },
+        ],
+      }),
+    (r) => r.topics[0].partitions[0].errorCode,
+  );
+  assert.equal(
+    committedOffsets.topics[0].partitions[0].errorCode,
+    0,
+    `TxnOffsetCommit at group coordinator ${groupCoordinator}, transaction coordinator ${found.nodeId}`,
+  );
+
   const ended = await untilSettled(
     () =>
       coordinator.send(26, 3, {
@@ -178,4 +229,16 @@ test("transactional batches to partitions led by other brokers than the coordina
     }
     assert.equal(lso, 2n, `partition ${partition} (leader ${leaderId}, coordinator ${found.nodeId}): committed`);
   }
+  // The COMMIT marker reached the group's __consumer_offsets partition: the offset is the group's.
+  let committed = -1n;
+  for (let i = 0; i < 100 && committed !== 1n; i++) {
+    const r = await groupLeader.send(9, 8, {
+      ...defaultOffsetFetchRequest(),
+      groups: [{ groupId, memberId: null, memberEpoch: -1, topics: [{ name: TOPIC, partitionIndexes: [0] }] }],
+      requireStable: false,
+    });
+    committed = r.groups[0].topics[0]?.partitions[0]?.committedOffset ?? -1n;
+    if (committed !== 1n) await sleep(100);
+  }
+  assert.equal(committed, 1n, "the transaction's offset is committed to the group");
 });
