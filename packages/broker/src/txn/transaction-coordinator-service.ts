@@ -232,7 +232,10 @@ export class TransactionCoordinatorService {
     let remaining = [...job.partitions];
     let backoffMs = MARKER_RETRY_MIN_MS;
     while (remaining.length > 0) {
-      if (this.#closed) return;
+      // Once this broker no longer coordinates the id (or reloads it), the coordinator that loads
+      // the prepared transaction resends its markers: a stale retry could otherwise close the
+      // producer's next transaction on that partition.
+      if (this.#closed || this.coordinatorError(job.transactionalId) !== "NONE") return;
       const failed: typeof remaining = [];
       for (const tp of remaining) {
         const error = await this.#writeMarker(job, tp.topic, tp.partition);
