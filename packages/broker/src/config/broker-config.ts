@@ -45,6 +45,7 @@ export class BrokerConfig {
   readonly #listenerOverrides: ReadonlyMap<string, string>;
   #dynamicDefault: ReadonlyMap<string, string> = NO_VALUES;
   #dynamicBroker: ReadonlyMap<string, string> = NO_VALUES;
+  #dynamicGeneration = 0;
   /** Keys that are not broker configs we know (kept for the warning, ignored otherwise). */
   readonly unknownKeys: readonly string[];
   readonly nodeId: number;
@@ -136,7 +137,13 @@ export class BrokerConfig {
     if (same(next[0], this.#dynamicDefault) && same(next[1], this.#dynamicBroker)) return false;
     this.#dynamicDefault = next[0];
     this.#dynamicBroker = next[1];
+    this.#dynamicGeneration++;
     return true;
+  }
+
+  /** Bumped on every change of the dynamic layers: caches of derived values compare it. */
+  get dynamicGeneration(): number {
+    return this.#dynamicGeneration;
   }
 
   /** The value one layer sets explicitly, or undefined. */

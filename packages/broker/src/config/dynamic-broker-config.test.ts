@@ -4,6 +4,7 @@ import { BrokerConfig } from "./broker-config.js";
 import { DYNAMIC_CONFIG_DEFS, validateBrokerConfigs } from "./dynamic-broker-config.js";
 import { DYNAMIC_BROKER_CONFIGS } from "./dynamic-defs.js";
 import { logConfigFor } from "./log-config.js";
+import { TopicSettingsCache } from "../replica/topic-settings.js";
 
 test("every dynamic config has a definition to validate its values with", () => {
   assert.deepEqual(
@@ -48,4 +49,14 @@ test("precedence: per-broker dynamic over cluster default over static over defau
   c.setDynamic({}, {});
   assert.equal(logConfigFor(c, {}).retentionMs, 1000);
   assert.equal(c.sourceOf("log.segment.bytes"), "STATIC_BROKER_CONFIG");
+});
+
+test("produce-path topic settings follow a dynamic default without an override change", () => {
+  const c = BrokerConfig.from([]);
+  const cache = new TopicSettingsCache(c);
+  const overrides = {};
+  assert.equal(cache.get("t", overrides).maxMessageBytes, 1048588);
+  c.setDynamic({ "message.max.bytes": "2000000" }, {});
+  assert.equal(cache.get("t", overrides).maxMessageBytes, 2_000_000);
+  assert.equal(cache.get("t", { "max.message.bytes": "10" }).maxMessageBytes, 10);
 });

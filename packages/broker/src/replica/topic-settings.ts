@@ -38,10 +38,14 @@ export function topicSettings(broker: BrokerConfig, overrides: Readonly<Record<s
 
 /**
  * Caches settings per topic. Metadata images are immutable, so a changed overrides object means
- * changed configs; the cache is bounded by the number of topics it is asked about.
+ * changed configs, and a changed dynamic generation changed broker defaults; the cache is bounded by
+ * the number of topics it is asked about.
  */
 export class TopicSettingsCache {
-  readonly #entries = new Map<string, { overrides: Readonly<Record<string, string>>; settings: TopicSettings }>();
+  readonly #entries = new Map<
+    string,
+    { overrides: Readonly<Record<string, string>>; generation: number; settings: TopicSettings }
+  >();
 
   constructor(
     private readonly broker: BrokerConfig,
@@ -50,10 +54,11 @@ export class TopicSettingsCache {
 
   get(topic: string, overrides: Readonly<Record<string, string>>): TopicSettings {
     const hit = this.#entries.get(topic);
-    if (hit !== undefined && hit.overrides === overrides) return hit.settings;
+    const generation = this.broker.dynamicGeneration;
+    if (hit !== undefined && hit.overrides === overrides && hit.generation === generation) return hit.settings;
     const settings = topicSettings(this.broker, overrides);
     if (this.#entries.size >= this.maxEntries) this.#entries.clear();
-    this.#entries.set(topic, { overrides, settings });
+    this.#entries.set(topic, { overrides, generation, settings });
     return settings;
   }
 }
