@@ -188,3 +188,58 @@ test("dynamic broker configs: precedence, sources, validation, validateOnly, res
     await removeDir(b.dataDir);
   }
 });
+
+test("BROKER_LOGGER: describe and set the root logger's level, Kafka's refusals", async () => {
+  const b = await startTestBroker();
+  const c = await TestClient.connect(b.port);
+  try {
+    const level = async () => (await describe(c, 8, "1", null)).configs.map((x) => [x.name, x.value, x.configSource]);
+    assert.deepEqual(await level(), [["root", "OFF", 6]]);
+    const alter = (name: string, configs: [string, number, string | null][], validateOnly = false) =>
+      c.send(44, 1, {
+        ...defaultIncrementalAlterConfigsRequest(),
+        validateOnly,
+        resources: [
+          {
+            resourceType: 8,
+            resourceName: name,
+            configs: configs.map(([n, configOperation, value]) => ({ name: n, configOperation, value })),
+          },
+        ],
+      });
+    assert.equal((await alter("1", [["root", 0, "DEBUG"]], true)).responses[0].errorCode, ErrorCode.NONE);
+    assert.deepEqual(await level(), [["root", "OFF", 6]]);
+    assert.equal((await alter("1", [["root", 0, "DEBUG"]])).responses[0].errorCode, ErrorCode.NONE);
+    assert.deepEqual(await level(), [["root", "DEBUG", 6]]);
+    const refused = await Promise.all([
+      alter("1", [["root", 1, null]]),
+      alter("1", [["root", 0, "LOUD"]]),
+      alter("1", [["kafka.server", 0, "INFO"]]),
+      alter("1", [["root", 2, "INFO"]]),
+      alter("", [["root", 0, "INFO"]]),
+    ]);
+    assert.deepEqual(
+      refused.map((r) => r.responses[0].errorCode),
+      [
+        ErrorCode.INVALID_REQUEST,
+        ErrorCode.INVALID_CONFIG,
+        ErrorCode.INVALID_CONFIG,
+        ErrorCode.INVALID_REQUEST,
+        ErrorCode.INVALID_REQUEST,
+      ],
+    );
+    assert.equal(refused[0].responses[0].errorMessage, "Removing the log level of the root logger is not allowed");
+    const legacy = await c.send(33, 2, {
+      ...defaultAlterConfigsRequest(),
+      resources: [{ resourceType: 8, resourceName: "1", configs: [{ name: "root", value: "INFO" }] }],
+    });
+    assert.equal(legacy.responses[0].errorCode, ErrorCode.INVALID_REQUEST);
+    assert.deepEqual(await level(), [["root", "DEBUG", 6]]);
+    // Back to silent: the test broker's logger writes to stdout.
+    assert.equal((await alter("1", [["root", 0, "OFF"]])).responses[0].errorCode, ErrorCode.NONE);
+  } finally {
+    c.close();
+    await b.stop();
+    await removeDir(b.dataDir);
+  }
+});

@@ -58,6 +58,11 @@ export async function alterResource(
     }
     return alterBroker(ctx, resourceName, update, validateOnly);
   }
+  if (resourceType === ResourceType.BROKER_LOGGER)
+    return {
+      errorCode: ErrorCode.INVALID_REQUEST,
+      errorMessage: "AlterConfigs is deprecated and does not support the resource type BROKER_LOGGER",
+    };
   if (resourceType !== ResourceType.TOPIC)
     return { errorCode: ErrorCode.INVALID_REQUEST, errorMessage: `Unsupported resource type ${resourceType}` };
   const change = (image: ClusterImage): ChangeResult<TopicImage> => {

@@ -1,5 +1,6 @@
 import { AclOperation } from "@samsa/metadata";
 import { ErrorCode, type ResponseByApiKey } from "@samsa/protocol";
+import { brokerLoggerNameError, ROOT_LOGGER, rootLogLevel } from "../admin/broker-logger.js";
 import { ConfigSource, configTypeCode, ResourceType } from "../admin/config-source.js";
 import { BROKER_CONFIG_BY_NAME, BROKER_CONFIG_LAYERS, type BrokerConfig } from "../config/broker-config.js";
 import type { ConfigDef } from "../config/config-def.js";
@@ -156,6 +157,18 @@ function describeBroker(ctx: RequestContext, name: string, o: Options): Describe
   return result;
 }
 
+/** BROKER_LOGGER: samsa's one logger ("root") and its level, as Kafka lists its log4j loggers. */
+function describeBrokerLogger(ctx: RequestContext, name: string, o: Options): DescribeResult {
+  const base = { resourceType: ResourceType.BROKER_LOGGER, resourceName: name, configs: [] as ConfigResult[] };
+  const nameError = brokerLoggerNameError(ctx, name);
+  if (nameError !== undefined) return { ...base, ...nameError };
+  const configs =
+    o.keys === null || o.keys.has(ROOT_LOGGER)
+      ? [entry(o, ROOT_LOGGER, rootLogLevel(ctx), "DYNAMIC_BROKER_LOGGER_CONFIG", false, false, "STRING", "", [])]
+      : [];
+  return { ...base, errorCode: ErrorCode.NONE, errorMessage: null, configs };
+}
+
 /** DescribeConfigs: topic and broker resources, with synonyms and documentation when asked. */
 export const describeConfigsHandler = defineHandler({
   apiKey: 32,
@@ -177,6 +190,7 @@ export const describeConfigsHandler = defineHandler({
       }
       if (isTopic) return describeTopic(ctx, r.resourceName, o);
       if (r.resourceType === ResourceType.BROKER) return describeBroker(ctx, r.resourceName, o);
+      if (r.resourceType === ResourceType.BROKER_LOGGER) return describeBrokerLogger(ctx, r.resourceName, o);
       return {
         errorCode: ErrorCode.INVALID_REQUEST,
         errorMessage: `Unsupported resource type ${r.resourceType}`,

@@ -1,5 +1,6 @@
 import { type MetadataError, MetadataErrorCode, metadataError } from "@samsa/metadata";
 import { alterResource } from "../admin/alter-configs.js";
+import { alterBrokerLogger } from "../admin/broker-logger.js";
 import { ResourceType } from "../admin/config-source.js";
 import type { ConfigDef } from "../config/config-def.js";
 import { DYNAMIC_CONFIG_DEFS } from "../config/dynamic-broker-config.js";
@@ -103,14 +104,16 @@ export const incrementalAlterConfigsHandler = defineHandler({
       const outcome =
         duplicate !== undefined
           ? invalid(MetadataErrorCode.INVALID_REQUEST, `Error due to duplicate config keys: ${duplicate}`).error
-          : await alterResource(
-              ctx,
-              r.resourceType,
-              r.resourceName,
-              (current) =>
-                applyOps(current, r.configs, r.resourceType === ResourceType.BROKER ? BROKER_CATALOG : TOPIC_CATALOG),
-              request.validateOnly,
-            );
+          : r.resourceType === ResourceType.BROKER_LOGGER
+            ? alterBrokerLogger(ctx, r.resourceName, r.configs, request.validateOnly)
+            : await alterResource(
+                ctx,
+                r.resourceType,
+                r.resourceName,
+                (current) =>
+                  applyOps(current, r.configs, r.resourceType === ResourceType.BROKER ? BROKER_CATALOG : TOPIC_CATALOG),
+                request.validateOnly,
+              );
       responses.push({ ...outcome, resourceType: r.resourceType, resourceName: r.resourceName });
     }
     return { throttleTimeMs: 0, responses };
