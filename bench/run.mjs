@@ -31,7 +31,7 @@ const OUT = join(ROOT, ".bench-out");
  * latency: latency takes "50 % of Samsa's maximum" from compare's result.
  */
 const STEPS = [
-  { id: "codec", script: "codec.mjs", args: ["--seconds", "0.5"], result: "codec" },
+  { id: "codec", script: "codec.mjs", args: ["--seconds", "0.5"], quickArgs: [], result: "codec" },
   // A robustness check of the decoders rather than a benchmark; it has no --quick of its own.
   { id: "fuzz-decode", script: "fuzz-decode.mjs", quickArgs: ["--inputs", "100000"], noQuickFlag: true },
   { id: "compare", script: "compare.mjs", result: "compare", full: ["--repeat", "5"] },
