@@ -49,6 +49,8 @@ const STEPS = [
   },
   { id: "connections", script: "connections.mjs", result: "connections" },
   { id: "startup", script: "startup.mjs", result: "startup", full: ["--gb", "10"] },
+  // Written with the cluster work: 3 brokers and etcd on this machine, then a 4th; --full only.
+  { id: "scale-out", script: "scale-out.mjs", fullOnly: true },
 ];
 
 const argv = process.argv.slice(2);
@@ -107,6 +109,7 @@ async function main() {
   const steps = [];
   for (const step of STEPS) {
     if ((only && !only.has(step.id)) || skip.has(step.id)) continue;
+    if (step.fullOnly && !full && !only?.has(step.id)) continue;
     const args = [...((quick && step.quickArgs) || step.args || [])];
     if (quick && !step.noQuickFlag) args.push("--quick");
     if (full && step.full) args.push(...step.full);
