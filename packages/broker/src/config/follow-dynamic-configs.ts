@@ -39,13 +39,17 @@ export function followDynamicConfigs(
   log: Logger,
 ): () => void {
   if (!observable(metadata)) return () => undefined;
-  let seen = metadata.image.brokerConfigs;
-  return metadata.onChange(() => {
+  let seen: ClusterImage["brokerConfigs"] | null = null;
+  const check = (): void => {
     const image = metadata.image;
     if (image.brokerConfigs === seen) return;
     seen = image.brokerConfigs;
     refreshDynamicConfigs(config, image, logs, log).catch((e: unknown) =>
       log.error({ err: (e as Error).message }, "applying dynamic broker configs failed"),
     );
-  });
+  };
+  const unsubscribe = metadata.onChange(check);
+  // Changes that landed before the subscription (while the logs opened) are applied now.
+  check();
+  return unsubscribe;
 }
