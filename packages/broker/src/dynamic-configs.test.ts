@@ -6,6 +6,7 @@ import {
   defaultIncrementalAlterConfigsRequest,
   ErrorCode,
 } from "@samsa/protocol";
+import { InMemoryPartitionLogs } from "./partition-logs.js";
 import { removeDir, startTestBroker } from "./testing/test-broker.js";
 import { TestClient } from "./testing/test-client.js";
 
@@ -35,8 +36,18 @@ function incremental(c: TestClient, resourceName: string, configs: [string, numb
   });
 }
 
+/** Records which topics had their log config recomputed. */
+class RecordingLogs extends InMemoryPartitionLogs {
+  readonly updated: string[] = [];
+  // The base class declares no parameters; the broker passes the topic first.
+  override async updateConfigs(topic?: string): Promise<void> {
+    this.updated.push(topic ?? "");
+  }
+}
+
 test("dynamic broker configs: precedence, sources, validation, validateOnly, restart", async () => {
-  let b = await startTestBroker([["log.retention.hours", "24"]]);
+  const logs = new RecordingLogs();
+  let b = await startTestBroker([["log.retention.hours", "24"]], undefined, logs);
   let c = await TestClient.connect(b.port);
   try {
     await c.send(19, 7, {
@@ -47,6 +58,7 @@ test("dynamic broker configs: precedence, sources, validation, validateOnly, res
     // Cluster default: log.retention.ms for every topic without an override (above the static hours).
     let r = await incremental(c, "", [["log.retention.ms", 0, "3600000"]]);
     assert.equal(r.responses[0].errorCode, ErrorCode.NONE, r.responses[0].errorMessage ?? "");
+    assert.deepEqual(logs.updated, ["t"]);
     let t = await describe(c, TOPIC, "t", ["retention.ms"]);
     assert.deepEqual(
       t.configs[0].synonyms.map((s) => [s.name, s.value, s.source]),
