@@ -13,7 +13,7 @@ import type { Logger } from "./logger.js";
 import { lockDataDir } from "./data-dir-lock.js";
 import { ensureMetaProperties } from "./meta-properties.js";
 import type { ConnectionInfo, Dispatcher } from "./network/connection.js";
-import { type BoundListener, NetworkServer } from "./network/server.js";
+import { type BoundListener, MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, NetworkServer } from "./network/server.js";
 import { listenerSecurity } from "./security/listener-security.js";
 import type { PartitionLogs } from "./partition-logs.js";
 import { createDataPath, type DataPath } from "./replica/data-path.js";
@@ -109,9 +109,13 @@ export class Broker {
       listeners: config.listeners,
       limits: {
         maxFrameBytes: socketMax,
-        maxInFlightRequests: config.int("queued.max.requests"),
-        maxInFlightBytes: queuedBytes > 0 ? queuedBytes : socketMax,
+        maxInFlightRequests: MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION,
+        maxInFlightBytes: socketMax,
         idleTimeoutMs: config.long("connections.max.idle.ms"),
+      },
+      queue: {
+        maxRequests: config.int("queued.max.requests"),
+        maxBytes: queuedBytes > 0 ? queuedBytes : socketMax,
       },
       maxConnections: config.int("max.connections"),
       dispatch,

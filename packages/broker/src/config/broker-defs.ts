@@ -343,14 +343,14 @@ export const BROKER_CONFIG_DEFS: readonly ConfigDef[] = [
     name: "queued.max.requests",
     type: "INT",
     default: "500",
-    doc: "Requests in flight per connection before reading pauses (samsa: per connection).",
+    doc: "Requests being processed broker-wide before connections stop reading (each connection also has at most 5).",
     min: 1,
   },
   {
     name: "queued.max.request.bytes",
     type: "LONG",
     default: "-1",
-    doc: "Request bytes in flight per connection before reading pauses; -1 for socket.request.max.bytes.",
+    doc: "Request bytes being processed broker-wide before connections stop reading; -1 for socket.request.max.bytes.",
   },
   {
     name: "connections.max.idle.ms",

@@ -1,6 +1,7 @@
 import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import { FrameError, FrameReader } from "./frame-reader.js";
+import { countsAgainstBudget, type RequestBudget } from "./request-budget.js";
 
 /** Who is on the other end; handlers see this in their context. */
 export interface ConnectionInfo {
@@ -43,12 +44,15 @@ interface Slot {
   done: boolean;
   response: readonly Buffer[] | null;
   bytes: number;
+  /** Whether this request still holds its share of the broker-wide budget. */
+  held: boolean;
 }
 
 /**
  * One client connection: frames requests, runs them concurrently (pipelining) and writes responses
- * strictly in request order. Reading pauses while too much is in flight or the socket's write
- * buffer is full, so memory per connection is bounded.
+ * strictly in request order. Reading pauses while too much is in flight (on this connection or,
+ * with a RequestBudget, on the whole broker) or the socket's write buffer is full, so memory per
+ * connection and per broker is bounded.
  */
 export class Connection {
   readonly info: ConnectionInfo;
@@ -57,6 +61,10 @@ export class Connection {
   readonly #limits: ConnectionLimits;
   readonly #dispatch: Dispatcher;
   readonly #log: Logger;
+  readonly #budget: RequestBudget | undefined;
+  /** A frame read but not admitted: the broker-wide budget was spent. Reading is paused meanwhile. */
+  #pending: Buffer | undefined;
+  readonly #wake = () => queueMicrotask(() => this.#pump());
   /** In request order; bounded by maxInFlightRequests. */
   readonly #slots: Slot[] = [];
   #inFlightBytes = 0;
@@ -68,8 +76,16 @@ export class Connection {
   readonly #closedPromise: Promise<void>;
   #idleWaiters: (() => void)[] = [];
 
-  constructor(socket: Socket, info: ConnectionInfo, limits: ConnectionLimits, dispatch: Dispatcher, log: Logger) {
+  constructor(
+    socket: Socket,
+    info: ConnectionInfo,
+    limits: ConnectionLimits,
+    dispatch: Dispatcher,
+    log: Logger,
+    budget?: RequestBudget,
+  ) {
     this.#socket = socket;
+    this.#budget = budget;
     this.info = info;
     this.#limits = limits;
     this.#dispatch = dispatch;
@@ -122,49 +138,61 @@ export class Connection {
       this.#pumping = false;
     }
     if (this.#closed) return;
-    if (this.#canAdmit()) this.#socket.resume();
+    if (this.#pending === undefined && this.#canAdmit()) this.#socket.resume();
     else this.#socket.pause();
   }
 
   #admitBuffered(): void {
     while (this.#canAdmit()) {
-      let frame: Buffer | undefined;
-      try {
-        frame = this.#reader.next();
-      } catch (e) {
-        if (e instanceof FrameError) {
-          this.destroy(e.message);
-          return;
-        }
-        throw e;
-      }
+      const frame = this.#pending ?? this.#nextFrame();
       if (frame === undefined) break;
-      this.#admit(frame);
+      const held = this.#budget !== undefined && countsAgainstBudget(frame);
+      if (held && !this.#budget!.tryAcquire(frame.length)) {
+        this.#pending = frame;
+        this.#budget!.wait(this.#wake);
+        return;
+      }
+      this.#pending = undefined;
+      this.#admit(frame, held);
     }
   }
 
-  #admit(frame: Buffer): void {
-    const slot: Slot = { done: false, response: null, bytes: frame.length };
+  #nextFrame(): Buffer | undefined {
+    try {
+      return this.#reader.next();
+    } catch (e) {
+      if (e instanceof FrameError) {
+        this.destroy(e.message);
+        return undefined;
+      }
+      throw e;
+    }
+  }
+
+  #admit(frame: Buffer, held: boolean): void {
+    const slot: Slot = { done: false, response: null, bytes: frame.length, held };
     this.#slots.push(slot);
     this.#inFlightBytes += frame.length;
     let result: ReturnType<Dispatcher>;
     try {
       result = this.#dispatch(frame, this.info);
     } catch (e) {
-      this.#fail(e);
+      this.#fail(slot, e);
       return;
     }
     if (result instanceof Promise) {
       result.then(
         (response) => this.#complete(slot, response),
-        (e: unknown) => this.#fail(e),
+        (e: unknown) => this.#fail(slot, e),
       );
     } else {
       this.#complete(slot, result);
     }
   }
 
-  #fail(e: unknown): void {
+  #fail(slot: Slot, e: unknown): void {
+    slot.done = true;
+    this.#release(slot);
     const err = e instanceof Error ? e : new Error(String(e));
     this.#log.warn(
       { conn: this.info.id, remote: this.info.remoteAddress, err: err.message, code: (err as { code?: unknown }).code },
@@ -176,7 +204,10 @@ export class Connection {
   #complete(slot: Slot, response: readonly Buffer[] | null): void {
     slot.done = true;
     slot.response = response;
-    if (this.#closed) return;
+    if (this.#closed) {
+      this.#release(slot);
+      return;
+    }
     this.#flush();
     this.#pump();
   }
@@ -187,6 +218,7 @@ export class Connection {
     while (this.#slots.length > 0 && this.#slots[0].done) {
       const slot = this.#slots.shift()!;
       this.#inFlightBytes -= slot.bytes;
+      this.#release(slot);
       if (slot.response === null) continue;
       if (!wrote) this.#socket.cork();
       wrote = true;
@@ -200,6 +232,12 @@ export class Connection {
       this.#idleWaiters = [];
       for (const w of waiters) w();
     }
+  }
+
+  #release(slot: Slot): void {
+    if (!slot.held) return;
+    slot.held = false;
+    this.#budget!.release(slot.bytes);
   }
 
   /** Stops reading new requests, lets in-flight ones answer, then ends the connection. */
@@ -223,6 +261,10 @@ export class Connection {
   #onClose(): void {
     if (this.#closed) return;
     this.#closed = true;
+    // Answered requests give their budget back now; the others do when their handler finishes.
+    for (const slot of this.#slots) if (slot.done) this.#release(slot);
+    this.#pending = undefined;
+    this.#budget?.cancel(this.#wake);
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];
     for (const w of waiters) w();

@@ -11,6 +11,7 @@ import {
   type ConnectionLimits,
   type Dispatcher,
 } from "./connection.js";
+import { RequestBudget } from "./request-budget.js";
 
 export interface BoundListener extends Listener {
   /** The port actually bound (differs from `port` when it was 0). */
@@ -26,6 +27,11 @@ export interface ListenerSecurity {
 export interface NetworkServerOptions {
   readonly listeners: readonly Listener[];
   readonly limits: ConnectionLimits;
+  /**
+   * Broker-wide bound on requests being processed (queued.max.requests, queued.max.request.bytes),
+   * on top of the per-connection limits; absent: per-connection limits only.
+   */
+  readonly queue?: { readonly maxRequests: number; readonly maxBytes: number };
   /** max.connections across all listeners; new connections beyond it are closed at once. */
   readonly maxConnections: number;
   /** SO_SNDBUF/SO_RCVBUF are left to the OS: Node exposes no portable setter for server sockets. */
@@ -35,16 +41,32 @@ export interface NetworkServerOptions {
   readonly security?: ReadonlyMap<string, ListenerSecurity>;
 }
 
+/**
+ * Requests one connection may have in processing at once. Kafka reads one at a time; a few let a
+ * producer pipeline (librdkafka's idempotent producer keeps up to 5 in flight) while the
+ * broker-wide queue bound keeps memory bounded however many connections there are.
+ */
+export const MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION = 5;
+
 /** One net.Server per listener and the set of live connections. */
 export class NetworkServer {
   readonly #opts: NetworkServerOptions;
   readonly #servers: Server[] = [];
   readonly #connections = new Set<Connection>();
+  readonly #budget: RequestBudget | undefined;
   #nextId = 1;
   #stopping = false;
 
   constructor(opts: NetworkServerOptions) {
     this.#opts = opts;
+    this.#budget =
+      opts.queue === undefined ? undefined : new RequestBudget(opts.queue.maxRequests, opts.queue.maxBytes);
+  }
+
+  /** Requests being processed broker-wide, and connections waiting for room (0 without a queue bound). */
+  get queued(): { requests: number; bytes: number; waitingConnections: number } {
+    const b = this.#budget;
+    return { requests: b?.requests ?? 0, bytes: b?.bytes ?? 0, waitingConnections: b?.waiting ?? 0 };
   }
 
   get connectionCount(): number {
@@ -129,7 +151,7 @@ export class NetworkServer {
       // Until authenticated, a frame header can't make the broker allocate socket.request.max.bytes.
       limits = { ...limits, maxFrameBytes: Math.min(limits.maxFrameBytes, security.sasl.maxReceiveBytes) };
     }
-    conn = new Connection(socket, info, limits, dispatch, this.#opts.log);
+    conn = new Connection(socket, info, limits, dispatch, this.#opts.log, this.#budget);
     this.#connections.add(conn);
     void conn.closed.then(() => this.#connections.delete(conn));
   }
