@@ -3,47 +3,14 @@
 // fresh connection; concurrent alters of the cluster default and a broker's own configs both land
 // (compare-and-swap on the broker-configs key, the loser retries on fresh state).
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
+import { test } from "node:test";
 import { BrokerConfig } from "../../packages/broker/dist/config/broker-config.js";
 import { followDynamicConfigs } from "../../packages/broker/dist/config/follow-dynamic-configs.js";
 import { silentLogger } from "../../packages/broker/dist/logger.js";
-import {
-  brokerConfigsFor,
-  EtcdConnection,
-  EtcdMetadataStore,
-  setBrokerConfigs,
-} from "../../packages/metadata/dist/index.js";
-import { startEtcd } from "./harness.mjs";
+import { brokerConfigsFor, setBrokerConfigs } from "../../packages/metadata/dist/index.js";
+import { etcdFixture, until } from "./etcd-fixture.mjs";
 
-let etcd;
-before(async () => {
-  etcd = await startEtcd();
-});
-after(async () => {
-  await etcd?.stop();
-});
-
-const PREFIX = `/brokercfg${Date.now()}/`;
-
-async function openStore(nodeId) {
-  const connection = await EtcdConnection.open([etcd.url], PREFIX);
-  const errors = [];
-  const store = await EtcdMetadataStore.connect({
-    connection,
-    registration: { nodeId, rack: null, listeners: [] },
-    sessionTimeoutMs: 2000,
-    onError: (message, err) => errors.push(`${message}: ${err}`),
-  });
-  return { store, errors };
-}
-
-async function until(predicate, what, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const { openStore } = etcdFixture("brokercfg");
 
 test("etcd store: dynamic broker configs are shared, applied by every broker, and survive reconnects", async () => {
   const a = await openStore(1);

@@ -2,36 +2,11 @@
 // the watch and survives a fresh connection; two brokers altering different users at once both land
 // (compare-and-swap on the credentials key, the loser retries on fresh state).
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import {
-  alterScramCredentials,
-  EtcdConnection,
-  EtcdMetadataStore,
-  scramCredentialsOf,
-} from "../../packages/metadata/dist/index.js";
-import { startEtcd } from "./harness.mjs";
+import { test } from "node:test";
+import { alterScramCredentials, scramCredentialsOf } from "../../packages/metadata/dist/index.js";
+import { etcdFixture, until } from "./etcd-fixture.mjs";
 
-let etcd;
-before(async () => {
-  etcd = await startEtcd();
-});
-after(async () => {
-  await etcd?.stop();
-});
-
-const PREFIX = `/scram${Date.now()}/`;
-
-async function openStore(nodeId) {
-  const connection = await EtcdConnection.open([etcd.url], PREFIX);
-  const errors = [];
-  const store = await EtcdMetadataStore.connect({
-    connection,
-    registration: { nodeId, rack: null, listeners: [] },
-    sessionTimeoutMs: 2000,
-    onError: (message, err) => errors.push(`${message}: ${err}`),
-  });
-  return { store, errors };
-}
+const { openStore } = etcdFixture("scram");
 
 const credential = (n) => ({
   salt: `c2FsdA${n}`,
@@ -39,14 +14,6 @@ const credential = (n) => ({
   serverKey: `c2VydmVy${n}`,
   iterations: 4096 + n,
 });
-
-async function until(predicate, what, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test("etcd store: SCRAM credentials are shared, survive reconnects, and concurrent alters both land", async () => {
   const a = await openStore(1);

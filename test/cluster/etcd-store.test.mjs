@@ -2,41 +2,11 @@
 // (compare-and-swap on every key they change), a deposed controller cannot write, a broker whose
 // lease ends leaves the image, and watches bring every store up to date.
 import assert from "node:assert/strict";
-import { after, before, test } from "node:test";
-import {
-  createTopic,
-  EtcdConnection,
-  EtcdMetadataStore,
-  EtcdProducerIdBlocks,
-  electLeaders,
-} from "../../packages/metadata/dist/index.js";
-import { startEtcd } from "./harness.mjs";
+import { test } from "node:test";
+import { createTopic, EtcdProducerIdBlocks, electLeaders } from "../../packages/metadata/dist/index.js";
+import { etcdFixture, until } from "./etcd-fixture.mjs";
 
-let etcd;
-before(async () => {
-  etcd = await startEtcd();
-});
-after(async () => {
-  await etcd?.stop();
-});
-
-const PREFIX = `/t${Date.now()}/`;
-
-async function openStore(nodeId, sessionTimeoutMs = 2000) {
-  const connection = await EtcdConnection.open([etcd.url], PREFIX);
-  const errors = [];
-  const store = await EtcdMetadataStore.connect({
-    connection,
-    registration: {
-      nodeId,
-      rack: null,
-      listeners: [{ name: "PLAINTEXT", host: "127.0.0.1", port: 9000 + nodeId, securityProtocol: "PLAINTEXT" }],
-    },
-    sessionTimeoutMs,
-    onError: (message, err) => errors.push(`${message}: ${err}`),
-  });
-  return { store, connection, errors };
-}
+const { openStore } = etcdFixture("t");
 
 let topicIds = 0;
 const options = {
@@ -46,14 +16,6 @@ const options = {
   newTopicId: () => `topic-id-${++topicIds}`.padEnd(22, "x"),
 };
 const spec = (name) => ({ name, numPartitions: -1, replicationFactor: -1, assignments: [], configs: {} });
-
-async function until(predicate, what, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    assert.ok(Date.now() < deadline, `timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 test("etcd store: registrations, watches, CAS between writers, controller fencing, producer id blocks", async () => {
   const a = await openStore(1);
