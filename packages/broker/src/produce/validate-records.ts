@@ -16,6 +16,7 @@ import {
   validateRecordBatchAsync,
 } from "@samsa/protocol";
 import type { ValidatedBatch } from "../replica/partition.js";
+import { inflateSlots } from "./inflate-slots.js";
 import { recompress, targetCodec } from "./recompress.js";
 import type { TopicSettings } from "../replica/topic-settings.js";
 
@@ -160,13 +161,12 @@ async function validateV2(
       : { minMs: nowMs - settings.timestampBeforeMaxMs, maxMs: nowMs + settings.timestampAfterMaxMs };
     let bytes = records.subarray(span.pos, span.pos + span.size);
     let validation: ValidatedBatch["validation"];
+    const validate = () =>
+      validateRecordBatchAsync(bytes, 0, { maxUncompressedBytes: limit, origin: "client", timestampBounds, verifyCrc });
     try {
-      validation = await validateRecordBatchAsync(bytes, 0, {
-        maxUncompressedBytes: limit,
-        origin: "client",
-        timestampBounds,
-        verifyCrc,
-      });
+      validation = await (compressionType(attributes) === CompressionType.NONE
+        ? validate()
+        : inflateSlots.run(validate));
     } catch (e) {
       return fromValidationError(e);
     }
@@ -183,14 +183,18 @@ async function validateV2(
     }
     const codec = targetCodec(settings.compressionType, attributes);
     if (codec !== compressionType(attributes)) {
-      bytes = await recompress(bytes, codec, limit);
+      const original = bytes;
+      bytes = await inflateSlots.run(() => recompress(original, codec, limit));
       if (bytes.length > settings.maxMessageBytes) {
         return refuse(
           "MESSAGE_TOO_LARGE",
           `recompressed batch of ${bytes.length} bytes exceeds max.message.bytes ${settings.maxMessageBytes}`,
         );
       }
-      validation = await validateRecordBatchAsync(bytes, 0, { maxUncompressedBytes: limit, origin: "client" });
+      const recompressed = bytes;
+      validation = await inflateSlots.run(() =>
+        validateRecordBatchAsync(recompressed, 0, { maxUncompressedBytes: limit, origin: "client" }),
+      );
       rewritten = true;
     }
     if (settings.logAppendTime) setLogAppendTime(bytes, 0, nowMs);
