@@ -27,7 +27,16 @@ export const ANONYMOUS_PRINCIPAL = "User:ANONYMOUS";
 export type Dispatcher = (
   frame: Buffer,
   conn: ConnectionInfo,
-) => readonly Buffer[] | null | Promise<readonly Buffer[] | null>;
+) => ResponseChunks | null | Promise<ResponseChunks | null>;
+
+/**
+ * A response's chunks may carry this callback: it runs once, after the socket has handed all of
+ * them to the kernel, so buffers they reference (pooled fetch reads) can be reused from then on.
+ * It never runs if the write fails or the connection closes first: those buffers go to the GC.
+ */
+export const AFTER_WRITE: unique symbol = Symbol("afterWrite");
+
+export type ResponseChunks = readonly Buffer[] & { readonly [AFTER_WRITE]?: () => void };
 
 export interface ConnectionLimits {
   /** socket.request.max.bytes: a larger (or negative) frame size closes the connection. */
@@ -42,7 +51,7 @@ export interface ConnectionLimits {
 
 interface Slot {
   done: boolean;
-  response: readonly Buffer[] | null;
+  response: ResponseChunks | null;
   bytes: number;
   /** Whether this request still holds its share of the broker-wide budget. */
   held: boolean;
@@ -201,7 +210,7 @@ export class Connection {
     this.destroy(err.message);
   }
 
-  #complete(slot: Slot, response: readonly Buffer[] | null): void {
+  #complete(slot: Slot, response: ResponseChunks | null): void {
     slot.done = true;
     slot.response = response;
     if (this.#closed) {
@@ -222,8 +231,16 @@ export class Connection {
       if (slot.response === null) continue;
       if (!wrote) this.#socket.cork();
       wrote = true;
-      for (const chunk of slot.response) {
-        if (!this.#socket.write(chunk)) this.#waitingForDrain = true;
+      const afterWrite = slot.response[AFTER_WRITE];
+      const last = slot.response.length - 1;
+      for (const [i, chunk] of slot.response.entries()) {
+        const done =
+          i === last && afterWrite !== undefined
+            ? (err?: Error | null) => {
+                if (!err) afterWrite();
+              }
+            : undefined;
+        if (!this.#socket.write(chunk, done)) this.#waitingForDrain = true;
       }
     }
     if (wrote) this.#socket.uncork();
