@@ -18,10 +18,10 @@
 //   node bench/kafka-latency.mjs --bootstrap HOST:PORT --topic T [--rate 1000] [--seconds 10]
 //                                [--size 1024] [--warmup-s 1] [--legacy] [--single-process] [--json]
 // --legacy: api.version.request=false, broker.version.fallback=0.9.0.1 (Kafka 0.9).
-import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import kafka from "@confluentinc/kafka-javascript";
+import { spawnConsumer } from "./consumer-child.mjs";
 import { newHistogram, summarize } from "./hdr.mjs";
 import { parseArgs } from "./throughput.mjs";
 
@@ -88,28 +88,6 @@ async function consumerRole(opts) {
   process.exit(0);
 }
 
-/** The consumer in a child process; resolves once it consumes, with a stop() giving its summary. */
-async function spawnConsumer(opts) {
-  const args = [fileURLToPath(import.meta.url), ...process.argv.slice(2), "--role", "consumer"];
-  const child = spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] });
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const next = async (what) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), CONSUMER_START_TIMEOUT_MS + opts.seconds * 4000);
-    const { value, done } = await lines.next();
-    clearTimeout(timer);
-    if (done) throw new Error(`latency consumer exited before ${what}`);
-    return value;
-  };
-  const ready = await next("ready");
-  if (ready !== "ready") throw new Error(`latency consumer said ${ready}`);
-  return {
-    stop: async () => {
-      child.stdin.end("stop\n");
-      return JSON.parse(await next("its summary"));
-    },
-  };
-}
-
 async function main() {
   const opts = parseArgs(process.argv.slice(2), OPTIONS);
   if (opts.role === "consumer") return consumerRole(opts);
@@ -122,7 +100,9 @@ async function main() {
       return { received: state.received, ...summarize(state.histogram) };
     };
   } else {
-    const child = await spawnConsumer(opts);
+    const child = await spawnConsumer(fileURLToPath(import.meta.url), [], {
+      timeoutMs: CONSUMER_START_TIMEOUT_MS + opts.seconds * 4000,
+    });
     stopConsumer = child.stop;
   }
   const producer = new kafka.Producer({

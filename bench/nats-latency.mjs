@@ -13,6 +13,7 @@ import { spawn } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { connect, consumerOpts, StorageType } from "nats";
+import { spawnConsumer } from "./consumer-child.mjs";
 import { newHistogram, summarize } from "./hdr.mjs";
 import { freePort, parseArgs, tempDataDir, track } from "./throughput.mjs";
 
@@ -66,26 +67,6 @@ async function consumerRole(opts) {
   console.log(JSON.stringify({ received, ...summarize(histogram) }));
 }
 
-/** The consumer in a child process; resolves once subscribed, with a stop() giving its summary. */
-async function spawnConsumer(port) {
-  const args = [fileURLToPath(import.meta.url), ...process.argv.slice(2), "--role", "consumer", "--port", String(port)];
-  const child = track(spawn(process.execPath, args, { stdio: ["pipe", "pipe", "inherit"] }));
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const next = async (what) => {
-    const { value, done } = await lines.next();
-    if (done) throw new Error(`latency consumer exited before ${what}`);
-    return value;
-  };
-  const ready = await next("ready");
-  if (ready !== "ready") throw new Error(`latency consumer said ${ready}`);
-  return {
-    stop: async () => {
-      child.stdin.end("stop\n");
-      return JSON.parse(await next("its summary"));
-    },
-  };
-}
-
 async function main() {
   const opts = parseArgs(process.argv.slice(2), {
     rate: 1000,
@@ -102,7 +83,9 @@ async function main() {
   const jsm = await nc.jetstreamManager();
   await jsm.streams.add({ name: "BENCH", subjects: ["bench.>"], storage: StorageType.File });
   const js = nc.jetstream();
-  const consumer = await spawnConsumer(server.port);
+  const consumer = await spawnConsumer(fileURLToPath(import.meta.url), ["--port", String(server.port)], {
+    wrap: track,
+  });
   const total = opts.rate * opts.seconds;
   let sent = 0;
   let failed = 0;
