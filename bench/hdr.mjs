@@ -1,4 +1,5 @@
-// HdrHistogram recording of latencies (µs), shared by latency.mjs and nats-latency.mjs.
+// HdrHistogram recording of latencies (µs) and the reporting of their summaries, shared by the latency
+// benches (latency, produce-latency, kafka-latency, nats-latency).
 import hdr from "hdr-histogram-js";
 
 export const HIGHEST_TRACKABLE_US = 60_000_000;
@@ -23,4 +24,21 @@ export function summarize(histogram) {
       .filter((p) => p < 100 - 100 / Math.max(1, histogram.totalCount))
       .map((p) => ({ percentile: p, ms: ms(p) })),
   };
+}
+
+/** The p50, p99, p99.9 and max table cells of a summary: ms with two decimals. */
+export function percentileCells(summary) {
+  return [summary.p50, summary.p99, summary.p999, summary.max].map((ms) => ms.toFixed(2));
+}
+
+/** A summary's percentiles on one progress line: "p50 x p99 y p99.9 z max w ms". */
+export function percentileText(summary) {
+  const [p50, p99, p999, max] = percentileCells(summary);
+  return `p50 ${p50} p99 ${p99} p99.9 ${p999} max ${max} ms`;
+}
+
+/** Prints the command line that reproduces each row (target and rate above it). */
+export function printReproduce(results) {
+  console.log("\n# reproduce (brokers as above; topics created first):");
+  for (const r of results) console.log(`# ${r.target} at ${r.rate} msgs/s\n${r.command}`);
 }

@@ -27,7 +27,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { newHistogram, summarize } from "./hdr.mjs";
+import { newHistogram, percentileCells, percentileText, printReproduce, summarize } from "./hdr.mjs";
 import { ensureTopics09, startKafka09 } from "./kafka09.mjs";
 import { percentileChart } from "./svg.mjs";
 import {
@@ -137,16 +137,12 @@ async function main() {
       r.rate.toLocaleString("en-US"),
       Math.round(r.achieved).toLocaleString("en-US"),
       r.count.toLocaleString("en-US"),
-      r.p50.toFixed(2),
-      r.p99.toFixed(2),
-      r.p999.toFixed(2),
-      r.max.toFixed(2),
+      ...percentileCells(r),
       r.note,
     ]),
   );
   console.log(`# ${loadAverage()}`);
-  console.log("\n# reproduce (brokers as above; topics created first):");
-  for (const r of results) console.log(`# ${r.target} at ${r.rate} msgs/s\n${r.command}`);
+  printReproduce(results);
   writeFileSync(
     join(ROOT, ".bench-out/latency.json"),
     `${JSON.stringify({ date: new Date().toISOString(), results }, null, 2)}\n`,
@@ -171,7 +167,7 @@ function line(r) {
   // The C generator also reports when produce requests were acknowledged: queueing before the log or after it.
   const acks =
     r.ackP50 === undefined ? "" : ` (produce acked: p50 ${r.ackP50.toFixed(2)} p99 ${r.ackP99.toFixed(2)} ms)`;
-  return `${r.target.padEnd(16)} ${String(r.rate).padStart(7)}/s: p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} max ${r.max.toFixed(2)} ms (${r.count} msgs, ${r.generator} generator)${acks} ${r.note}`;
+  return `${r.target.padEnd(16)} ${String(r.rate).padStart(7)}/s: ${percentileText(r)} (${r.count} msgs, ${r.generator} generator)${acks} ${r.note}`;
 }
 
 function lastCompareMax() {

@@ -15,7 +15,7 @@
 // the first --warmup-s. Results: .bench-out/produce-latency.json; chart: percentile curves.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
-import { newHistogram, summarize } from "./hdr.mjs";
+import { newHistogram, percentileCells, percentileText, printReproduce, summarize } from "./hdr.mjs";
 import { ensureTopics09, startKafka09 } from "./kafka09.mjs";
 import {
   createTopics,
@@ -131,9 +131,7 @@ async function main() {
         else await ensureTopics09(target.broker.bootstrap, [topic], 1);
         const r = { target: target.name, ...runWorker(target, topic, rate, opts) };
         results.push(r);
-        console.log(
-          `  ${r.target.padEnd(34)} ${String(rate).padStart(6)}/s: p50 ${r.p50.toFixed(2)} p99 ${r.p99.toFixed(2)} p99.9 ${r.p999.toFixed(2)} max ${r.max.toFixed(2)} ms ${r.note}`,
-        );
+        console.log(`  ${r.target.padEnd(34)} ${String(rate).padStart(6)}/s: ${percentileText(r)} ${r.note}`);
       }
     }
   } finally {
@@ -143,20 +141,10 @@ async function main() {
   console.log("");
   printTable(
     ["broker", "rate msgs/s", "achieved", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "note"],
-    results.map((r) => [
-      r.target,
-      r.rate,
-      Math.round(r.achieved),
-      r.p50.toFixed(2),
-      r.p99.toFixed(2),
-      r.p999.toFixed(2),
-      r.max.toFixed(2),
-      r.note,
-    ]),
+    results.map((r) => [r.target, r.rate, Math.round(r.achieved), ...percentileCells(r), r.note]),
   );
   console.log(`# ${loadAverage()}`);
-  console.log("\n# reproduce (brokers as above; topics created first):");
-  for (const r of results) console.log(`# ${r.target} at ${r.rate} msgs/s\n${r.command}`);
+  printReproduce(results);
   writeResult("produce-latency", {
     command: `node bench/produce-latency.mjs ${quote(process.argv.slice(2))}`.trim(),
     seconds: opts.seconds,
