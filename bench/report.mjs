@@ -237,17 +237,8 @@ function compare() {
   commands([step("compare").command, ...rows.map((x) => `# ${x.scenario}, ${x.target} ${x.mode}\n${x.command}`)]);
 }
 
-function latency() {
-  out("## End-to-end latency at fixed rates", "");
-  const r = result("latency");
-  if (!r) return missing("latency", "end-to-end latency");
-  out(
-    `${stepLine("latency")} 1 KiB records, one partition / stream, one Node process per row producing at the rate`,
-    "(acks=1, linger.ms=0) and consuming what it produced; HdrHistogram. Samsa runs with its default durability",
-    "(a consumer sees a record once fsynced) and as no-fsync (Kafka 0.9's default). The last rate is 50 % of",
-    "Samsa's 1 KiB acks=1 headline rate from the comparison.",
-    "",
-  );
+/** A latency step's rows: their table, the percentile chart of the rows with data, their commands. */
+function latencyRows(name, r, chartTitle, chartAlt) {
   table(
     ["broker", "rate msgs/s", "achieved", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "note"],
     r.results.map((x) => [
@@ -264,15 +255,34 @@ function latency() {
   const withData = r.results.filter((x) => x.count > 0 && x.curve?.length > 0);
   if (withData.length > 0) {
     chart(
-      "latency",
+      name,
       percentileChart({
-        title: "End-to-end latency by percentile, 1 KiB records (log scales)",
+        title: chartTitle,
         series: withData.map((x) => ({ label: `${x.target} @ ${int(x.rate)}/s`, points: x.curve })),
       }),
-      "end-to-end latency percentiles",
+      chartAlt,
     );
   }
-  commands([step("latency").command, ...r.results.map((x) => `# ${x.target} at ${x.rate} msgs/s\n${x.command}`)]);
+  commands([step(name).command, ...r.results.map((x) => `# ${x.target} at ${x.rate} msgs/s\n${x.command}`)]);
+}
+
+function latency() {
+  out("## End-to-end latency at fixed rates", "");
+  const r = result("latency");
+  if (!r) return missing("latency", "end-to-end latency");
+  out(
+    `${stepLine("latency")} 1 KiB records, one partition / stream, one Node process per row producing at the rate`,
+    "(acks=1, linger.ms=0) and consuming what it produced; HdrHistogram. Samsa runs with its default durability",
+    "(a consumer sees a record once fsynced) and as no-fsync (Kafka 0.9's default). The last rate is 50 % of",
+    "Samsa's 1 KiB acks=1 headline rate from the comparison.",
+    "",
+  );
+  latencyRows(
+    "latency",
+    r,
+    "End-to-end latency by percentile, 1 KiB records (log scales)",
+    "end-to-end latency percentiles",
+  );
 }
 
 function produceLatency() {
@@ -286,34 +296,12 @@ function produceLatency() {
     "defaults (no fsync) is the reference.",
     "",
   );
-  table(
-    ["broker", "rate msgs/s", "achieved", "p50 ms", "p99 ms", "p99.9 ms", "max ms", "note"],
-    r.results.map((x) => [
-      x.target,
-      int(x.rate),
-      int(x.achieved),
-      fix(x.p50, 2),
-      fix(x.p99, 2),
-      fix(x.p999, 2),
-      fix(x.max, 2),
-      x.note,
-    ]),
+  latencyRows(
+    "produce-latency",
+    r,
+    "acks=-1 produce latency by percentile (log scales)",
+    "produce latency percentiles",
   );
-  const withData = r.results.filter((x) => x.count > 0 && x.curve?.length > 0);
-  if (withData.length > 0) {
-    chart(
-      "produce-latency",
-      percentileChart({
-        title: "acks=-1 produce latency by percentile (log scales)",
-        series: withData.map((x) => ({ label: `${x.target} @ ${int(x.rate)}/s`, points: x.curve })),
-      }),
-      "produce latency percentiles",
-    );
-  }
-  commands([
-    step("produce-latency").command,
-    ...r.results.map((x) => `# ${x.target} at ${x.rate} msgs/s\n${x.command}`),
-  ]);
 }
 
 function throughput() {
