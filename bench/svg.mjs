@@ -26,26 +26,55 @@ function legend(labels, x, y) {
     .join("\n");
 }
 
+/** The plot area of a chart: its margins and the width and height left between them. */
+function plotArea(width, height, { left, top, bottom, right }) {
+  return { left, top, plotW: width - left - right, plotH: height - top - bottom };
+}
+
+/** A horizontal grid line at `y` with its axis label left of the plot. */
+function gridLine({ left, plotW }, y, label) {
+  return [
+    `<line x1="${left}" y1="${y}" x2="${left + plotW}" y2="${y}" stroke="#ddd"/>`,
+    `<text x="${left - 6}" y="${y + 4}" text-anchor="end" ${FONT}>${label}</text>`,
+  ];
+}
+
+/** The y-axis unit, written upwards at the left edge. */
+function unitLabel({ top, plotH }, unit) {
+  return `<text x="14" y="${top + plotH / 2}" transform="rotate(-90 14 ${top + plotH / 2})" text-anchor="middle" ${FONT}>${esc(unit)}</text>`;
+}
+
+function xAxisLine({ left, top, plotW, plotH }) {
+  return `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#000"/>`;
+}
+
+/** The document: the title, `body`, and the series legend right of the plot area. */
+function chartDoc(width, height, title, { left, top, plotW }, series, body) {
+  return svgDoc(width, height, [
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-family="sans-serif" font-size="15">${esc(title)}</text>`,
+    ...body,
+    legend(
+      series.map((s) => s.label),
+      left + plotW + 15,
+      top,
+    ),
+  ]);
+}
+
 /**
  * Grouped vertical bars: one group per entry of `groups`, one bar per series, each bar labelled with
  * its value.
  */
 export function barChart({ title, groups, series, unit, width = 900, height = 420 }) {
-  const left = 60;
-  const top = 40;
-  const bottom = 60;
-  const right = 190;
-  const plotW = width - left - right;
-  const plotH = height - top - bottom;
+  const area = plotArea(width, height, { left: 60, top: 40, bottom: 60, right: 190 });
+  const { left, top, plotW, plotH } = area;
   const max = niceMax(Math.max(...series.flatMap((s) => s.values)));
   const groupW = plotW / groups.length;
   const barW = (groupW * 0.8) / series.length;
   const parts = [];
   for (let t = 0; t <= 5; t++) {
     const v = (max * t) / 5;
-    const y = top + plotH - (plotH * t) / 5;
-    parts.push(`<line x1="${left}" y1="${y}" x2="${left + plotW}" y2="${y}" stroke="#ddd"/>`);
-    parts.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end" ${FONT}>${+v.toPrecision(3)}</text>`);
+    parts.push(...gridLine(area, top + plotH - (plotH * t) / 5, +v.toPrecision(3)));
   }
   groups.forEach((g, gi) => {
     const gx = left + gi * groupW + groupW * 0.1;
@@ -68,17 +97,7 @@ export function barChart({ title, groups, series, unit, width = 900, height = 42
       `<text text-anchor="middle" ${FONT}><tspan x="${cx}" y="${top + plotH + 18}">${esc(head)}</tspan><tspan x="${cx}" y="${top + plotH + 33}">${esc(rest.join(" "))}</tspan></text>`,
     );
   });
-  return svgDoc(width, height, [
-    `<text x="${width / 2}" y="22" text-anchor="middle" font-family="sans-serif" font-size="15">${esc(title)}</text>`,
-    `<text x="14" y="${top + plotH / 2}" transform="rotate(-90 14 ${top + plotH / 2})" text-anchor="middle" ${FONT}>${esc(unit)}</text>`,
-    `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#000"/>`,
-    ...parts,
-    legend(
-      series.map((s) => s.label),
-      left + plotW + 15,
-      top,
-    ),
-  ]);
+  return chartDoc(width, height, title, area, series, [unitLabel(area, unit), xAxisLine(area), ...parts]);
 }
 
 /**
@@ -87,12 +106,8 @@ export function barChart({ title, groups, series, unit, width = 900, height = 42
  * [{ percentile, ms }].
  */
 export function percentileChart({ title, series, width = 900, height = 440 }) {
-  const left = 70;
-  const top = 40;
-  const bottom = 50;
-  const right = 260;
-  const plotW = width - left - right;
-  const plotH = height - top - bottom;
+  const area = plotArea(width, height, { left: 70, top: 40, bottom: 50, right: 260 });
+  const { left, top, plotW, plotH } = area;
   const xMaxNines = 5;
   const xOf = (p) => left + (plotW * Math.min(xMaxNines, Math.log10(1 / Math.max(1e-5, 1 - p / 100)))) / xMaxNines;
   const all = series.flatMap((s) => s.points.map((pt) => pt.ms)).filter((v) => v > 0);
@@ -102,9 +117,7 @@ export function percentileChart({ title, series, width = 900, height = 440 }) {
     top + plotH - (plotH * (Math.log10(Math.max(ms, lo)) - Math.log10(lo))) / (Math.log10(hi) - Math.log10(lo));
   const parts = [];
   for (let d = lo; d <= hi; d *= 10) {
-    const y = yOf(d);
-    parts.push(`<line x1="${left}" y1="${y}" x2="${left + plotW}" y2="${y}" stroke="#ddd"/>`);
-    parts.push(`<text x="${left - 6}" y="${y + 4}" text-anchor="end" ${FONT}>${+d.toPrecision(3)} ms</text>`);
+    parts.push(...gridLine(area, yOf(d), `${+d.toPrecision(3)} ms`));
   }
   for (const p of [0, 90, 99, 99.9, 99.99, 99.999]) {
     const x = xOf(p);
@@ -115,15 +128,9 @@ export function percentileChart({ title, series, width = 900, height = 440 }) {
     const pts = s.points.map((pt) => `${xOf(pt.percentile).toFixed(1)},${yOf(pt.ms).toFixed(1)}`).join(" ");
     parts.push(`<polyline points="${pts}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"/>`);
   });
-  return svgDoc(width, height, [
-    `<text x="${width / 2}" y="22" text-anchor="middle" font-family="sans-serif" font-size="15">${esc(title)}</text>`,
+  return chartDoc(width, height, title, area, series, [
     `<text x="${left + plotW / 2}" y="${height - 8}" text-anchor="middle" ${FONT}>percentile</text>`,
     ...parts,
-    legend(
-      series.map((s) => s.label),
-      left + plotW + 15,
-      top,
-    ),
   ]);
 }
 
@@ -132,12 +139,8 @@ export function percentileChart({ title, series, width = 900, height = 440 }) {
  * from zero.
  */
 export function lineChart({ title, series, xLabel = "seconds", unit, width = 900, height = 420 }) {
-  const left = 70;
-  const top = 40;
-  const bottom = 50;
-  const right = 260;
-  const plotW = width - left - right;
-  const plotH = height - top - bottom;
+  const area = plotArea(width, height, { left: 70, top: 40, bottom: 50, right: 260 });
+  const { left, top, plotW, plotH } = area;
   const xMax = niceMax(Math.max(...series.flatMap((s) => s.points.map((p) => p.x))));
   const yMax = niceMax(Math.max(...series.flatMap((s) => s.points.map((p) => p.y))));
   const xOf = (x) => left + (plotW * x) / xMax;
@@ -146,10 +149,7 @@ export function lineChart({ title, series, xLabel = "seconds", unit, width = 900
   for (let t = 0; t <= 5; t++) {
     const y = yOf((yMax * t) / 5);
     const x = xOf((xMax * t) / 5);
-    parts.push(`<line x1="${left}" y1="${y}" x2="${left + plotW}" y2="${y}" stroke="#ddd"/>`);
-    parts.push(
-      `<text x="${left - 6}" y="${y + 4}" text-anchor="end" ${FONT}>${+((yMax * t) / 5).toPrecision(3)}</text>`,
-    );
+    parts.push(...gridLine(area, y, +((yMax * t) / 5).toPrecision(3)));
     parts.push(
       `<text x="${x}" y="${top + plotH + 18}" text-anchor="middle" ${FONT}>${+((xMax * t) / 5).toPrecision(3)}</text>`,
     );
@@ -158,17 +158,11 @@ export function lineChart({ title, series, xLabel = "seconds", unit, width = 900
     const pts = s.points.map((p) => `${xOf(p.x).toFixed(1)},${yOf(p.y).toFixed(1)}`).join(" ");
     parts.push(`<polyline points="${pts}" fill="none" stroke="${COLORS[i % COLORS.length]}" stroke-width="2"/>`);
   });
-  return svgDoc(width, height, [
-    `<text x="${width / 2}" y="22" text-anchor="middle" font-family="sans-serif" font-size="15">${esc(title)}</text>`,
-    `<text x="14" y="${top + plotH / 2}" transform="rotate(-90 14 ${top + plotH / 2})" text-anchor="middle" ${FONT}>${esc(unit)}</text>`,
+  return chartDoc(width, height, title, area, series, [
+    unitLabel(area, unit),
     `<text x="${left + plotW / 2}" y="${height - 8}" text-anchor="middle" ${FONT}>${esc(xLabel)}</text>`,
-    `<line x1="${left}" y1="${top + plotH}" x2="${left + plotW}" y2="${top + plotH}" stroke="#000"/>`,
+    xAxisLine(area),
     ...parts,
-    legend(
-      series.map((s) => s.label),
-      left + plotW + 15,
-      top,
-    ),
   ]);
 }
 
