@@ -10,7 +10,7 @@ import {
   type ResponseByApiKey,
 } from "@samsa/protocol";
 import type { AnyHandler, ApiVersionRange, BrokerServices, RequestContext } from "./handlers/handler.js";
-import type { ConnectionInfo, Dispatcher } from "./network/connection.js";
+import { AFTER_WRITE, type ConnectionInfo, type Dispatcher, type ResponseChunks } from "./network/connection.js";
 
 const API_VERSIONS_KEY = 18;
 
@@ -75,10 +75,13 @@ export function createRouter(handlers: readonly AnyHandler[], services: BrokerSe
     const ctx: RequestContext = { ...services, connection, apiVersion };
     const handle = handler.handle as (c: RequestContext, req: unknown, h: RequestHeader) => unknown;
     const result = handle(ctx, request, header);
-    const finish = (response: unknown): Buffer[] | null =>
-      response === null
-        ? null
-        : encodeResponse(apiKey as 18, apiVersion, header.correlationId, response as ResponseByApiKey[18]);
+    const finish = (response: unknown): ResponseChunks | null => {
+      if (response === null) return null;
+      const chunks = encodeResponse(apiKey as 18, apiVersion, header.correlationId, response as ResponseByApiKey[18]);
+      // A handler whose response references pooled buffers says when they may be reused.
+      const afterWrite = (response as { [AFTER_WRITE]?: () => void })[AFTER_WRITE];
+      return afterWrite === undefined ? chunks : Object.assign(chunks, { [AFTER_WRITE]: afterWrite });
+    };
     return result instanceof Promise ? result.then(finish) : finish(result);
   };
 }

@@ -43,6 +43,16 @@ export interface PartitionReadResult {
   readonly abortedTransactions: readonly AbortedTxn[] | null;
   /** The replica read, for parking a delayed fetch on it. */
   readonly partition?: Partition;
+  /**
+   * Gives the pooled read buffer behind `records` back to storage: call once, when no response
+   * references the bytes any more (after the socket wrote them, or when the result is dropped).
+   */
+  readonly release?: () => void;
+}
+
+/** Releases the read buffers of results no response will reference. */
+export function releaseAll(results: readonly PartitionReadResult[]): void {
+  for (const r of results) r.release?.();
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -123,9 +133,11 @@ async function readOne(
     }
   }
   let records: Buffer;
+  let release: () => void;
   try {
     const read = await partition.read(req.fetchOffset, maxBytes, minOneMessage, params.isolation);
     records = read.records;
+    release = read.release;
   } catch (e) {
     if (e instanceof StorageError && e.code === "OFFSET_OUT_OF_RANGE") {
       return failure(target, "OFFSET_OUT_OF_RANGE", { hw, logStart });
@@ -135,6 +147,7 @@ async function readOne(
   }
   // Clients before Fetch v10 cannot read zstd; Kafka refuses zstd topics to them outright.
   if (params.apiVersion < 10 && params.replicaId < 0 && partition.settings.compressionType === "zstd") {
+    release();
     return failure(target, "UNSUPPORTED_COMPRESSION_TYPE");
   }
   const magic = magicForFetchVersion(params.apiVersion);
@@ -144,18 +157,21 @@ async function readOne(
     maxBytes > 0 &&
     req.fetchOffset < partition.fetchableEnd(params.isolation)
   ) {
+    release();
     return { ...base, logStartOffset: logStart, records: OVERFLOW_MESSAGE, abortedTransactions: aborted };
   }
   if (magic !== 2 && records.length > 0) {
     try {
       records = downConvert(records, magic, { maxUncompressedBytes: DEFAULT_MAX_UNCOMPRESSED_BYTES });
     } catch (e) {
+      release();
       if (e instanceof RecordValidationError) return failure(target, e.code, { hw, logStart });
       throw e;
     }
   }
   if (aborted !== null && records.length > 0) aborted = partition.abortedTransactions(req.fetchOffset, lso);
-  return { ...base, logStartOffset: logStart, records, abortedTransactions: aborted };
+  // A down-converted copy may still share the read buffer (legacy batches pass through): release after the write.
+  return { ...base, logStartOffset: logStart, records, abortedTransactions: aborted, release };
 }
 
 /**
@@ -175,7 +191,10 @@ export async function readPartitions(
   for (const [i, target] of targets.entries()) {
     const limit = Math.max(0, Math.min(target.request.partitionMaxBytes, remaining));
     // A concurrent read counts only if the sequential order would have given it the same limit.
-    if (i < early.length && early[i].limit !== limit) early.length = i;
+    if (i < early.length && early[i].limit !== limit) {
+      releaseAll(early.slice(i).map((e) => e.result));
+      early.length = i;
+    }
     const result = i < early.length ? early[i].result : await readOne(replicas, target, params, limit, minOneMessage);
     if (result.records.length > 0) minOneMessage = false;
     remaining = Math.max(0, remaining - result.records.length);

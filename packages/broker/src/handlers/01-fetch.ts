@@ -14,7 +14,9 @@ import {
   type FetchTarget,
   type PartitionReadResult,
   readPartitions,
+  releaseAll,
 } from "../fetch/read-partitions.js";
+import { AFTER_WRITE } from "../network/connection.js";
 import type { FetchIsolation } from "../replica/partition.js";
 import { fetchAllowed } from "../security/acl-checks.js";
 import { defineHandler, type RequestContext } from "./handler.js";
@@ -314,6 +316,8 @@ export const fetchHandler = defineHandler({
       bytes >= p.minBytes ||
       preferred.size > 0 ||
       interesting.some((r) => r.error !== "NONE" || r.divergingEpoch !== undefined);
+    // A long poll reads again when it wakes: nothing will send the first read's bytes.
+    if (!respondNow) releaseAll(results);
     if (!respondNow && interesting.some((r) => r.partition === undefined)) {
       await waitForFollowerData(ctx, interesting, p);
       ({ results, preferred } = withPreferredReplicas(ctx, req, p, await readAll(ctx, targets, p)));
@@ -344,12 +348,15 @@ export const fetchHandler = defineHandler({
     const ordered = [...results.filter((r) => !refused(r)), ...results.filter(refused)];
     const answers = ordered.map((r) => summarize(r, usesTopicIds, preferred));
     const completion = context.complete(answers, replicas.clock.monotonicMs());
-    return {
+    const response: FetchResponse = {
       throttleTimeMs: 0,
       errorCode: 0,
       sessionId: completion.sessionId,
       responses: groupByTopic(completion.partitions, version, preferred),
       nodeEndpoints: [],
     };
+    // The response references the read buffers until the socket has written it.
+    const written = results;
+    return Object.assign(response, { [AFTER_WRITE]: () => releaseAll(written) });
   },
 });
