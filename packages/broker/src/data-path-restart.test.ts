@@ -15,6 +15,7 @@ import { BrokerConfig } from "./config/broker-config.js";
 import { silentLogger } from "./logger.js";
 import { openPartitionLogs } from "./storage-logs.js";
 import { removeDir } from "./testing/test-broker.js";
+import { fetchTopic } from "./testing/fetch-topic.js";
 import { TestClient } from "./testing/test-client.js";
 
 async function start(dir: string): Promise<{ broker: Broker; client: TestClient }> {
@@ -70,23 +71,7 @@ test("after a restart, producer state is rebuilt from the log and producer ids a
     const fetched = await client.send(1, 12, {
       ...defaultFetchRequest(),
       maxBytes: 1 << 20,
-      topics: [
-        {
-          topic: "r",
-          topicId: "AAAAAAAAAAAAAAAAAAAAAA",
-          partitions: [
-            {
-              partition: 0,
-              currentLeaderEpoch: -1,
-              fetchOffset: 0n,
-              lastFetchedEpoch: -1,
-              logStartOffset: -1n,
-              partitionMaxBytes: 1 << 20,
-              replicaDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA",
-            },
-          ],
-        },
-      ],
+      topics: [fetchTopic("r")],
     });
     assert.equal(fetched.responses[0].partitions[0].highWatermark, 4n);
     const second = await init();

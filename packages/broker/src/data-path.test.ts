@@ -25,6 +25,7 @@ import { silentLogger } from "./logger.js";
 import type { PartitionLogs } from "./partition-logs.js";
 import { openPartitionLogs } from "./storage-logs.js";
 import { removeDir } from "./testing/test-broker.js";
+import { fetchTopic } from "./testing/fetch-topic.js";
 import { TestClient } from "./testing/test-client.js";
 
 let broker: Broker;
@@ -341,23 +342,7 @@ test("fetch error codes: out of range, fenced epoch, unknown topic id", async ()
     c.send(1, 12, {
       ...defaultFetchRequest(),
       maxBytes: 1 << 20,
-      topics: [
-        {
-          topic: "t",
-          topicId: "AAAAAAAAAAAAAAAAAAAAAA",
-          partitions: [
-            {
-              partition: 0,
-              currentLeaderEpoch,
-              fetchOffset: 0n,
-              lastFetchedEpoch: -1,
-              logStartOffset: -1n,
-              partitionMaxBytes: 1024,
-              replicaDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA",
-            },
-          ],
-        },
-      ],
+      topics: [fetchTopic("t", { currentLeaderEpoch, partitionMaxBytes: 1024 })],
     });
   assert.equal(firstPartition(await withEpoch(epoch)).errorCode, ErrorCode.NONE);
   assert.equal(firstPartition(await withEpoch(epoch + 1)).errorCode, ErrorCode.UNKNOWN_LEADER_EPOCH);

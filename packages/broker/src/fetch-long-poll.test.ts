@@ -14,6 +14,7 @@ import { BrokerConfig } from "./config/broker-config.js";
 import { silentLogger } from "./logger.js";
 import { DiskPartitionLogs } from "./replica/testing/disk-partition-logs.js";
 import { removeDir } from "./testing/test-broker.js";
+import { fetchTopic } from "./testing/fetch-topic.js";
 import { TestClient } from "./testing/test-client.js";
 
 let broker: Broker;
@@ -53,23 +54,7 @@ function fetchEmpty(maxWaitMs: number) {
     maxWaitMs,
     minBytes: 1,
     maxBytes: 1 << 20,
-    topics: [
-      {
-        topic: "empty",
-        topicId: "AAAAAAAAAAAAAAAAAAAAAA",
-        partitions: [
-          {
-            partition: 0,
-            currentLeaderEpoch: -1,
-            fetchOffset: 0n,
-            lastFetchedEpoch: -1,
-            logStartOffset: -1n,
-            partitionMaxBytes: 1 << 20,
-            replicaDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA",
-          },
-        ],
-      },
-    ],
+    topics: [fetchTopic("empty")],
   });
 }
 

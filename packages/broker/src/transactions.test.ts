@@ -20,6 +20,7 @@ import { HANDLERS } from "./handlers/index.js";
 import { DiskPartitionLogs } from "./replica/testing/disk-partition-logs.js";
 import { advertisedVersions } from "./router.js";
 import { removeDir } from "./testing/test-broker.js";
+import { fetchTopic } from "./testing/fetch-topic.js";
 import { TestClient } from "./testing/test-client.js";
 
 async function startBroker(dir: string, port = 0): Promise<{ broker: Broker; c: TestClient }> {
@@ -103,23 +104,7 @@ function fetch(c: TestClient, isolationLevel: number): Promise<FetchResponse> {
     minBytes: 0,
     maxBytes: 1 << 20,
     isolationLevel,
-    topics: [
-      {
-        topic: "t",
-        topicId: "AAAAAAAAAAAAAAAAAAAAAA",
-        partitions: [
-          {
-            partition: 0,
-            currentLeaderEpoch: -1,
-            fetchOffset: 0n,
-            lastFetchedEpoch: -1,
-            logStartOffset: -1n,
-            partitionMaxBytes: 1 << 20,
-            replicaDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA",
-          },
-        ],
-      },
-    ],
+    topics: [fetchTopic("t")],
   });
 }
 

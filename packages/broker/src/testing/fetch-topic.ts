@@ -1,0 +1,18 @@
+import {
+  defaultFetchRequestFetchPartition,
+  defaultFetchRequestFetchTopic,
+  type FetchRequestFetchPartition,
+  type FetchRequestFetchTopic,
+} from "@samsa/protocol";
+
+/**
+ * A FetchRequest topic, named (v12 and older), with one partition: partition 0 from offset 0, up to
+ * 1 MiB, no leader epoch; `partition` overrides any of those fields.
+ */
+export function fetchTopic(topic: string, partition: Partial<FetchRequestFetchPartition> = {}): FetchRequestFetchTopic {
+  return {
+    ...defaultFetchRequestFetchTopic(),
+    topic,
+    partitions: [{ ...defaultFetchRequestFetchPartition(), partitionMaxBytes: 1 << 20, ...partition }],
+  };
+}
