@@ -1,7 +1,4 @@
 import assert from "node:assert/strict";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import {
   defaultCreateTopicsRequest,
@@ -9,28 +6,17 @@ import {
   defaultFetchRequest,
   ErrorCode,
 } from "@samsa/protocol";
-import { Broker } from "./broker.js";
-import { BrokerConfig } from "./config/broker-config.js";
-import { silentLogger } from "./logger.js";
 import { DiskPartitionLogs } from "./replica/testing/disk-partition-logs.js";
-import { removeDir } from "./testing/test-broker.js";
+import { type RunningBroker, removeDir, startTestBroker } from "./testing/test-broker.js";
 import { fetchTopic } from "./testing/fetch-topic.js";
 import { TestClient } from "./testing/test-client.js";
 
-let broker: Broker;
-let dir: string;
+let b: RunningBroker<DiskPartitionLogs>;
 let c: TestClient;
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "samsa-long-poll-"));
-  const config = BrokerConfig.from([
-    ["log.dirs", dir],
-    ["listeners", "PLAINTEXT://127.0.0.1:0"],
-  ]);
-  const logs = new DiskPartitionLogs(dir);
-  broker = new Broker({ config, log: silentLogger(), openLogs: async () => logs });
-  await broker.start();
-  c = await TestClient.connect(broker.identity.endpoints[0].port);
+  b = await startTestBroker([], undefined, (dir) => new DiskPartitionLogs(dir));
+  c = await TestClient.connect(b.port);
   const created = await c.send(19, 5, {
     ...defaultCreateTopicsRequest(),
     topics: [{ ...defaultCreateTopicsRequestCreatableTopic(), name: "empty", numPartitions: 1, replicationFactor: -1 }],
@@ -40,8 +26,8 @@ before(async () => {
 
 after(async () => {
   c.close();
-  await broker.stop();
-  await removeDir(dir);
+  await b.stop();
+  await removeDir(b.dataDir);
 });
 
 // kafka-go sends max wait = its deadline minus a quarter, truncated to whole ms, and takes an empty
@@ -83,5 +69,5 @@ test("a long poll with the largest max wait (2^31-1 ms) keeps waiting", async ()
   assert.equal(early, false, "answered at once: the timer wrapped");
   // Abandons the poll (the broker forgets it with the connection).
   c.close();
-  c = await TestClient.connect(broker.identity.endpoints[0].port);
+  c = await TestClient.connect(b.port);
 });

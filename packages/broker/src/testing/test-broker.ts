@@ -4,23 +4,30 @@ import { join } from "node:path";
 import { Broker } from "../broker.js";
 import { BrokerConfig } from "../config/broker-config.js";
 import { silentLogger } from "../logger.js";
-import { InMemoryPartitionLogs } from "../partition-logs.js";
+import { InMemoryPartitionLogs, type PartitionLogs } from "../partition-logs.js";
 
-export interface RunningBroker {
+export interface RunningBroker<L extends PartitionLogs = InMemoryPartitionLogs> {
   readonly broker: Broker;
   readonly port: number;
   readonly dataDir: string;
-  readonly logs: InMemoryPartitionLogs;
+  readonly logs: L;
   stop(): Promise<void>;
 }
 
-/** Starts an in-process broker on an ephemeral port with in-memory partition logs. */
-export async function startTestBroker(
+/**
+ * Starts an in-process broker on an ephemeral port with in-memory partition logs, or the given ones
+ * (`logs` may be made from the data dir, for logs kept on disk).
+ */
+export async function startTestBroker<L extends PartitionLogs = InMemoryPartitionLogs>(
   settings: [string, string][] = [],
   dataDir?: string,
-  logs = new InMemoryPartitionLogs(),
-): Promise<RunningBroker> {
+  logsOrFactory?: L | ((dataDir: string) => L),
+): Promise<RunningBroker<L>> {
   const dir = dataDir ?? (await mkdtemp(join(tmpdir(), "samsa-broker-")));
+  // Without logs L is its default, InMemoryPartitionLogs.
+  const logs = (
+    typeof logsOrFactory === "function" ? logsOrFactory(dir) : (logsOrFactory ?? new InMemoryPartitionLogs())
+  ) as L;
   const config = BrokerConfig.from([["log.dirs", dir], ["listeners", "PLAINTEXT://127.0.0.1:0"], ...settings]);
   const broker = new Broker({ config, log: silentLogger(), openLogs: async () => logs });
   await broker.start();
