@@ -5,8 +5,8 @@ import { groupAppendError, offsetCommitAppendError } from "./append-errors.js";
 import type { Effects } from "./effects.js";
 import type { GroupCoordinator } from "./group-coordinator.js";
 import { checkInvariants } from "./invariants.js";
-import { Captured, deliver, joinInput, newCoordinator } from "./test-support.js";
-import type { JoinGroupResult, OffsetCommitInput, OffsetCommitResult, SyncGroupResult } from "./types.js";
+import { Captured, commitInput, deliver, joinInput, newCoordinator } from "./test-support.js";
+import type { JoinGroupResult, OffsetCommitResult, SyncGroupResult } from "./types.js";
 
 /** What the broker does when the records of `fx` could not be appended. */
 function failAppend(c: GroupCoordinator, fx: Effects, appendError: number, nowMs: number): void {
@@ -97,23 +97,6 @@ test("sync: an append that lands after the group moved on changes nothing", () =
   assert.equal(c.group("g")?.state, "PreparingRebalance");
   assert.equal(leaderSync.reply.get().errorCode, ErrorCode.REBALANCE_IN_PROGRESS);
 });
-
-function commitInput(groupId: string, offset: bigint): OffsetCommitInput {
-  return {
-    groupId,
-    memberId: "",
-    groupInstanceId: null,
-    generationId: -1,
-    retentionTimeMs: -1,
-    groupIdNotFoundError: false,
-    topics: [
-      {
-        name: "t",
-        partitions: [{ partitionIndex: 0, committedOffset: offset, committedLeaderEpoch: -1, committedMetadata: null }],
-      },
-    ],
-  };
-}
 
 for (const [appendError, expected] of [
   [ErrorCode.REQUEST_TIMED_OUT, ErrorCode.REQUEST_TIMED_OUT],

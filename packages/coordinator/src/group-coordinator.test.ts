@@ -8,7 +8,7 @@ import {
 } from "@samsa/protocol";
 import type { GroupCoordinator } from "./group-coordinator.js";
 import { checkInvariants } from "./invariants.js";
-import { Captured, deliver, joinInput, newCoordinator, RANGE } from "./test-support.js";
+import { Captured, commitInput, deliver, joinInput, newCoordinator, RANGE } from "./test-support.js";
 import type {
   JoinGroupInput,
   JoinGroupResult,
@@ -588,27 +588,7 @@ test("a commit is served only once its records are appended; a failed append lea
   const c = newCoordinator();
   commit(c, { groupId: "s" }, 0);
   const failed = new Captured<OffsetCommitResult>();
-  const fx = c.commitOffsets(
-    {
-      groupId: "s",
-      memberId: "",
-      groupInstanceId: null,
-      generationId: -1,
-      retentionTimeMs: -1,
-      groupIdNotFoundError: false,
-      topics: [
-        {
-          name: "t",
-          partitions: [
-            { partitionIndex: 0, committedOffset: 99n, committedLeaderEpoch: -1, committedMetadata: null },
-            { partitionIndex: 1, committedOffset: 5n, committedLeaderEpoch: -1, committedMetadata: null },
-          ],
-        },
-      ],
-    },
-    failed,
-    1,
-  );
+  const fx = c.commitOffsets(commitInput("s", 99n, 5n), failed, 1);
   assert.equal(fx.records.length, 2);
   assert.equal(c.committedOffset("s", "t", 0)?.offset, 42n, "not served before it is appended");
   assert.equal(
@@ -618,24 +598,7 @@ test("a commit is served only once its records are appended; a failed append lea
   for (const r of fx.replies) r.fail(ErrorCode.NOT_COORDINATOR);
   assert.equal(failed.failedWith, ErrorCode.NOT_COORDINATOR);
   assert.equal(c.committedOffset("s", "t", 0)?.offset, 42n, "the failed commit never shows");
-  const ok = c.commitOffsets(
-    {
-      groupId: "s",
-      memberId: "",
-      groupInstanceId: null,
-      generationId: -1,
-      retentionTimeMs: -1,
-      groupIdNotFoundError: false,
-      topics: [
-        {
-          name: "t",
-          partitions: [{ partitionIndex: 0, committedOffset: 7n, committedLeaderEpoch: -1, committedMetadata: null }],
-        },
-      ],
-    },
-    new Captured<OffsetCommitResult>(),
-    2,
-  );
+  const ok = c.commitOffsets(commitInput("s", 7n), new Captured<OffsetCommitResult>(), 2);
   deliver(ok);
   assert.equal(c.committedOffset("s", "t", 0)?.offset, 7n);
 });

@@ -2,7 +2,7 @@ import { seededRandom } from "@samsa/common";
 import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig } from "./config.js";
 import type { Effects, ReplyTo } from "./effects.js";
 import { GroupCoordinator } from "./group-coordinator.js";
-import type { JoinGroupInput, JoinProtocol } from "./types.js";
+import type { JoinGroupInput, JoinProtocol, OffsetCommitInput } from "./types.js";
 
 /** A reply slot for tests: holds the answer once the effects are delivered. */
 export class Captured<T> implements ReplyTo<T> {
@@ -50,5 +50,31 @@ export function joinInput(overrides: Partial<JoinGroupInput> = {}): JoinGroupInp
     requireKnownMemberId: true,
     supportsSkipAssignment: false,
     ...overrides,
+  };
+}
+
+/**
+ * A simple group's OffsetCommit (no member, generation -1) to topic "t": `offsets[i]` for partition i,
+ * without leader epoch or metadata.
+ */
+export function commitInput(groupId: string, ...offsets: bigint[]): OffsetCommitInput {
+  return {
+    groupId,
+    memberId: "",
+    groupInstanceId: null,
+    generationId: -1,
+    retentionTimeMs: -1,
+    groupIdNotFoundError: false,
+    topics: [
+      {
+        name: "t",
+        partitions: offsets.map((committedOffset, partitionIndex) => ({
+          partitionIndex,
+          committedOffset,
+          committedLeaderEpoch: -1,
+          committedMetadata: null,
+        })),
+      },
+    ],
   };
 }
