@@ -1,45 +1,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { buildRecordBatch, validateRecordBatch } from "@samsa/protocol";
-import type { Log } from "@samsa/storage";
 import { ManualClock, openTestLog, SimFs } from "@samsa/storage/testing";
 import { seededRandom } from "@samsa/common";
-import { silentLogger } from "../logger.js";
-import { type LeaderAppendResult, Partition } from "./partition.js";
-import type { TopicSettings } from "./topic-settings.js";
+import type { LeaderAppendResult, Partition } from "./partition.js";
+import { openTestLeader } from "./testing/test-partition.js";
 
 // A new leader answers an idempotent producer's retries from the producer state it rebuilds from
 // its own log (above the old high watermark too): a retried batch it holds is a duplicate with its
 // original offsets, one a truncation removed is appended again, a gap is OUT_OF_ORDER_SEQUENCE_NUMBER.
 
-const settings: TopicSettings = {
-  compact: false,
-  delete: true,
-  logAppendTime: false,
-  timestampBeforeMaxMs: Number.MAX_SAFE_INTEGER,
-  timestampAfterMaxMs: Number.MAX_SAFE_INTEGER,
-  maxMessageBytes: 1_048_588,
-  minInsyncReplicas: 1,
-  flushMessages: Number.POSITIVE_INFINITY,
-  compressionType: "producer",
-};
 const PID = 7;
-
-function openLeader(log: Log, clock: ManualClock, leaderEpoch: number): Promise<Partition> {
-  return Partition.open({
-    topic: "t",
-    index: 0,
-    topicId: "AAAAAAAAAAAAAAAAAAAAAQ",
-    leaderEpoch,
-    localBrokerId: 1,
-    log,
-    settings,
-    clock,
-    logger: silentLogger(),
-    producerIdExpirationMs: 86_400_000,
-    onChange: () => {},
-  });
-}
 
 function send(partition: Partition, seq: number, nowMs: number): Promise<LeaderAppendResult> {
   const batch = buildRecordBatch([{ key: null, value: `s${seq}`, timestamp: nowMs }], {
@@ -58,7 +29,7 @@ function baseOffset(r: LeaderAppendResult): number {
 test("a new leader rebuilds producer state from its log, above the old HW too, and across truncation", async () => {
   const clock = new ManualClock();
   const log = await openTestLog(new SimFs(0, seededRandom(1)), "/data/t-0", { clock });
-  const first = await openLeader(log, clock, 0);
+  const first = await openTestLeader(log, clock, 0);
   const offsets: number[] = [];
   for (let seq = 0; seq < 6; seq++) {
     const r = await send(first, seq, clock.nowMs());
@@ -68,7 +39,7 @@ test("a new leader rebuilds producer state from its log, above the old HW too, a
   await first.resign();
 
   // Leader epoch 1 on the same log: nothing was flushed, so all six batches are above its HW.
-  const second = await openLeader(log, clock, 1);
+  const second = await openTestLeader(log, clock, 1);
   assert.ok(second.state.highWatermark < log.logEndOffset, "the batches are above the high watermark");
   const retried = await send(second, 5, clock.nowMs());
   assert.equal(retried.kind, "duplicate", "a retry of a batch the new leader holds is a duplicate");
@@ -79,7 +50,7 @@ test("a new leader rebuilds producer state from its log, above the old HW too, a
 
   // A follower that diverged truncates the last two batches before it leads (epoch 2).
   await log.truncateTo(offsets[4]);
-  const third = await openLeader(log, clock, 2);
+  const third = await openTestLeader(log, clock, 2);
   const gap = await send(third, 5, clock.nowMs());
   assert.equal(gap.kind === "error" && gap.error, "OUT_OF_ORDER_SEQUENCE_NUMBER", "seq 4 is missing first");
   const again = await send(third, 4, clock.nowMs());

@@ -4,21 +4,8 @@ import { type Random, seededRandom } from "@samsa/common";
 import { buildRecordBatch, readRecordBatch, validateRecordBatch } from "@samsa/protocol";
 import type { Log } from "@samsa/storage";
 import { ManualClock, openTestLog, SimFs } from "@samsa/storage/testing";
-import { silentLogger } from "../logger.js";
-import { type LeaderAppendResult, Partition } from "./partition.js";
-import type { TopicSettings } from "./topic-settings.js";
-
-const settings: TopicSettings = {
-  compact: false,
-  delete: true,
-  logAppendTime: false,
-  timestampBeforeMaxMs: Number.MAX_SAFE_INTEGER,
-  timestampAfterMaxMs: Number.MAX_SAFE_INTEGER,
-  maxMessageBytes: 1_048_588,
-  minInsyncReplicas: 1,
-  flushMessages: Number.POSITIVE_INFINITY,
-  compressionType: "producer",
-};
+import type { LeaderAppendResult, Partition } from "./partition.js";
+import { openTestLeader } from "./testing/test-partition.js";
 
 const DIR = "/data/t-0";
 
@@ -31,19 +18,7 @@ interface Acked {
 
 async function open(fs: SimFs, clock: ManualClock, epoch: number): Promise<{ log: Log; partition: Partition }> {
   const log = await openTestLog(fs, DIR, { clock });
-  const partition = await Partition.open({
-    topic: "t",
-    index: 0,
-    topicId: "AAAAAAAAAAAAAAAAAAAAAQ",
-    leaderEpoch: epoch,
-    localBrokerId: 1,
-    log,
-    settings,
-    clock,
-    logger: silentLogger(),
-    producerIdExpirationMs: 86_400_000,
-    onChange: () => {},
-  });
+  const partition = await openTestLeader(log, clock, epoch);
   return { log, partition };
 }
 
