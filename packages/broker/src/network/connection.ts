@@ -73,7 +73,11 @@ export class Connection {
   readonly #budget: RequestBudget | undefined;
   /** A frame read but not admitted: the broker-wide budget was spent. Reading is paused meanwhile. */
   #pending: Buffer | undefined;
-  readonly #wake = () => queueMicrotask(() => this.#pump());
+  /**
+   * Called by the budget on a release, before the releasing connection reads on: waiting
+   * connections get freed room first, in the order they began waiting.
+   */
+  readonly #wake = () => this.#pump();
   /** In request order; bounded by maxInFlightRequests. */
   readonly #slots: Slot[] = [];
   #inFlightBytes = 0;
@@ -224,10 +228,11 @@ export class Connection {
   /** Writes finished responses from the head of the queue; later ones wait for earlier ones. */
   #flush(): void {
     let wrote = false;
+    const answered: Slot[] = [];
     while (this.#slots.length > 0 && this.#slots[0].done) {
       const slot = this.#slots.shift()!;
       this.#inFlightBytes -= slot.bytes;
-      this.#release(slot);
+      answered.push(slot);
       if (slot.response === null) continue;
       if (!wrote) this.#socket.cork();
       wrote = true;
@@ -244,6 +249,8 @@ export class Connection {
       }
     }
     if (wrote) this.#socket.uncork();
+    // Released after the loop: a release runs waiting connections, which must not find this one mid-flush.
+    for (const slot of answered) this.#release(slot);
     if (this.#slots.length === 0) {
       const waiters = this.#idleWaiters;
       this.#idleWaiters = [];

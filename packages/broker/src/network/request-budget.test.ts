@@ -228,3 +228,27 @@ test("a connection closed with requests in processing gives their budget back wh
     again.destroy();
   });
 });
+
+test("a connection waiting for the queue is served before a busy one takes the room again", async () => {
+  const order: string[] = [];
+  const dispatch: Dispatcher = async (frame) => {
+    await sleep(3);
+    order.push(`${frame.readInt16BE(0) === 0 ? "a" : "b"}${frame.readInt32BE(2)}`);
+    return [response(frame.readInt32BE(2))];
+  };
+  await withServer({ maxRequests: 1, maxBytes: 1 << 20 }, dispatch, async (port) => {
+    const a = await open(port);
+    const b = await open(port);
+    const n = 20;
+    const aDone = answers(a, n);
+    a.write(Buffer.concat(Array.from({ length: n }, (_, i) => request(0, i))));
+    await sleep(10);
+    const bDone = answers(b, 1);
+    b.write(request(3, 0));
+    await Promise.all([aDone, bDone]);
+    const bAt = order.indexOf("b0");
+    assert.ok(bAt >= 0 && bAt < 10, `b answered at position ${bAt} of ${order.join(",")}`);
+    a.destroy();
+    b.destroy();
+  });
+});
