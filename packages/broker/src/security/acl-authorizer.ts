@@ -91,6 +91,15 @@ export class AclAuthorizer {
     return this.#index.get(resourceType);
   }
 
+  /**
+   * What needs no scan: a super user is allowed, a resource type no ACL names is decided by
+   * allow.everyone.if.no.acl.found; otherwise the type's ACLs to scan.
+   */
+  #indexOrDecision(acls: readonly AclBinding[], principal: string, resourceType: number): TypeIndex | boolean {
+    if (this.#superUsers.has(principal)) return true;
+    return this.#typeIndex(acls, resourceType) ?? this.#allowEveryone;
+  }
+
   /** Matches of one pattern's ACLs: bit 1 some ACL names the resource, 2 an ALLOW applies, 4 a DENY. */
   #scan(list: readonly AclBinding[] | undefined, principal: string, host: string, operation: number): number {
     if (list === undefined) return 0;
@@ -115,9 +124,8 @@ export class AclAuthorizer {
     resourceName: string,
     operation: number,
   ): boolean {
-    if (this.#superUsers.has(principal)) return true;
-    const t = this.#typeIndex(acls, resourceType);
-    if (t === undefined) return this.#allowEveryone;
+    const t = this.#indexOrDecision(acls, principal, resourceType);
+    if (typeof t === "boolean") return t;
     const h = clientHost(host);
     // The ACLs whose pattern covers the resource: literal name, literal wildcard, prefixes of the name.
     let r = this.#scan(t.literal.get(resourceName), principal, h, operation);
@@ -143,9 +151,8 @@ export class AclAuthorizer {
     resourceType: number,
     operation: number,
   ): boolean {
-    if (this.#superUsers.has(principal)) return true;
-    const t = this.#typeIndex(acls, resourceType);
-    if (t === undefined) return this.#allowEveryone;
+    const t = this.#indexOrDecision(acls, principal, resourceType);
+    if (typeof t === "boolean") return t;
     const h = clientHost(host);
     const denied = { literal: new Set<string>(), prefixed: [] as string[] };
     const allowed = { literal: [] as string[], prefixed: [] as string[] };
