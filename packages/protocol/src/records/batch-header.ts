@@ -100,6 +100,35 @@ export function magicAt(buf: Buffer, pos: number): number {
   return buf.readInt8(pos + MAGIC_OFFSET);
 }
 
+/** The v2 header fields a batch builder chooses; batchLength and the CRC follow from the finished batch. */
+export interface BatchHeaderFields {
+  baseOffset: number;
+  partitionLeaderEpoch: number;
+  attributes: number;
+  lastOffsetDelta: number;
+  baseTimestamp: number;
+  maxTimestamp: number;
+  producerId: number;
+  producerEpoch: number;
+  baseSequence: number;
+  recordCount: number;
+}
+
+/** Writes magic 2 and `fields` into the header at the start of `buf` (batchLength and the CRC are left). */
+export function writeBatchHeader(buf: Buffer, fields: BatchHeaderFields): void {
+  writeInt64(buf, BASE_OFFSET_OFFSET, fields.baseOffset);
+  buf.writeInt32BE(fields.partitionLeaderEpoch, PARTITION_LEADER_EPOCH_OFFSET);
+  buf.writeInt8(2, MAGIC_OFFSET);
+  buf.writeInt16BE(fields.attributes, ATTRIBUTES_OFFSET);
+  buf.writeInt32BE(fields.lastOffsetDelta, LAST_OFFSET_DELTA_OFFSET);
+  writeInt64(buf, BASE_TIMESTAMP_OFFSET, fields.baseTimestamp);
+  writeInt64(buf, MAX_TIMESTAMP_OFFSET, fields.maxTimestamp);
+  writeInt64(buf, PRODUCER_ID_OFFSET, fields.producerId);
+  buf.writeInt16BE(fields.producerEpoch, PRODUCER_EPOCH_OFFSET);
+  buf.writeInt32BE(fields.baseSequence, BASE_SEQUENCE_OFFSET);
+  buf.writeInt32BE(fields.recordCount, RECORD_COUNT_OFFSET);
+}
+
 /** Patches baseOffset (outside the CRC: no recompute needed). */
 export function setBaseOffset(buf: Buffer, pos: number, baseOffset: number): void {
   writeInt64(buf, pos + BASE_OFFSET_OFFSET, baseOffset);

@@ -7,31 +7,20 @@ import { assert } from "@samsa/common";
 import { ProtocolError } from "../primitives/protocol-error.js";
 import { CompressionType, compressionType, makeAttributes, TimestampType } from "./attributes.js";
 import {
-  ATTRIBUTES_OFFSET,
-  BASE_OFFSET_OFFSET,
-  BASE_SEQUENCE_OFFSET,
-  BASE_TIMESTAMP_OFFSET,
   BATCH_LENGTH_OFFSET,
-  LAST_OFFSET_DELTA_OFFSET,
   LOG_OVERHEAD,
-  MAGIC_OFFSET,
-  MAX_TIMESTAMP_OFFSET,
   NO_PARTITION_LEADER_EPOCH,
   NO_PRODUCER_EPOCH,
   NO_PRODUCER_ID,
   NO_SEQUENCE,
   NO_TIMESTAMP,
-  PARTITION_LEADER_EPOCH_OFFSET,
-  PRODUCER_EPOCH_OFFSET,
-  PRODUCER_ID_OFFSET,
   RECORD_BATCH_OVERHEAD,
-  RECORD_COUNT_OFFSET,
   type RecordBatchHeader,
   readBatchHeader,
   writeBatchCrc,
+  writeBatchHeader,
 } from "./batch-header.js";
 import { type CompressionCodec, codecFor } from "./compression/index.js";
-import { writeInt64 } from "./int64.js";
 import {
   type EncodableRecord,
   encodableRecord,
@@ -93,27 +82,24 @@ function prepare(records: RecordInput[], options: BuildBatchOptions): Prepared {
   }
   const compression = options.compression ?? CompressionType.NONE;
   const header = Buffer.alloc(RECORD_BATCH_OVERHEAD);
-  writeInt64(header, BASE_OFFSET_OFFSET, options.baseOffset ?? 0);
-  header.writeInt32BE(options.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH, PARTITION_LEADER_EPOCH_OFFSET);
-  header.writeInt8(2, MAGIC_OFFSET);
-  header.writeInt16BE(
-    makeAttributes({
+  writeBatchHeader(header, {
+    baseOffset: options.baseOffset ?? 0,
+    partitionLeaderEpoch: options.partitionLeaderEpoch ?? NO_PARTITION_LEADER_EPOCH,
+    attributes: makeAttributes({
       compression,
       timestampType,
       transactional: options.transactional,
       control: options.control,
     }),
-    ATTRIBUTES_OFFSET,
-  );
-  const lastOffsetDelta =
-    options.lastOffsetDelta ?? (encodable.length > 0 ? encodable[encodable.length - 1].offsetDelta : 0);
-  header.writeInt32BE(lastOffsetDelta, LAST_OFFSET_DELTA_OFFSET);
-  writeInt64(header, BASE_TIMESTAMP_OFFSET, baseTimestamp);
-  writeInt64(header, MAX_TIMESTAMP_OFFSET, maxTimestamp);
-  writeInt64(header, PRODUCER_ID_OFFSET, options.producerId ?? NO_PRODUCER_ID);
-  header.writeInt16BE(options.producerEpoch ?? NO_PRODUCER_EPOCH, PRODUCER_EPOCH_OFFSET);
-  header.writeInt32BE(options.baseSequence ?? NO_SEQUENCE, BASE_SEQUENCE_OFFSET);
-  header.writeInt32BE(records.length, RECORD_COUNT_OFFSET);
+    lastOffsetDelta:
+      options.lastOffsetDelta ?? (encodable.length > 0 ? encodable[encodable.length - 1].offsetDelta : 0),
+    baseTimestamp,
+    maxTimestamp,
+    producerId: options.producerId ?? NO_PRODUCER_ID,
+    producerEpoch: options.producerEpoch ?? NO_PRODUCER_EPOCH,
+    baseSequence: options.baseSequence ?? NO_SEQUENCE,
+    recordCount: records.length,
+  });
   return { header, body, codec: compression === CompressionType.NONE ? undefined : codecFor(compression) };
 }
 

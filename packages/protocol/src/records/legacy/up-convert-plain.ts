@@ -7,27 +7,16 @@
 import { assert } from "@samsa/common";
 import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from "../../primitives/varint.js";
 import {
-  BASE_OFFSET_OFFSET,
-  BASE_SEQUENCE_OFFSET,
-  BASE_TIMESTAMP_OFFSET,
   BATCH_LENGTH_OFFSET,
-  LAST_OFFSET_DELTA_OFFSET,
   LOG_OVERHEAD,
-  MAGIC_OFFSET,
-  MAX_TIMESTAMP_OFFSET,
   NO_PARTITION_LEADER_EPOCH,
   NO_PRODUCER_EPOCH,
   NO_PRODUCER_ID,
   NO_SEQUENCE,
-  PARTITION_LEADER_EPOCH_OFFSET,
-  PRODUCER_EPOCH_OFFSET,
-  PRODUCER_ID_OFFSET,
   RECORD_BATCH_OVERHEAD,
-  RECORD_COUNT_OFFSET,
-  ATTRIBUTES_OFFSET,
   writeBatchCrc,
+  writeBatchHeader,
 } from "../batch-header.js";
-import { writeInt64 } from "../int64.js";
 import { newMessageScan, scanMessage } from "./message.js";
 
 const CODEC_MASK = 0x07;
@@ -72,18 +61,19 @@ export function upConvertPlain(messageSet: Buffer): Buffer | undefined {
   }
   if (count === 0) return undefined;
   const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + bodyBytes);
-  writeInt64(out, BASE_OFFSET_OFFSET, 0);
   out.writeInt32BE(out.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
-  out.writeInt32BE(NO_PARTITION_LEADER_EPOCH, PARTITION_LEADER_EPOCH_OFFSET);
-  out.writeInt8(2, MAGIC_OFFSET);
-  out.writeInt16BE(0, ATTRIBUTES_OFFSET);
-  out.writeInt32BE(count - 1, LAST_OFFSET_DELTA_OFFSET);
-  writeInt64(out, BASE_TIMESTAMP_OFFSET, baseTimestamp);
-  writeInt64(out, MAX_TIMESTAMP_OFFSET, maxTimestamp);
-  writeInt64(out, PRODUCER_ID_OFFSET, NO_PRODUCER_ID);
-  out.writeInt16BE(NO_PRODUCER_EPOCH, PRODUCER_EPOCH_OFFSET);
-  out.writeInt32BE(NO_SEQUENCE, BASE_SEQUENCE_OFFSET);
-  out.writeInt32BE(count, RECORD_COUNT_OFFSET);
+  writeBatchHeader(out, {
+    baseOffset: 0,
+    partitionLeaderEpoch: NO_PARTITION_LEADER_EPOCH,
+    attributes: 0,
+    lastOffsetDelta: count - 1,
+    baseTimestamp,
+    maxTimestamp,
+    producerId: NO_PRODUCER_ID,
+    producerEpoch: NO_PRODUCER_EPOCH,
+    baseSequence: NO_SEQUENCE,
+    recordCount: count,
+  });
   let p = RECORD_BATCH_OVERHEAD;
   let offsetDelta = 0;
   for (let pos = 0; pos < messageSet.length; pos = scan.end) {
