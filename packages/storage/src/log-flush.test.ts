@@ -28,6 +28,24 @@ async function assertLookups(log: Log, count: number): Promise<void> {
   assert.equal((await log.offsetForTimestamp(10 * (count - 1)))?.offset, count - 1);
 }
 
+/**
+ * Opens a log with `config`, appends 40 batches, flushes them and loses power: what is on the disk
+ * then, and the recovery point checkpointed after the flush.
+ */
+async function flushedThenPowerLoss(
+  config: { segmentBytes?: number; indexIntervalBytes: number },
+  afterAppend?: (log: Log) => void,
+) {
+  const fs = new SimFs();
+  const log = await openTestLog(fs, DIR, { config });
+  await appendBatches(log, 40);
+  afterAppend?.(log);
+  await log.flush();
+  const checkpointed = log.recoveryPoint;
+  fs.powerLoss(losesEverythingUnsynced);
+  return { fs, checkpointed };
+}
+
 describe("Log flush rounds (data only) and recovery", () => {
   it("a round fdatasyncs only the active segment's log file", async () => {
     const fs = new SimFs();
@@ -40,13 +58,8 @@ describe("Log flush rounds (data only) and recovery", () => {
   });
 
   it("recovery rebuilds the active segment's indexes a power loss left behind the log", async () => {
-    const fs = new SimFs();
     const config = { indexIntervalBytes: 100 };
-    const log = await openTestLog(fs, DIR, { config });
-    await appendBatches(log, 40);
-    await log.flush();
-    const checkpointed = log.recoveryPoint;
-    fs.powerLoss(losesEverythingUnsynced);
+    const { fs, checkpointed } = await flushedThenPowerLoss(config);
     assert.equal(fs.peek(`${seg0}.index`)?.length, 0, "unsynced index entries lost");
     assert.equal(fs.peek(`${seg0}.log`)?.length, 40 * 100, "synced log data kept");
     const reopened = await openTestLog(fs, DIR, { config, recoveryPoint: checkpointed });
@@ -56,13 +69,8 @@ describe("Log flush rounds (data only) and recovery", () => {
   });
 
   it("recovery ignores garbage in the active segment's index tail", async () => {
-    const fs = new SimFs();
     const config = { indexIntervalBytes: 100 };
-    const log = await openTestLog(fs, DIR, { config });
-    await appendBatches(log, 40);
-    await log.flush();
-    const checkpointed = log.recoveryPoint;
-    fs.powerLoss(losesEverythingUnsynced);
+    const { fs, checkpointed } = await flushedThenPowerLoss(config);
     // A torn index write: an entry pointing past the end of the log.
     fs.corrupt(`${seg0}.index`, 0, Buffer.from([0, 0, 0, 5, 0x7f, 0xff, 0xff, 0xff]));
     fs.corrupt(`${seg0}.timeindex`, 0, Buffer.alloc(12, 0xff));
@@ -72,14 +80,8 @@ describe("Log flush rounds (data only) and recovery", () => {
   });
 
   it("a roll syncs the old segment's indexes, so recovery scans only the active one", async () => {
-    const fs = new SimFs();
     const config = { segmentBytes: 1000, indexIntervalBytes: 100 };
-    const log = await openTestLog(fs, DIR, { config });
-    await appendBatches(log, 40);
-    assert.equal(log.segmentCount, 4);
-    await log.flush();
-    const checkpointed = log.recoveryPoint;
-    fs.powerLoss(losesEverythingUnsynced);
+    const { fs, checkpointed } = await flushedThenPowerLoss(config, (log) => assert.equal(log.segmentCount, 4));
     const reopened = await openTestLog(fs, DIR, { config, recoveryPoint: checkpointed });
     assert.equal(reopened.recovery.recoveredSegments, 1);
     assert.equal(reopened.recovery.truncatedBytes, 0);
