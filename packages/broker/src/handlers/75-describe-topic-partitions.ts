@@ -23,6 +23,17 @@ function partitionsOf(topic: TopicImage, from: number, limit: number): Topic["pa
   }));
 }
 
+function failedTopic(name: string, errorCode: number): Topic {
+  return {
+    errorCode,
+    name,
+    topicId: ZERO_UUID,
+    isInternal: false,
+    partitions: [],
+    topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
+  };
+}
+
 /** DescribeTopicPartitions: topics sorted by name, paged by partition count with a cursor. */
 export const describeTopicPartitionsHandler = defineHandler({
   apiKey: 75,
@@ -41,30 +52,13 @@ export const describeTopicPartitionsHandler = defineHandler({
     for (const name of names) {
       if (cursor !== null && name < cursor.topicName) continue;
       const topic = image.topics.get(name);
-      if (!topicAllowed(ctx, name, AclOperation.DESCRIBE)) {
-        // Listing all topics leaves out those the caller may not describe; named ones fail.
+      // Listing all topics leaves out those the caller may not describe; named ones fail.
+      const allowed = topicAllowed(ctx, name, AclOperation.DESCRIBE);
+      if (!allowed || topic === undefined) {
         if (request.topics.length > 0) {
-          topics.push({
-            errorCode: ErrorCode.TOPIC_AUTHORIZATION_FAILED,
-            name,
-            topicId: ZERO_UUID,
-            isInternal: false,
-            partitions: [],
-            topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
-          });
-        }
-        continue;
-      }
-      if (topic === undefined) {
-        if (request.topics.length > 0) {
-          topics.push({
-            errorCode: ErrorCode.UNKNOWN_TOPIC_OR_PARTITION,
-            name,
-            topicId: ZERO_UUID,
-            isInternal: false,
-            partitions: [],
-            topicAuthorizedOperations: AUTHORIZED_OPERATIONS_OMITTED,
-          });
+          topics.push(
+            failedTopic(name, allowed ? ErrorCode.UNKNOWN_TOPIC_OR_PARTITION : ErrorCode.TOPIC_AUTHORIZATION_FAILED),
+          );
         }
         continue;
       }
