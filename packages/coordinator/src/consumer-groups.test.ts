@@ -63,32 +63,27 @@ function assertReplayMatches(c: GroupCoordinator, now: number): void {
   assert.deepEqual(summary(fresh), summary(c));
 }
 
+/** A heartbeat of a new member of group "cg" subscribed to topic a; `input` overrides. */
+function heartbeatInput(input: Partial<ConsumerHeartbeatInput>): ConsumerHeartbeatInput {
+  return {
+    groupId: "cg",
+    memberId: "",
+    memberEpoch: 0,
+    instanceId: null,
+    rackId: null,
+    rebalanceTimeoutMs: 30_000,
+    subscribedTopicNames: ["a"],
+    serverAssignor: null,
+    topicPartitions: [],
+    clientId: "c",
+    clientHost: "/h",
+    ...input,
+  };
+}
+
 function hb(c: GroupCoordinator, input: Partial<ConsumerHeartbeatInput>, now: number): ConsumerHeartbeatResult {
   const r = new Captured<ConsumerHeartbeatResult>();
-  keep(
-    c,
-    deliver(
-      c.consumerGroupHeartbeat(
-        {
-          groupId: "cg",
-          memberId: "",
-          memberEpoch: 0,
-          instanceId: null,
-          rackId: null,
-          rebalanceTimeoutMs: 30_000,
-          subscribedTopicNames: ["a"],
-          serverAssignor: null,
-          topicPartitions: [],
-          clientId: "c",
-          clientHost: "/h",
-          ...input,
-        },
-        topics,
-        r,
-        now,
-      ),
-    ),
-  );
+  keep(c, deliver(c.consumerGroupHeartbeat(heartbeatInput(input), topics, r, now)));
   checkInvariants(c);
   return r.get();
 }
@@ -350,25 +345,7 @@ test("a deleted topic leaves the target assignment at the next heartbeat; the me
   };
   const send = (input: Partial<ConsumerHeartbeatInput>, now: number) => {
     const r = new Captured<ConsumerHeartbeatResult>();
-    const fx = c.consumerGroupHeartbeat(
-      {
-        groupId: "cg",
-        memberId: "",
-        memberEpoch: 0,
-        instanceId: null,
-        rackId: null,
-        rebalanceTimeoutMs: 30_000,
-        subscribedTopicNames: ["a", "b"],
-        serverAssignor: null,
-        topicPartitions: [],
-        clientId: "c",
-        clientHost: "/h",
-        ...input,
-      },
-      view,
-      r,
-      now,
-    );
+    const fx = c.consumerGroupHeartbeat(heartbeatInput({ subscribedTopicNames: ["a", "b"], ...input }), view, r, now);
     deliver(fx);
     checkInvariants(c);
     return r.get();
