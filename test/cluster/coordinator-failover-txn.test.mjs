@@ -10,7 +10,7 @@ import { after, before, test } from "node:test";
 import kafkajs from "kafkajs";
 import { startBroker } from "../compat/harness/broker.mjs";
 import { requireExecutable, runOk } from "../compat/harness/process.mjs";
-import { clusterArgs, startEtcd } from "./harness.mjs";
+import { clusterArgs, onJsonLines, startEtcd } from "./harness.mjs";
 
 const { Kafka, logLevel } = kafkajs;
 const TXN_PARTITIONS = 10;
@@ -55,23 +55,16 @@ function startTxnProducer(bootstrap, topic, transactionalId) {
   });
   const state = { ready: false, begun: -1, committed: [], aborted: [], fatal: undefined, done: undefined };
   let stderr = "";
-  let partial = "";
   child.stderr.on("data", (d) => {
     stderr = (stderr + d.toString()).slice(process.env.TXN_DEBUG === undefined ? -8192 : -2_000_000);
   });
-  child.stdout.on("data", (d) => {
-    partial += d.toString();
-    const lines = partial.split("\n");
-    partial = lines.pop();
-    for (const l of lines) {
-      const m = JSON.parse(l);
-      if (m.ready) state.ready = true;
-      else if (m.begun !== undefined) state.begun = m.begun;
-      else if (m.fatal !== undefined) state.fatal = m.fatal;
-      else if (m.done) state.done = m;
-      else if (m.outcome === "committed") state.committed.push(m);
-      else state.aborted.push(m);
-    }
+  onJsonLines(child.stdout, (m) => {
+    if (m.ready) state.ready = true;
+    else if (m.begun !== undefined) state.begun = m.begun;
+    else if (m.fatal !== undefined) state.fatal = m.fatal;
+    else if (m.done) state.done = m;
+    else if (m.outcome === "committed") state.committed.push(m);
+    else state.aborted.push(m);
   });
   const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
   return {

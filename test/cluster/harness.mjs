@@ -126,6 +126,17 @@ export async function readPartition(bootstrap, topic, partition) {
     });
 }
 
+/** Calls `onMessage` with each line a child prints on `stream`, parsed as JSON. */
+export function onJsonLines(stream, onMessage) {
+  let partial = "";
+  stream.on("data", (d) => {
+    partial += d.toString();
+    const lines = partial.split("\n");
+    partial = lines.pop();
+    for (const l of lines) onMessage(JSON.parse(l));
+  });
+}
+
 /**
  * Runs the idempotent acks=all producer creating `topic` with replication factor 3; acknowledgements
  * and failures are collected as they come. `client`: "python" (python3-confluent-kafka on Debian's
@@ -142,22 +153,15 @@ export function startProducer(bootstrap, topic, partitions, { client = "python" 
   let done;
   let created = false;
   let stderr = "";
-  let partial = "";
   const waiters = [];
   child.stderr.on("data", (d) => {
     stderr = (stderr + d.toString()).slice(-8192);
   });
-  child.stdout.on("data", (d) => {
-    partial += d.toString();
-    const lines = partial.split("\n");
-    partial = lines.pop();
-    for (const l of lines) {
-      const m = JSON.parse(l);
-      if (m.created) created = true;
-      else if (m.done) done = m;
-      else if (m.err) errors.push(m);
-      else acks.push(m);
-    }
+  onJsonLines(child.stdout, (m) => {
+    if (m.created) created = true;
+    else if (m.done) done = m;
+    else if (m.err) errors.push(m);
+    else acks.push(m);
     for (const w of waiters.splice(0)) w();
   });
   const exited = new Promise((resolve) => child.once("exit", (code) => resolve(code)));
