@@ -101,18 +101,7 @@ export function magicAt(buf: Buffer, pos: number): number {
 }
 
 /** The v2 header fields a batch builder chooses; batchLength and the CRC follow from the finished batch. */
-export interface BatchHeaderFields {
-  baseOffset: number;
-  partitionLeaderEpoch: number;
-  attributes: number;
-  lastOffsetDelta: number;
-  baseTimestamp: number;
-  maxTimestamp: number;
-  producerId: number;
-  producerEpoch: number;
-  baseSequence: number;
-  recordCount: number;
-}
+export type BatchHeaderFields = Omit<RecordBatchHeader, "batchLength" | "magic" | "crc">;
 
 /** Writes magic 2 and `fields` into the header at the start of `buf` (batchLength and the CRC are left). */
 export function writeBatchHeader(buf: Buffer, fields: BatchHeaderFields): void {
