@@ -6,7 +6,7 @@ import {
   RecordValidationError,
 } from "@samsa/protocol";
 import type { FetchPartitionRequest } from "@samsa/replication";
-import { StorageError } from "@samsa/storage";
+import { BufferPool, StorageError } from "@samsa/storage";
 import type { FetchIsolation, Partition } from "../replica/partition.js";
 import type { AbortedTxn } from "../txn/partition-txns.js";
 import type { PartitionLookup, ReplicaManager } from "../replica/replica-manager.js";
@@ -56,6 +56,9 @@ export function releaseAll(results: readonly PartitionReadResult[]): void {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Down-converted copies for Fetch v0-3, reused once their response is written (as read buffers). */
+const convertedBuffers = new BufferPool(32 * 1024 * 1024);
 
 /**
  * What Kafka sends a Fetch v0-v2 (no KIP-74) whose first message does not fit the limit: the start
@@ -161,12 +164,28 @@ async function readOne(
     return { ...base, logStartOffset: logStart, records: OVERFLOW_MESSAGE, abortedTransactions: aborted };
   }
   if (magic !== 2 && records.length > 0) {
+    let converted: Buffer | undefined;
     try {
-      records = downConvert(records, magic, { maxUncompressedBytes: DEFAULT_MAX_UNCOMPRESSED_BYTES });
+      records = downConvert(records, magic, {
+        maxUncompressedBytes: DEFAULT_MAX_UNCOMPRESSED_BYTES,
+        alloc: (bytes) => {
+          converted = convertedBuffers.acquire(bytes);
+          return converted;
+        },
+      });
     } catch (e) {
       release();
+      if (converted !== undefined) convertedBuffers.release(converted);
       if (e instanceof RecordValidationError) return failure(target, e.code, { hw, logStart });
       throw e;
+    }
+    const readBuffer = release;
+    const copy = converted;
+    if (copy !== undefined) {
+      release = () => {
+        readBuffer();
+        convertedBuffers.release(copy);
+      };
     }
   }
   if (aborted !== null && records.length > 0) aborted = partition.abortedTransactions(req.fetchOffset, lso);

@@ -55,6 +55,11 @@ export function upConvert(messageSet: Buffer, options: UpConvertOptions): Buffer
 
 export interface DownConvertOptions {
   maxUncompressedBytes: number;
+  /**
+   * Supplies the output buffer (at least `bytes` long), e.g. from a pool; Buffer.allocUnsafe when
+   * absent. Not called when the records pass unchanged (the result is then a view of the input).
+   */
+  alloc?: (bytes: number) => Buffer;
 }
 
 /** Fetch v0-1 read magic 0, v2-3 magic 1, v4+ the log as it is. */
@@ -80,7 +85,7 @@ export function downConvert(records: Buffer, toMagic: LegacyMagic, options: Down
     bound += Buffer.isBuffer(part) ? part.length : downConvertPlainBound(part.batch, part.header);
   }
   if (parts.length === 1 && Buffer.isBuffer(parts[0])) return parts[0];
-  const out = Buffer.allocUnsafe(bound);
+  const out = options.alloc?.(bound) ?? Buffer.allocUnsafe(bound);
   let pos = 0;
   for (const part of parts) {
     if (Buffer.isBuffer(part)) pos += part.copy(out, pos);
