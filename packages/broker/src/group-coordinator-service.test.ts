@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { JoinGroupInput, JoinGroupResult, OffsetCommitResult, SyncGroupResult } from "@samsa/coordinator";
+import { commitInput, syncInput } from "@samsa/coordinator/testing";
 import type { MetadataStore } from "@samsa/metadata";
 import { ErrorCode } from "@samsa/protocol";
 import { ManualScheduler } from "@samsa/replication";
@@ -77,19 +78,7 @@ async function formGroup(s: ReturnType<typeof setup>, memberIds: string[]) {
 
 function sync(s: ReturnType<typeof setup>, memberId: string, generationId: number, members: string[]) {
   return s.service.run<SyncGroupResult>((reply, now) =>
-    s.service.coordinator.syncGroup(
-      {
-        groupId: "g",
-        memberId,
-        groupInstanceId: null,
-        generationId,
-        protocolType: "consumer",
-        protocolName: "range",
-        assignments: members.map((m, i) => ({ memberId: m, assignment: Buffer.from([i + 1]) })),
-      },
-      reply,
-      now,
-    ),
+    s.service.coordinator.syncGroup(syncInput(memberId, generationId, members), reply, now),
   );
 }
 
@@ -121,26 +110,7 @@ test("an offset commit whose append fails answers NOT_COORDINATOR and is never s
   const commit = () =>
     answerOr(
       s.service.run<OffsetCommitResult>((reply, now) =>
-        s.service.coordinator.commitOffsets(
-          {
-            groupId: "simple",
-            memberId: "",
-            groupInstanceId: null,
-            generationId: -1,
-            retentionTimeMs: -1,
-            groupIdNotFoundError: false,
-            topics: [
-              {
-                name: "t",
-                partitions: [
-                  { partitionIndex: 0, committedOffset: 9n, committedLeaderEpoch: -1, committedMetadata: null },
-                ],
-              },
-            ],
-          },
-          reply,
-          now,
-        ),
+        s.service.coordinator.commitOffsets(commitInput("simple", 9n), reply, now),
       ),
       (errorCode): OffsetCommitResult | number => errorCode,
     );

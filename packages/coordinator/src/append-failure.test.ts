@@ -5,7 +5,7 @@ import { groupAppendError, offsetCommitAppendError } from "./append-errors.js";
 import type { Effects } from "./effects.js";
 import type { GroupCoordinator } from "./group-coordinator.js";
 import { checkInvariants } from "./invariants.js";
-import { Captured, commitInput, deliver, joinInput, newCoordinator } from "./test-support.js";
+import { Captured, commitInput, deliver, joinInput, newCoordinator, syncInput } from "./test-support.js";
 import type { JoinGroupResult, OffsetCommitResult, SyncGroupResult } from "./types.js";
 
 /** What the broker does when the records of `fx` could not be appended. */
@@ -17,19 +17,7 @@ function failAppend(c: GroupCoordinator, fx: Effects, appendError: number, nowMs
 
 function syncEffects(c: GroupCoordinator, memberId: string, generationId: number, nowMs: number, assign: string[]) {
   const reply = new Captured<SyncGroupResult>();
-  const fx = c.syncGroup(
-    {
-      groupId: "g",
-      memberId,
-      groupInstanceId: null,
-      generationId,
-      protocolType: "consumer",
-      protocolName: "range",
-      assignments: assign.map((id, k) => ({ memberId: id, assignment: Buffer.from([k + 1]) })),
-    },
-    reply,
-    nowMs,
-  );
+  const fx = c.syncGroup(syncInput(memberId, generationId, assign), reply, nowMs);
   return { reply, fx };
 }
 

@@ -58,12 +58,7 @@ function commit(c: GroupCoordinator, input: Partial<OffsetCommitInput>, now: num
   deliver(
     c.commitOffsets(
       {
-        groupId: "g",
-        memberId: "",
-        groupInstanceId: null,
-        generationId: -1,
-        retentionTimeMs: -1,
-        groupIdNotFoundError: false,
+        ...commitInput("g"),
         topics: [
           {
             name: "t",

@@ -2,7 +2,7 @@ import { seededRandom } from "@samsa/common";
 import { DEFAULT_GROUP_COORDINATOR_CONFIG, type GroupCoordinatorConfig } from "./config.js";
 import type { Effects, ReplyTo } from "./effects.js";
 import { GroupCoordinator } from "./group-coordinator.js";
-import type { JoinGroupInput, JoinProtocol, OffsetCommitInput } from "./types.js";
+import type { JoinGroupInput, JoinProtocol, OffsetCommitInput, SyncGroupInput } from "./types.js";
 
 /** A reply slot for tests: holds the answer once the effects are delivered. */
 export class Captured<T> implements ReplyTo<T> {
@@ -76,5 +76,18 @@ export function commitInput(groupId: string, ...offsets: bigint[]): OffsetCommit
         })),
       },
     ],
+  };
+}
+
+/** A SyncGroup of group "g" (consumer, range) giving the i-th of `members` the assignment [i + 1]. */
+export function syncInput(memberId: string, generationId: number, members: readonly string[]): SyncGroupInput {
+  return {
+    groupId: "g",
+    memberId,
+    groupInstanceId: null,
+    generationId,
+    protocolType: "consumer",
+    protocolName: "range",
+    assignments: members.map((m, i) => ({ memberId: m, assignment: Buffer.from([i + 1]) })),
   };
 }
