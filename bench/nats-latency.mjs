@@ -15,10 +15,10 @@ import { fileURLToPath } from "node:url";
 import { connect, consumerOpts, StorageType } from "nats";
 import { spawnConsumer } from "./consumer-child.mjs";
 import { newHistogram, summarize } from "./hdr.mjs";
+import { sendAtRate } from "./paced.mjs";
 import { freePort, parseArgs, tempDataDir, track } from "./throughput.mjs";
 
 const MAX_PENDING_ACKS = 10_000;
-const TICK_MS = 1;
 const DRAIN_MS = 2_000;
 
 async function startNats() {
@@ -87,33 +87,21 @@ async function main() {
     wrap: track,
   });
   const total = opts.rate * opts.seconds;
-  let sent = 0;
   let failed = 0;
   let pending = 0;
-  const t0 = performance.now();
-  await new Promise((resolve) => {
-    const timer = setInterval(() => {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * opts.rate));
-      while (sent < due && pending < MAX_PENDING_ACKS) {
-        const payload = Buffer.alloc(opts.size);
-        payload.writeBigInt64BE(process.hrtime.bigint(), 0);
-        pending++;
-        sent++;
-        js.publish("bench.latency", payload).then(
-          () => pending--,
-          () => {
-            pending--;
-            failed++;
-          },
-        );
-      }
-      if (sent >= total) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, TICK_MS);
-  });
-  const elapsedS = (performance.now() - t0) / 1000;
+  const send = () => {
+    const payload = Buffer.alloc(opts.size);
+    payload.writeBigInt64BE(process.hrtime.bigint(), 0);
+    pending++;
+    js.publish("bench.latency", payload).then(
+      () => pending--,
+      () => {
+        pending--;
+        failed++;
+      },
+    );
+  };
+  const elapsedS = await sendAtRate(opts.rate, total, send, { canSend: () => pending < MAX_PENDING_ACKS });
   await new Promise((r) => setTimeout(r, DRAIN_MS));
   const { received, ...summary } = await consumer.stop();
   await nc.close();
@@ -121,7 +109,14 @@ async function main() {
   let note = "";
   if (failed > 0) note = `${failed} publishes failed`;
   else if (received < total) note = `${received} of ${total} received`;
-  const result = { target: "NATS JetStream", rate: opts.rate, achieved: sent / elapsedS, ...summary, note, detail: "" };
+  const result = {
+    target: "NATS JetStream",
+    rate: opts.rate,
+    achieved: total / elapsedS,
+    ...summary,
+    note,
+    detail: "",
+  };
   if (opts.json) console.log(JSON.stringify(result));
   else console.log(`# ${server.command}\n`, result);
 }

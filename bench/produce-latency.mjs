@@ -17,6 +17,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { newHistogram, percentileCells, percentileText, printReproduce, summarize } from "./hdr.mjs";
 import { ensureTopics09, startKafka09 } from "./kafka09.mjs";
+import { sendAtRate } from "./paced.mjs";
 import {
   createTopics,
   loadAverage,
@@ -30,7 +31,6 @@ import {
   writeResult,
 } from "./throughput.mjs";
 
-const TICK_MS = 1;
 const FLUSH_TIMEOUT_MS = 30_000;
 
 async function worker(opts) {
@@ -59,26 +59,13 @@ async function worker(opts) {
   producer.setPollInterval(1);
   const total = opts.rate * opts.seconds;
   const payload = Buffer.alloc(opts.size);
-  let sent = 0;
-  const t0 = performance.now();
-  await new Promise((resolve) => {
-    const timer = setInterval(() => {
-      const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * opts.rate));
-      while (sent < due) {
-        try {
-          producer.produce(opts.topic, 0, payload, null, null, performance.now());
-        } catch {
-          failed++;
-        }
-        sent++;
-      }
-      if (sent >= total) {
-        clearInterval(timer);
-        resolve();
-      }
-    }, TICK_MS);
+  const elapsedS = await sendAtRate(opts.rate, total, () => {
+    try {
+      producer.produce(opts.topic, 0, payload, null, null, performance.now());
+    } catch {
+      failed++;
+    }
   });
-  const elapsedS = (performance.now() - t0) / 1000;
   await new Promise((resolve) => producer.flush(FLUSH_TIMEOUT_MS, resolve));
   await new Promise((resolve) => producer.disconnect(resolve));
   const note = failed > 0 ? `${failed} failed` : acked < total ? `${acked} of ${total} acknowledged` : "";
