@@ -30,16 +30,25 @@ after(async () => {
   await etcd?.stop();
 });
 
-test("a read_committed consumer reads from the follower in its rack: every record once, in order", async (t) => {
+/**
+ * Writes a new topic with the client's `produceCommand`, then consumes it with client.rack naming a
+ * follower's rack: the leader, that follower, and what the consumer reports (values, bytes per broker).
+ */
+async function produceThenConsumeInFollowerRack(t, produceCommand, produceTimeoutMs) {
   const bootstrap = brokers.map((b) => b.bootstrap).join(",");
-  const topic = `follower-fetch-${Date.now()}`;
-  await runOk(PYTHON, [CLIENT, "produce", bootstrap, topic], { timeoutMs: 60_000 });
+  const topic = `follower-fetch-${produceCommand}-${Date.now()}`;
+  await runOk(PYTHON, [CLIENT, produceCommand, bootstrap, topic], { timeoutMs: produceTimeoutMs });
   const md = await topicMetadata(bootstrap, topic);
   const leader = md.partitions[0].leader;
   const follower = md.partitions[0].replicas.map((r) => r.id).find((id) => id !== leader);
   const run = await runOk(PYTHON, [CLIENT, "consume", bootstrap, topic, `RACK${follower}`], { timeoutMs: 60_000 });
   const out = JSON.parse(run.stdout.trim().split("\n").at(-1));
   t.diagnostic(`leader ${leader}, client rack RACK${follower}, rxbytes ${JSON.stringify(out.rxbytes)}`);
+  return { leader, follower, out };
+}
+
+test("a read_committed consumer reads from the follower in its rack: every record once, in order", async (t) => {
+  const { leader, follower, out } = await produceThenConsumeInFollowerRack(t, "produce", 60_000);
   const expected = Array.from({ length: 200 }, (_, i) => `v${i}`);
   assert.deepEqual(out.values, [...expected, "end"], "every record once, in order");
   assert.ok(
@@ -49,15 +58,7 @@ test("a read_committed consumer reads from the follower in its rack: every recor
 });
 
 test("read_committed from the follower: aborted transactions are skipped, committed ones kept, in order", async (t) => {
-  const bootstrap = brokers.map((b) => b.bootstrap).join(",");
-  const topic = `follower-fetch-txn-${Date.now()}`;
-  await runOk(PYTHON, [CLIENT, "produce-transactions", bootstrap, topic], { timeoutMs: 90_000 });
-  const md = await topicMetadata(bootstrap, topic);
-  const leader = md.partitions[0].leader;
-  const follower = md.partitions[0].replicas.map((r) => r.id).find((id) => id !== leader);
-  const run = await runOk(PYTHON, [CLIENT, "consume", bootstrap, topic, `RACK${follower}`], { timeoutMs: 60_000 });
-  const out = JSON.parse(run.stdout.trim().split("\n").at(-1));
-  t.diagnostic(`leader ${leader}, client rack RACK${follower}, rxbytes ${JSON.stringify(out.rxbytes)}`);
+  const { leader, follower, out } = await produceThenConsumeInFollowerRack(t, "produce-transactions", 90_000);
   const committed = [..."cd"].flatMap((p) => Array.from({ length: 100 }, (_, i) => `${p}${i}`));
   assert.deepEqual(out.values, [...committed, "end"], "committed values only, in order");
   assert.ok(
