@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { startBroker, stopAllBrokers } from "./harness/broker.mjs";
 import { consumedSet, coversAll, overlappingOwnership, spawnMember, until } from "./harness/group-members.mjs";
-import { createTopic, kafkajsClient } from "./harness/kafkajs.mjs";
+import { committedOffsets, createTopic, kafkajsClient, producePerPartition } from "./harness/kafkajs.mjs";
 import { uniqueTopic } from "./harness/records.mjs";
 
 after(stopAllBrokers);
@@ -18,24 +18,6 @@ const PARTITIONS = 4;
 const SESSION_TIMEOUT_MS = 6000;
 const HEARTBEAT_INTERVAL_MS = 500;
 const MEMBER = join(import.meta.dirname, "clients/rdkafka_group_member.mjs");
-
-async function produce(bootstrap, topic, perPartition, tag) {
-  const producer = kafkajsClient(bootstrap).producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    const messages = [];
-    for (let p = 0; p < PARTITIONS; p++)
-      for (let i = 0; i < perPartition; i++) messages.push({ partition: p, key: `${tag}-${p}-${i}`, value: tag });
-    await producer.send({ topic, acks: -1, messages });
-  } finally {
-    await producer.disconnect();
-  }
-}
-
-async function committedOffsets(admin, groupId, topic) {
-  const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return Object.fromEntries(t.partitions.map((p) => [p.partition, Number(p.offset)]));
-}
 
 async function withGroup(assignor, body) {
   const broker = await startBroker({
@@ -86,7 +68,7 @@ for (const assignor of ["uniform", "range"]) {
     timeout: 90_000,
   }, async () => {
     await withGroup(assignor, async ({ broker, topic, start, members, committed, describe }) => {
-      await produce(broker.bootstrap, topic, 10, "a");
+      await producePerPartition(broker.bootstrap, topic, PARTITIONS, 10, "a");
       const a = start("a");
       const b = start("b");
       await until(
@@ -117,7 +99,7 @@ for (const assignor of ["uniform", "range"]) {
         describe,
       );
       const afterLeaveMs = b.assignedAtMs - leftAtMs;
-      await produce(broker.bootstrap, topic, 5, "b");
+      await producePerPartition(broker.bootstrap, topic, PARTITIONS, 5, "b");
       await until(
         "b reading and committing the new records",
         async () => consumedSet(members).size === 60 && Object.values(await committed()).every((o) => o === 15),
@@ -136,7 +118,7 @@ test("KIP-848 (uniform): a killed member's partitions move to the survivors once
   timeout: 90_000,
 }, async () => {
   await withGroup("uniform", async ({ broker, topic, start, members, committed, describe }) => {
-    await produce(broker.bootstrap, topic, 5, "a");
+    await producePerPartition(broker.bootstrap, topic, PARTITIONS, 5, "a");
     const [a, b, c] = [start("a"), start("b"), start("c")];
     await until(
       "3 members sharing 4 partitions, all read and committed",
@@ -159,7 +141,7 @@ test("KIP-848 (uniform): a killed member's partitions move to the survivors once
     const afterKillMs = Math.max(a.assignedAtMs, b.assignedAtMs) - killedAtMs;
     // c's partitions go straight to the survivors (c cannot revoke), so only the joins are compared.
     assert.equal(overlappingOwnership([a, b]), null, "a partition is revoked before it is assigned elsewhere");
-    await produce(broker.bootstrap, topic, 5, "b");
+    await producePerPartition(broker.bootstrap, topic, PARTITIONS, 5, "b");
     await until("the survivors reading the new records", () => consumedSet(members).size === 40, 30_000, describe);
     console.log(
       `# KIP-848 uniform: partitions of a killed member moved ${afterKillMs} ms after kill -9 (session ${SESSION_TIMEOUT_MS} ms)`,

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { startBroker, stopAllBrokers } from "./harness/broker.mjs";
 import { consumedSet, coversAll, spawnMember, until } from "./harness/group-members.mjs";
-import { createTopic, kafkajsClient } from "./harness/kafkajs.mjs";
+import { committedOffsets, createTopic, kafkajsClient, producePerPartition } from "./harness/kafkajs.mjs";
 import { requireExecutable } from "./harness/process.mjs";
 import { uniqueTopic } from "./harness/records.mjs";
 import { buildSarama } from "./harness/sarama.mjs";
@@ -42,25 +42,6 @@ const kafkajs = (name, bootstrap, topic, group) =>
     messageDelayMs: 20,
   });
 
-/** Appends `perPartition` records to every partition (offsets continue from earlier batches). */
-async function produce(bootstrap, topic, perPartition, tag) {
-  const producer = kafkajsClient(bootstrap).producer({ allowAutoTopicCreation: false });
-  await producer.connect();
-  try {
-    const messages = [];
-    for (let p = 0; p < PARTITIONS; p++)
-      for (let i = 0; i < perPartition; i++) messages.push({ partition: p, key: `${tag}-${p}-${i}`, value: tag });
-    await producer.send({ topic, acks: -1, messages });
-  } finally {
-    await producer.disconnect();
-  }
-}
-
-async function committedOffsets(admin, groupId, topic) {
-  const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  return Object.fromEntries(t.partitions.map((p) => [p.partition, Number(p.offset)]));
-}
-
 /** Waits until `survivors` were assigned after `sinceMs` and cover every partition; returns the ms taken. */
 async function rebalanced(survivors, sinceMs, what) {
   await until(
@@ -86,7 +67,7 @@ async function threeMembers(label, start) {
   try {
     await createTopic(broker.bootstrap, topic, { partitions: PARTITIONS });
     await admin.connect();
-    await produce(broker.bootstrap, topic, 10, "a");
+    await producePerPartition(broker.bootstrap, topic, PARTITIONS, 10, "a");
     const [m1, m2, m3] = ["m1", "m2", "m3"].map((n) => start(n, broker.bootstrap, topic, group));
     members.push(m1, m2, m3);
     await until(
@@ -103,7 +84,7 @@ async function threeMembers(label, start) {
     const leftAtMs = Date.now();
     await m3.stop();
     const afterLeaveMs = await rebalanced([m1, m2], leftAtMs, "the rebalance after a graceful leave");
-    await produce(broker.bootstrap, topic, 10, "b");
+    await producePerPartition(broker.bootstrap, topic, PARTITIONS, 10, "b");
     await until("the 60 records after the leave", () => consumedSet(members).size === 120, 30_000, describe);
 
     const victim = start("victim", broker.bootstrap, topic, group);
@@ -114,7 +95,7 @@ async function threeMembers(label, start) {
       30_000,
       describe,
     );
-    await produce(broker.bootstrap, topic, 20, "c");
+    await producePerPartition(broker.bootstrap, topic, PARTITIONS, 20, "c");
     // Killed right after it reads the new batch: some of what it read is not committed yet.
     await until("the victim reading the last batch", () => victim.messages().some((e) => e.offset >= 20), 30_000);
     const killedAtMs = Date.now();

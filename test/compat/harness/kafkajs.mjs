@@ -29,3 +29,26 @@ export async function createTopic(bootstrap, topic, { partitions = 1 } = {}) {
     await admin.disconnect();
   }
 }
+
+/**
+ * Appends `perPartition` records keyed `<tag>-<partition>-<i>` to each of `partitions` partitions
+ * (offsets continue from earlier calls), acks=-1.
+ */
+export async function producePerPartition(bootstrap, topic, partitions, perPartition, tag) {
+  const producer = kafkajsClient(bootstrap).producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    const messages = [];
+    for (let p = 0; p < partitions; p++)
+      for (let i = 0; i < perPartition; i++) messages.push({ partition: p, key: `${tag}-${p}-${i}`, value: tag });
+    await producer.send({ topic, acks: -1, messages });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** The group's committed offset of each partition of `topic`, by partition. */
+export async function committedOffsets(admin, groupId, topic) {
+  const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return Object.fromEntries(t.partitions.map((p) => [p.partition, Number(p.offset)]));
+}
