@@ -209,7 +209,8 @@ export async function runLibrdkafkaSuite({ kafkaVersion, quick = false, only, lo
     const confs = new Map();
     const confFor = (b) => {
       if (!confs.has(b)) {
-        const path = join(CACHE_DIR, `test-${scenario}${cluster ? "-cluster" : ""}-${confs.size}.conf`);
+        // The pid keeps concurrent runs (single tests while a colleague runs others) apart.
+        const path = join(CACHE_DIR, `test-${scenario}${cluster ? "-cluster" : ""}-${process.pid}-${confs.size}.conf`);
         writeFileSync(path, `bootstrap.servers=${b.bootstrap}\n`);
         confs.set(b, path);
       }
