@@ -11,6 +11,7 @@ import { run, runOk } from "../test/compat/harness/process.mjs";
 import { upsertScramUser } from "../test/compat/harness/scram.mjs";
 import { startSuiteBroker } from "./broker.mjs";
 import { CACHE_DIR, ensureSourcePackage } from "./sources.mjs";
+import { ensureSslCerts, sslBrokerSettings, sslClientConf, sslTestEnv } from "./ssl-certs.mjs";
 
 const BUILD_TIMEOUT_MS = 900_000;
 const KAFKA_BIN_DIR = join(import.meta.dirname, "kafka-bin");
@@ -41,6 +42,12 @@ const SCENARIOS = {
 const SASL_TESTS = new Set(["0135"]);
 const SASL_USER = "samsa-test";
 const SASL_PASSWORD = "samsa-test-secret";
+/**
+ * Tests that need an SSL cluster (trivup --ssl): their test.conf connects to the broker's SSL
+ * listener with a client certificate, and they get the SSL_* variables pointing at the certificates.
+ * The single-node brokers always have the SSL listener beside the PLAINTEXT one, as trivup's do.
+ */
+const SSL_TESTS = new Set(["0097"]);
 
 export async function buildLibrdkafkaTests(log) {
   const src = await ensureSourcePackage("librdkafka", log);
@@ -140,7 +147,7 @@ export function parseRunnerOutput(output) {
   return { results, mainFailure: main?.[1]?.trim() };
 }
 
-async function runNumber({ runner, src, number, scenario, conf, bootstrap, kafkaVersion, quick }) {
+async function runNumber({ runner, src, number, scenario, conf, bootstrap, kafkaVersion, quick, env = {} }) {
   const args = ["-L", "-s", scenario];
   if (quick) args.push("-Q");
   const started = Date.now();
@@ -159,6 +166,7 @@ async function runNumber({ runner, src, number, scenario, conf, bootstrap, kafka
         // Samsa's admin APIs; Kafka's Java classes are absent, and the tests needing them fail.
         KAFKA_PATH: KAFKA_BIN_DIR,
         BROKERS: bootstrap,
+        ...env,
       },
     });
     output = `${r.stdout}\n${r.stderr}`;
@@ -188,6 +196,7 @@ async function pool(items, limit, worker) {
  */
 export async function runLibrdkafkaSuite({ kafkaVersion, quick = false, only, log }) {
   const { src, runner } = await buildLibrdkafkaTests(log);
+  const ssl = await ensureSslCerts(log);
   const wanted = (t) => !only || only.some((o) => t.name === o || t.number === o);
   const tests = listTests(src).filter((t) => t.brokerBacked && wanted(t));
   const results = [];
@@ -201,33 +210,37 @@ export async function runLibrdkafkaSuite({ kafkaVersion, quick = false, only, lo
     );
     if (inScenario.length === 0) continue;
     const numbers = [...new Set(inScenario.map((t) => t.number))];
-    const start = async () =>
-      cluster ? startClusterOf3(settings) : startSuiteBroker({ port: await freePort(), settings });
+    const start = async () => (cluster ? startClusterOf3(settings) : startSingleBroker(settings, ssl));
     let broker = await start();
     let restarting = false;
     // One test.conf per broker (a restarted one gets its own), written before any runner reads it.
     const confs = new Map();
-    const confFor = (b) => {
-      if (!confs.has(b)) {
+    const confFor = (b, overSsl) => {
+      const key = `${b.bootstrap} ${overSsl}`;
+      if (!confs.has(key)) {
         // The pid keeps concurrent runs (single tests while a colleague runs others) apart.
-        const path = join(CACHE_DIR, `test-${scenario}${cluster ? "-cluster" : ""}-${process.pid}-${confs.size}.conf`);
-        writeFileSync(path, `bootstrap.servers=${b.bootstrap}\n`);
-        confs.set(b, path);
+        const name = `${scenario}${cluster ? "-cluster" : ""}${overSsl ? "-ssl" : ""}-${process.pid}-${confs.size}`;
+        const path = join(CACHE_DIR, `test-${name}.conf`);
+        const lines = overSsl ? sslClientConf(ssl, b.sslBootstrap) : [`bootstrap.servers=${b.bootstrap}`];
+        writeFileSync(path, `${lines.join("\n")}\n`);
+        confs.set(key, path);
       }
-      return confs.get(b);
+      return confs.get(key);
     };
     log(`librdkafka: ${inScenario.length} tests (scenario ${scenario}) against ${broker.bootstrap}`);
     try {
       await pool(numbers, PARALLEL, async (number) => {
+        const overSsl = SSL_TESTS.has(number) && broker.sslBootstrap !== undefined;
         const r = await runNumber({
           runner,
           src,
           number,
           scenario,
-          conf: confFor(broker),
-          bootstrap: broker.bootstrap,
+          conf: confFor(broker, overSsl),
+          bootstrap: overSsl ? broker.sslBootstrap : broker.bootstrap,
           kafkaVersion,
           quick,
+          env: overSsl ? sslTestEnv(ssl) : {},
         });
         const logFile = join(LOG_DIR, `${number}-${scenario}${cluster ? "-cluster" : ""}.log`);
         writeFileSync(logFile, r.output);
@@ -265,6 +278,18 @@ export async function runLibrdkafkaSuite({ kafkaVersion, quick = false, only, lo
   }
   results.push(...(await runSaslTests({ runner, src, tests, kafkaVersion, quick, log })));
   return results.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** One broker with a PLAINTEXT listener and an SSL one (client certificates required). */
+async function startSingleBroker(settings, ssl) {
+  const port = await freePort();
+  const sslPort = await freePort();
+  const broker = await startSuiteBroker({
+    port,
+    settings: { ...settings, ...sslBrokerSettings(ssl) },
+    args: ["--listeners", `PLAINTEXT://127.0.0.1:${port},SSL://127.0.0.1:${sslPort}`],
+  });
+  return { ...broker, sslBootstrap: `127.0.0.1:${sslPort}` };
 }
 
 /** SASL_TESTS against a broker with PLAINTEXT and SASL_PLAINTEXT listeners and a SCRAM user. */
