@@ -54,7 +54,22 @@ describe("Log flush rounds (data only) and recovery", () => {
     const before = fs.fileSyncs;
     assert.equal(await log.flush(), 20);
     assert.equal(fs.fileSyncs - before, 1);
-    assert.ok((fs.peek(`${seg0}.index`)?.length ?? 0) > 0, "index entries written out (evictable)");
+    assert.equal(fs.peek(`${seg0}.index`)?.length, 0, "less than a page of index entries stays in memory");
+  });
+
+  it("a round writes the index entries out once there is a page of them", async () => {
+    const fs = new SimFs();
+    const log = await openTestLog(fs, DIR, { config: { indexIntervalBytes: 1 } });
+    // One offset index entry (8 bytes) per batch after the first.
+    await appendBatches(log, 4096 / 8 + 1);
+    await log.flush();
+    assert.equal(fs.peek(`${seg0}.index`)?.length, 4096, "a page of entries written (evictable)");
+    const timeIndexBytes = fs.peek(`${seg0}.timeindex`)?.length ?? 0;
+    assert.ok(timeIndexBytes >= 4096, `time index entries written: ${timeIndexBytes}`);
+    await appendBatches(log, 2);
+    await log.flush();
+    assert.equal(fs.peek(`${seg0}.index`)?.length, 4096, "the next entries wait for the next page");
+    assert.equal(fs.peek(`${seg0}.timeindex`)?.length, timeIndexBytes);
   });
 
   it("recovery rebuilds the active segment's indexes a power loss left behind the log", async () => {

@@ -10,6 +10,7 @@ import type { IndexCache } from "./index/index-cache.js";
 import { OffsetIndex, type OffsetPosition } from "./index/offset-index.js";
 import { TimeIndex, type TimestampOffset } from "./index/time-index.js";
 import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentPath } from "./log-files.js";
+import { ReadPositionCache } from "./read-position-cache.js";
 
 export interface SegmentContext {
   pool: FilePool;
@@ -49,6 +50,8 @@ export class LogSegment {
    * log file (recovery rebuilds the active segment's indexes); a roll or a clean close syncs them.
    */
   private indexesUnsynced = false;
+  /** Where recent reads ended, so a consumer's next read starts at its batch exactly. */
+  private readonly readPositions = new ReadPositionCache();
 
   private constructor(
     readonly baseOffset: number,
@@ -205,8 +208,9 @@ export class LogSegment {
   /**
    * Reads whole batches from the one holding `startOffset`, up to `maxBytes` (at least one batch
    * if `minOneMessage`) and not past `maxPosition`. Undefined if the segment has nothing at or
-   * after `startOffset` below `maxPosition`. The common case is one positional read: from the
-   * index entry, `maxBytes` plus the index interval, then the first batch is found in memory.
+   * after `startOffset` below `maxPosition`. The common case is one positional read of exactly
+   * the bytes to send, from where the previous read of this consumer ended; else from the index
+   * entry, `maxBytes` plus the index interval, then the first batch is found in memory.
    */
   async read(
     startOffset: number,
@@ -216,6 +220,12 @@ export class LogSegment {
     buffers: BufferPool,
     indexIntervalBytes: number,
   ): Promise<SegmentRead | undefined> {
+    const known = this.readPositions.get(startOffset);
+    if (known !== undefined && known < maxPosition) {
+      const read = await this.readAt(startOffset, known, maxBytes, maxPosition, minOneMessage, buffers);
+      if (read) return read;
+    }
+    const generation = this.readPositions.generation;
     const entry = await this.lookupOffset(startOffset);
     if (entry.position >= maxPosition)
       return this.readAfterTranslate(startOffset, maxBytes, maxPosition, minOneMessage, buffers);
@@ -253,8 +263,50 @@ export class LogSegment {
       buffers.release(pooled);
       return this.readAfterTranslate(startOffset, maxBytes, maxPosition, minOneMessage, buffers);
     }
-    const end = pos + wholeBatchesWithin(data.subarray(pos), limit);
-    return { firstBatchOffset: first.baseOffset, position: first.position, records: data.subarray(pos, end), pooled };
+    return this.sent(first, data.subarray(pos), limit, pooled, generation);
+  }
+
+  /**
+   * One read from `position`, where a previous read ended: the batch there holds `startOffset`
+   * (checked). Reads at most `maxBytes`, so nothing is read twice; undefined when the position
+   * no longer fits (the caller falls back to the index) or the first batch needs a larger read.
+   */
+  private async readAt(
+    startOffset: number,
+    position: number,
+    maxBytes: number,
+    maxPosition: number,
+    minOneMessage: boolean,
+    buffers: BufferPool,
+  ): Promise<SegmentRead | undefined> {
+    const generation = this.readPositions.generation;
+    const length = Math.min(maxPosition - position, Math.max(maxBytes, RECORD_BATCH_OVERHEAD));
+    const pooled = buffers.acquire(length);
+    const got = await this.log.use((h) => readFully(h, pooled, 0, length, position));
+    const data = pooled.subarray(0, got);
+    const first = batchInfoAt(data, 0, position);
+    if (typeof first === "string" || first.lastOffset < startOffset) {
+      buffers.release(pooled);
+      return undefined;
+    }
+    if (first.size > got && (minOneMessage || first.size <= maxBytes)) {
+      buffers.release(pooled);
+      return undefined;
+    }
+    return this.sent(first, data, minOneMessage ? Math.max(maxBytes, first.size) : maxBytes, pooled, generation);
+  }
+
+  /**
+   * The whole batches of `data` (starting with `first`) within `limit`; remembers where they end
+   * unless the segment was truncated since the read began (`generation`).
+   */
+  private sent(first: BatchInfo, data: Buffer, limit: number, pooled: Buffer, generation: number): SegmentRead {
+    const { end, lastStart } = wholeBatchesWithin(data, limit);
+    if (end > 0) {
+      const last = batchInfoAt(data, lastStart, first.position + lastStart);
+      if (typeof last !== "string") this.readPositions.set(last.lastOffset + 1, first.position + end, generation);
+    }
+    return { firstBatchOffset: first.baseOffset, position: first.position, records: data.subarray(0, end), pooled };
   }
 
   /** The two-step read: find the first batch by scanning headers, then read from it. */
@@ -265,6 +317,7 @@ export class LogSegment {
     minOneMessage: boolean,
     buffers: BufferPool,
   ): Promise<SegmentRead | undefined> {
+    const generation = this.readPositions.generation;
     const first = await this.translateOffset(startOffset, maxPosition);
     if (!first) return undefined;
     const length = Math.min(minOneMessage ? Math.max(maxBytes, first.size) : maxBytes, maxPosition - first.position);
@@ -278,10 +331,9 @@ export class LogSegment {
     }
     const pooled = buffers.acquire(length);
     const got = await this.log.use((h) => readFully(h, pooled, 0, length, first.position));
-    const data = pooled.subarray(0, got);
-    const end = wholeBatchesWithin(data, length);
-    assert(end >= first.size, "first batch shorter on disk than its header says");
-    return { firstBatchOffset: first.baseOffset, position: first.position, records: data.subarray(0, end), pooled };
+    const read = this.sent(first, pooled.subarray(0, got), length, pooled, generation);
+    assert(read.records.length >= first.size, "first batch shorter on disk than its header says");
+    return read;
   }
 
   /**
@@ -426,6 +478,7 @@ export class LogSegment {
     await this.offsetIndex.truncateTo(offset);
     await this.timeIndex.truncateTo(offset);
     const removed = this.size - from.position;
+    this.readPositions.clear();
     this.dirty = true;
     await this.log.use((h) => h.truncate(from.position));
     this.size = from.position;
@@ -461,14 +514,20 @@ export class LogSegment {
 
   /**
    * The active segment's group-commit round: one fdatasync of the log file, since on a single node
-   * every acks=-1 produce and every fetch of new data waits for it. Index entries are written out
-   * (so the cache may evict them) but not synced: after a crash, recovery scans the segment holding
-   * the recovery point onwards and rebuilds their indexes, and a roll or clean close syncs them.
+   * every acks=-1 produce and every fetch of new data waits for it. Index entries are not synced,
+   * and written only a page at a time (or when the index cache needs them evictable): after a
+   * crash, recovery scans the segment holding the recovery point onwards and rebuilds its indexes,
+   * and a roll or clean close writes and syncs them. Writing them every round cost two file writes
+   * per fsync, as many as the appends of a busy partition.
    */
   async flushData(): Promise<void> {
     this.dirty = false;
     this.indexesUnsynced = true;
-    await Promise.all([this.log.use((h) => h.datasync()), this.offsetIndex.persist(), this.timeIndex.persist()]);
+    const writes = [this.log.use((h) => h.datasync())];
+    for (const index of [this.offsetIndex, this.timeIndex]) {
+      if (index.shouldPersist) writes.push(index.persist());
+    }
+    await Promise.all(writes);
   }
 
   /** Called when a newer segment becomes active: record the final max timestamp, persist indexes. */
@@ -526,13 +585,18 @@ export class LogSegment {
   }
 }
 
-/** Length of the longest run of whole batches at the start of `data` that fits in `limit` bytes. */
-function wholeBatchesWithin(data: Buffer, limit: number): number {
+/**
+ * Length of the longest run of whole batches at the start of `data` that fits in `limit` bytes,
+ * and where the last of them starts.
+ */
+function wholeBatchesWithin(data: Buffer, limit: number): { end: number; lastStart: number } {
   let end = 0;
+  let lastStart = 0;
   while (end + LOG_OVERHEAD <= data.length) {
     const size = LOG_OVERHEAD + data.readInt32BE(end + 8);
     if (size < RECORD_BATCH_OVERHEAD || end + size > data.length || end + size > limit) break;
+    lastStart = end;
     end += size;
   }
-  return end;
+  return { end, lastStart };
 }

@@ -46,6 +46,11 @@ export class IndexCache {
     this.bytes -= size;
   }
 
+  /** More is loaded than the bound: indexes that cannot be unloaded yet are holding memory. */
+  get overBudget(): boolean {
+    return this.bytes > this.maxBytes;
+  }
+
   get memoryBytes(): number {
     return this.bytes;
   }

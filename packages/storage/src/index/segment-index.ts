@@ -3,6 +3,9 @@ import type { PooledFile } from "../file-pool.js";
 import { readFully, writeFully } from "../fs/storage-fs.js";
 import type { Evictable, IndexCache } from "./index-cache.js";
 
+/** Unwritten entries (bytes) an active index keeps before a flush round writes them. */
+const INDEX_WRITE_BYTES = 4096;
+
 /**
  * A sorted array of fixed-size entries backed by a file, as Kafka's AbstractIndex. Entries are
  * appended in memory and written out by `persist` (before the segment's fsync). Every index's
@@ -202,6 +205,15 @@ export abstract class SegmentIndex implements Evictable {
       }
     }
     return found;
+  }
+
+  /**
+   * Whether a flush round should write the new entries out: once there is a page of them (as
+   * Kafka's mmap'd index reaches the file), or sooner when the cache needs them evictable.
+   */
+  get shouldPersist(): boolean {
+    const bytes = (this.count - this.persisted) * this.entrySize;
+    return bytes > 0 && (bytes >= INDEX_WRITE_BYTES || this.cache.overBudget);
   }
 
   /** Writes entries not yet in the file. */
