@@ -9,6 +9,15 @@
 // in the message (CLOCK_MONOTONIC). Prints one JSON line: rate, achieved, count, p50/p99/p99.9/max
 // in ms, the percentile curve, and ackP50/ackP99: send to produce acknowledgement (where queueing is).
 //
+// RATE 0 measures the maximum instead: the producer keeps librdkafka's queue full (a bounded backlog
+// of MAX_BACKLOG messages) and the JSON's "delivered" and "consumed" are the acknowledged and the
+// received msgs/s over the run, so the broker's maximum is taken in this same configuration.
+//
+// Client settings, the same for every Kafka-protocol broker (bench/README.md lists them): producer
+// acks=1, linger.ms=0 (queue.buffering.max.ms); consumer fetch.wait.max.ms=100 (the long poll is
+// answered as soon as data is readable, so this bounds only idle polls), fetch.error.backoff.ms=0;
+// both socket.nagle.disable=true.
+//
 //   kafka-latency BOOTSTRAP TOPIC RATE SECONDS SIZE WARMUP_S LEGACY(0|1)
 // Built by latency.mjs: cc -O2 -o .bench-out/kafka-latency bench/kafka-latency.c -lrdkafka -lpthread
 #include <librdkafka/rdkafka.h>
@@ -24,6 +33,8 @@
 #define TICK_NS 1000000L
 #define CONSUMER_READY_S 2
 #define DRAIN_S 2
+/** Messages queued in the producer at most in the RATE 0 (maximum) mode: about 10 ms at 400 k msgs/s. */
+#define MAX_BACKLOG 4000
 
 static int64_t now_ns(void) {
   struct timespec ts;
@@ -42,6 +53,7 @@ static void set(rd_kafka_conf_t *conf, const char *key, const char *value) {
 static rd_kafka_conf_t *base_conf(const char *bootstrap, int legacy) {
   rd_kafka_conf_t *conf = rd_kafka_conf_new();
   set(conf, "metadata.broker.list", bootstrap);
+  set(conf, "socket.nagle.disable", "true");
   if (legacy) {
     set(conf, "api.version.request", "false");
     set(conf, "broker.version.fallback", "0.9.0.1");
@@ -65,9 +77,10 @@ static void *consume(void *arg) {
   while (!atomic_load(&c->stop)) {
     rd_kafka_message_t *m = rd_kafka_consumer_poll(c->rk, 100);
     if (m == NULL) continue;
-    if (m->err == 0 && m->len >= 8) {
-      int64_t sent;
-      memcpy(&sent, m->payload, sizeof sent);
+    int64_t sent = 0;
+    if (m->err == 0 && m->len >= 8) memcpy(&sent, m->payload, sizeof sent);
+    // sent == 0: the producer's warm-up message.
+    if (sent != 0) {
       int64_t us = (now_ns() - sent) / 1000;
       if (c->received++ >= c->warmup && c->recorded < c->capacity) {
         c->latencies_us[c->recorded++] = (uint32_t)(us < 1 ? 1 : us > UINT32_MAX ? UINT32_MAX : us);
@@ -80,6 +93,9 @@ static void *consume(void *arg) {
 
 /** Produce acknowledgement latencies (send to delivery report), to tell produce-side from fetch-side queueing. */
 struct acks {
+  /** Acknowledgements of messages sent before this time (the warm-up) are not recorded. */
+  int64_t record_from_ns;
+  long delivered;
   long capacity;
   long recorded;
   uint32_t *latencies_us;
@@ -88,9 +104,11 @@ struct acks {
 static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *m, void *opaque) {
   (void)rk;
   struct acks *a = opaque;
+  if (m->err == 0) a->delivered++;
   if (m->err || m->len < 8 || a->recorded >= a->capacity) return;
   int64_t sent;
   memcpy(&sent, m->payload, sizeof sent);
+  if (sent < a->record_from_ns) return;
   int64_t us = (now_ns() - sent) / 1000;
   a->latencies_us[a->recorded++] = (uint32_t)(us < 1 ? 1 : us > UINT32_MAX ? UINT32_MAX : us);
 }
@@ -117,14 +135,16 @@ int main(int argc, char **argv) {
   long rate = atol(argv[3]), seconds = atol(argv[4]), size = atol(argv[5]);
   double warmup_s = atof(argv[6]);
   int legacy = atoi(argv[7]);
-  if (rate <= 0 || seconds <= 0 || size < 8) {
-    fprintf(stderr, "rate and seconds must be positive, size at least 8\n");
+  if (rate < 0 || seconds <= 0 || size < 8) {
+    fprintf(stderr, "rate must not be negative, seconds must be positive, size at least 8\n");
     return 2;
   }
-  long total = rate * seconds;
+  int saturate = rate == 0;
+  // The maximum mode records at most 1 M latencies (a sample of the first ones after the warm-up).
+  long total = saturate ? 1000000 : rate * seconds;
   char err[512];
 
-  struct consumer c = {.warmup = (long)(rate * warmup_s), .capacity = total};
+  struct consumer c = {.warmup = saturate ? 0 : (long)(rate * warmup_s), .capacity = total};
   c.latencies_us = calloc((size_t)total, sizeof *c.latencies_us);
   rd_kafka_conf_t *cconf = base_conf(bootstrap, legacy);
   char group[64];
@@ -132,6 +152,7 @@ int main(int argc, char **argv) {
   set(cconf, "group.id", group);
   set(cconf, "enable.auto.commit", "false");
   set(cconf, "fetch.wait.max.ms", "100");
+  set(cconf, "fetch.error.backoff.ms", "0");
   c.rk = rd_kafka_new(RD_KAFKA_CONSUMER, cconf, err, sizeof err);
   if (c.rk == NULL) {
     fprintf(stderr, "consumer: %s\n", err);
@@ -149,10 +170,11 @@ int main(int argc, char **argv) {
   pthread_create(&consumer_thread, NULL, consume, &c);
 
   rd_kafka_conf_t *pconf = base_conf(bootstrap, legacy);
-  set(pconf, "linger.ms", "0");
+  set(pconf, "queue.buffering.max.ms", "0");
   set(pconf, "acks", "1");
   set(pconf, "queue.buffering.max.messages", "1000000");
   struct acks acks = {.capacity = total};
+  if (saturate) set(pconf, "queue.buffering.max.messages", "100000");
   acks.latencies_us = calloc((size_t)total, sizeof *acks.latencies_us);
   rd_kafka_conf_set_dr_msg_cb(pconf, on_delivery);
   rd_kafka_conf_set_opaque(pconf, &acks);
@@ -161,16 +183,32 @@ int main(int argc, char **argv) {
     fprintf(stderr, "producer: %s\n", err);
     return 1;
   }
+  char *payload = calloc(1, (size_t)size);
+  // One acknowledged message before the clock starts: the producer's first send waits for the
+  // topic's metadata and the leader's connection (about a second), and a second's worth of
+  // messages queued behind it would still be draining when the warm-up ends.
+  memset(payload, 0, sizeof(int64_t));
+  if (rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic), RD_KAFKA_V_PARTITION(0), RD_KAFKA_V_VALUE(payload, (size_t)size),
+                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END) ||
+      rd_kafka_flush(producer, 30000)) {
+    fprintf(stderr, "warm-up message not acknowledged\n");
+    return 1;
+  }
+  acks.delivered = 0;
+  acks.recorded = 0;
   sleep(CONSUMER_READY_S);
 
-  char *payload = calloc(1, (size_t)size);
   long sent = 0, failed = 0;
   int64_t t0 = now_ns();
+  acks.record_from_ns = t0 + (int64_t)(warmup_s * 1e9);
   struct timespec tick;
   clock_gettime(CLOCK_MONOTONIC, &tick);
-  while (sent < total) {
-    long due = (long)((double)(now_ns() - t0) / 1e9 * (double)rate);
-    if (due > total) due = total;
+  int64_t end_ns = t0 + seconds * 1000000000L;
+  long received_at_start = c.received;
+  while (saturate ? now_ns() < end_ns : sent < total) {
+    long due = saturate ? sent + MAX_BACKLOG - (long)rd_kafka_outq_len(producer)
+                        : (long)((double)(now_ns() - t0) / 1e9 * (double)rate);
+    if (!saturate && due > total) due = total;
     while (sent < due) {
       int64_t ns = now_ns();
       memcpy(payload, &ns, sizeof ns);
@@ -189,6 +227,7 @@ int main(int argc, char **argv) {
     clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &tick, NULL);
   }
   double elapsed_s = (double)(now_ns() - t0) / 1e9;
+  long delivered_in_run = acks.delivered, received_in_run = c.received - received_at_start;
   rd_kafka_flush(producer, 30000);
   sleep(DRAIN_S);
   atomic_store(&c.stop, 1);
@@ -201,7 +240,7 @@ int main(int argc, char **argv) {
   qsort(c.latencies_us, (size_t)n, sizeof *c.latencies_us, by_value);
   char note[128] = "";
   if (failed > 0) snprintf(note, sizeof note, "%ld produce calls refused (queue full)", failed);
-  else if (c.received < total) snprintf(note, sizeof note, "%ld of %ld received", c.received, total);
+  else if (!saturate && c.received < total) snprintf(note, sizeof note, "%ld of %ld received", c.received, total);
   printf("{\"rate\":%ld,\"achieved\":%.1f,\"count\":%ld,\"p50\":%.3f,\"p99\":%.3f,\"p999\":%.3f,\"max\":%.3f,", rate,
          (double)(sent - failed) / elapsed_s, n, percentile_ms(c.latencies_us, n, 50),
          percentile_ms(c.latencies_us, n, 99), percentile_ms(c.latencies_us, n, 99.9),
@@ -215,7 +254,9 @@ int main(int argc, char **argv) {
     first = 0;
   }
   qsort(acks.latencies_us, (size_t)acks.recorded, sizeof *acks.latencies_us, by_value);
-  printf("],\"ackP50\":%.3f,\"ackP99\":%.3f,\"note\":\"%s\",\"detail\":\"\"}\n",
+  printf("],\"delivered\":%.1f,\"consumed\":%.1f", (double)delivered_in_run / elapsed_s,
+         (double)received_in_run / elapsed_s);
+  printf(",\"ackP50\":%.3f,\"ackP99\":%.3f,\"note\":\"%s\",\"detail\":\"\"}\n",
          percentile_ms(acks.latencies_us, acks.recorded, 50), percentile_ms(acks.latencies_us, acks.recorded, 99), note);
   free(payload);
   free(c.latencies_us);
