@@ -9,6 +9,7 @@ import type { FetchPartitionRequest, FetchPartitionSummary } from "@samsa/replic
 import { followerLog, readFromFollower } from "../cluster/follower-read.js";
 import { preferredReadReplica, RACK_AWARE_REPLICA_SELECTOR } from "../cluster/read-replica-selector.js";
 import { DelayedFetch } from "../fetch/delayed-fetch.js";
+import { FetchTrace, fetchTraceEnabled } from "../fetch/fetch-trace.js";
 import {
   type FetchParams,
   type FetchTarget,
@@ -301,8 +302,10 @@ export const fetchHandler = defineHandler({
     if (context.kind === "error") {
       return { throttleTimeMs: 0, errorCode: ErrorCode[context.error], sessionId: 0, responses: [], nodeEndpoints: [] };
     }
+    const trace = fetchTraceEnabled && p.replicaId < 0 ? new FetchTrace() : undefined;
     const targets = context.partitions.map((part) => resolve(ctx, part, usesTopicIds, p.replicaId >= 0));
     let { results, preferred } = withPreferredReplicas(ctx, req, p, await readAll(ctx, targets, p));
+    trace?.readsDone();
     // Unknown topics are refused before the read, as KafkaApis does: they neither end a long poll nor wait.
     const refused = (r: PartitionReadResult) =>
       r.error === "UNKNOWN_TOPIC_ID" ||
@@ -357,6 +360,12 @@ export const fetchHandler = defineHandler({
     };
     // The response references the read buffers until the socket has written it.
     const written = results;
-    return Object.assign(response, { [AFTER_WRITE]: () => releaseAll(written) });
+    trace?.returned();
+    return Object.assign(response, {
+      [AFTER_WRITE]: () => {
+        trace?.written(written.map((r) => r.records.length));
+        releaseAll(written);
+      },
+    });
   },
 });
