@@ -271,10 +271,14 @@ function latency() {
   const r = result("latency");
   if (!r) return missing("latency", "end-to-end latency");
   out(
-    `${stepLine("latency")} 1 KiB records, one partition / stream, one Node process per row producing at the rate`,
-    "(acks=1, linger.ms=0) and consuming what it produced; HdrHistogram. Samsa runs with its default durability",
-    "(a consumer sees a record once fsynced) and as no-fsync (Kafka 0.9's default). The last rate is 50 % of",
-    "Samsa's 1 KiB acks=1 headline rate from the comparison.",
+    `${stepLine("latency")} 1 KiB records, one partition / stream, one process per row producing at the rate`,
+    "and consuming what it produced (Kafka-protocol brokers: bench/kafka-latency.c, librdkafka from C, unless a",
+    "row's command says otherwise; NATS: its Node client). Samsa runs with its default durability",
+    "(a consumer sees a record once fsynced) and as no-fsync (Kafka 0.9's default).",
+    ...(r.clientSettings ? [`Client settings for every Kafka-protocol broker: ${r.clientSettings}.`] : []),
+    r.max?.runs?.length > 0
+      ? `The last rate is 50 % of Samsa's maximum in this configuration (one partition, linger 0, the consumer reading along, producer flat out): ${int(r.max.rate)} msgs/s, the best of ${r.max.runs.map((x) => int(x.rate)).join(" and ")} (bench/README.md).`
+      : "The last rate is 50 % of Samsa's maximum (bench/README.md).",
     "",
   );
   latencyRows(
