@@ -147,8 +147,14 @@ async function appendInTurn(
     return failed(req.index, "NOT_ENOUGH_REPLICAS", logStartOffset);
   }
   // Validation (inflating compressed batches) ran concurrently; appends go in arrival order.
-  await ready;
-  const result = await partition.appendAsLeader(checked.records, checked.batches);
+  let result: Awaited<ReturnType<typeof partition.appendAsLeader>>;
+  try {
+    await ready;
+    result = await partition.appendAsLeader(checked.records, checked.batches);
+  } finally {
+    // The bytes are in the log file (or refused): nothing reads the buffer from here on.
+    checked.release?.();
+  }
   if (result.kind === "error") return failed(req.index, result.error, result.logStartOffset);
   return {
     index: req.index,

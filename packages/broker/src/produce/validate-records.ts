@@ -15,6 +15,7 @@ import {
   upConvert,
   validateRecordBatchAsync,
 } from "@samsa/protocol";
+import { BufferPool } from "@samsa/storage";
 import type { ValidatedBatch } from "../replica/partition.js";
 import { inflateSlots } from "./inflate-slots.js";
 import { recompress, targetCodec } from "./recompress.js";
@@ -29,7 +30,13 @@ export interface RecordsRefusal {
 }
 
 export type RecordsCheck =
-  | { readonly ok: true; readonly records: Buffer; readonly batches: readonly ValidatedBatch[] }
+  | {
+      readonly ok: true;
+      readonly records: Buffer;
+      readonly batches: readonly ValidatedBatch[];
+      /** Gives pooled `records` (an up-converted batch) back once appended; absent otherwise. */
+      readonly release?: () => void;
+    }
   | { readonly ok: true; readonly records: null }
   | RecordsRefusal;
 
@@ -120,10 +127,21 @@ function validateLegacy(records: Buffer, maxSize: number, opts: ValidateOptions)
   return upConverted(records, opts, maxUncompressedBytes(opts.settings));
 }
 
+/**
+ * Up-converted batches live from validation to the end of their append; pooled, a legacy producer
+ * does not allocate a fresh buffer (external memory, which drives the GC) per request.
+ */
+const upConvertedBuffers = new BufferPool(32 * 1024 * 1024);
+
 async function upConverted(records: Buffer, opts: ValidateOptions, limit: number): Promise<RecordsCheck> {
   let batch: Buffer;
+  let pooled: Buffer | undefined;
+  const alloc = (bytes: number) => {
+    pooled = upConvertedBuffers.acquire(bytes);
+    return pooled;
+  };
   try {
-    batch = upConvert(records, { maxUncompressedBytes: limit });
+    batch = upConvert(records, { maxUncompressedBytes: limit, alloc });
   } catch (e) {
     return fromValidationError(e);
   }
@@ -133,7 +151,10 @@ async function upConverted(records: Buffer, opts: ValidateOptions, limit: number
       `converted batch of ${batch.length} bytes exceeds max.message.bytes ${opts.settings.maxMessageBytes}`,
     );
   }
-  return validateV2(batch, [{ pos: 0, size: batch.length }], opts, limit, false);
+  const checked = await validateV2(batch, [{ pos: 0, size: batch.length }], opts, limit, false);
+  if (!checked.ok || checked.records !== batch || pooled === undefined) return checked;
+  const buffer = pooled;
+  return { ...checked, release: () => upConvertedBuffers.release(buffer) };
 }
 
 async function validateV2(

@@ -19,6 +19,11 @@ export interface UpConvertOptions {
   maxUncompressedBytes: number;
   /** Codec of the new batch; defaults to the codec of the first message (Kafka's compression.type=producer). */
   compression?: CompressionType;
+  /**
+   * Supplies the output buffer of an uncompressed set (at least `bytes` long), e.g. from a pool;
+   * Buffer.allocUnsafe when absent. The result is then a view of its start.
+   */
+  alloc?: (bytes: number) => Buffer;
 }
 
 /**
@@ -31,7 +36,7 @@ export function upConvert(messageSet: Buffer, options: UpConvertOptions): Buffer
   let sourceCompression: number = CompressionType.NONE;
   try {
     if ((options.compression ?? CompressionType.NONE) === CompressionType.NONE) {
-      const plain = upConvertPlain(messageSet);
+      const plain = upConvertPlain(messageSet, options.alloc);
       if (plain !== undefined) return plain;
     }
     const first = batchSpans(messageSet).next();

@@ -41,10 +41,14 @@ function writeField(out: Buffer, pos: number, src: Buffer, start: number, length
 
 /**
  * The v2 batch (CreateTime, no compression, offset deltas 0..n-1, base offset 0) holding the
- * messages of `messageSet`, or undefined when the set is empty or holds a compressed message.
+ * messages of `messageSet`, written at the start of a buffer from `alloc`, or undefined when the
+ * set is empty or holds a compressed message.
  * Throws ProtocolError on a corrupt set, as readMessageSet does.
  */
-export function upConvertPlain(messageSet: Buffer): Buffer | undefined {
+export function upConvertPlain(
+  messageSet: Buffer,
+  alloc: (bytes: number) => Buffer = Buffer.allocUnsafe,
+): Buffer | undefined {
   const scan = newMessageScan();
   let count = 0;
   let bodyBytes = 0;
@@ -60,7 +64,8 @@ export function upConvertPlain(messageSet: Buffer): Buffer | undefined {
     count++;
   }
   if (count === 0) return undefined;
-  const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + bodyBytes);
+  const size = RECORD_BATCH_OVERHEAD + bodyBytes;
+  const out = alloc(size).subarray(0, size);
   out.writeInt32BE(out.length - LOG_OVERHEAD, BATCH_LENGTH_OFFSET);
   writeBatchHeader(out, {
     baseOffset: 0,

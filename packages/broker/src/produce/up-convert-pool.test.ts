@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import {
+  buildMessageSet,
+  decodeResponse,
+  defaultCreateTopicsRequest,
+  defaultCreateTopicsRequestCreatableTopic,
+  defaultFetchRequest,
+  ErrorCode,
+  type FetchResponse,
+  readRecordBatch,
+} from "@samsa/protocol";
+import { Broker } from "../broker.js";
+import { BrokerConfig } from "../config/broker-config.js";
+import { silentLogger } from "../logger.js";
+import { openPartitionLogs } from "../storage-logs.js";
+import { removeDir } from "../testing/test-broker.js";
+import { TestClient } from "../testing/test-client.js";
+
+const PARTITIONS = 4;
+const ROUNDS = 3;
+const MESSAGES = 200;
+
+/** Every value of round `round` to `partition`: one letter per (partition, round), 1 KiB each. */
+function expectedValue(partition: number, round: number, i: number): string {
+  return `${String.fromCharCode(97 + partition * ROUNDS + round)}${i}`.padEnd(1024, ".");
+}
+
+test("pipelined legacy produces to several partitions keep their own bytes (pooled up-conversion)", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "samsa-up-convert-pool-"));
+  const config = BrokerConfig.from([
+    ["log.dirs", dir],
+    ["listeners", "PLAINTEXT://127.0.0.1:0"],
+  ]);
+  const broker = new Broker({ config, log: silentLogger(), openLogs: openPartitionLogs });
+  await broker.start();
+  const c = await TestClient.connect(broker.identity.endpoints[0].port);
+  try {
+    const created = await c.send(19, 7, {
+      ...defaultCreateTopicsRequest(),
+      topics: [
+        { ...defaultCreateTopicsRequestCreatableTopic(), name: "u", numPartitions: PARTITIONS, replicationFactor: -1 },
+      ],
+    });
+    assert.equal(created.topics[0].errorCode, ErrorCode.NONE);
+    const produceRequest = (partition: number, round: number) => ({
+      transactionalId: null,
+      acks: 1,
+      timeoutMs: 5000,
+      topicData: [
+        {
+          name: "u",
+          partitionData: [
+            {
+              index: partition,
+              records: buildMessageSet(
+                Array.from({ length: MESSAGES }, (_, i) => ({
+                  key: null,
+                  value: Buffer.from(expectedValue(partition, round, i)),
+                })),
+                { magic: 1 },
+              ),
+            },
+          ],
+        },
+      ],
+    });
+    // Leadership of the new partitions takes a moment to be in place: one message each, skipped below.
+    const warmUp = buildMessageSet([{ key: null, value: Buffer.from("w") }], { magic: 1 });
+    for (let p = 0; p < PARTITIONS; p++) {
+      for (let i = 0; i < 100; i++) {
+        const r = await c.send(0, 2, {
+          ...produceRequest(p, 0),
+          topicData: [{ name: "u", partitionData: [{ index: p, records: warmUp }] }],
+        });
+        if (r.responses[0].partitionResponses[0].errorCode === ErrorCode.NONE) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    }
+    // All rounds to all partitions in one write: each up-converted batch must be in its file before
+    // its buffer converts another request.
+    const frames: Buffer[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      for (let p = 0; p < PARTITIONS; p++) frames.push(c.encode(0, 2, produceRequest(p, round), 1000 + frames.length));
+    }
+    c.writeRaw(Buffer.concat(frames));
+    for (let i = 0; i < frames.length; i++) {
+      const frame = await c.nextFrame();
+      assert.ok(frame);
+      const r = decodeResponse(0, 2, frame);
+      assert.equal(r.body.responses[0].partitionResponses[0].errorCode, ErrorCode.NONE);
+    }
+    for (let p = 0; p < PARTITIONS; p++) {
+      // The high watermark follows the fsync after the acks=1 answers.
+      const fetch = (): Promise<FetchResponse> =>
+        c.send(1, 4, {
+          ...defaultFetchRequest(),
+          replicaId: -1,
+          maxWaitMs: 0,
+          minBytes: 0,
+          maxBytes: 16 << 20,
+          topics: [
+            {
+              topic: "u",
+              topicId: "AAAAAAAAAAAAAAAAAAAAAA",
+              partitions: [
+                {
+                  partition: p,
+                  currentLeaderEpoch: -1,
+                  fetchOffset: 1n,
+                  lastFetchedEpoch: -1,
+                  logStartOffset: -1n,
+                  partitionMaxBytes: 16 << 20,
+                  replicaDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA",
+                },
+              ],
+            },
+          ],
+        });
+      let f = await fetch();
+      for (let i = 0; i < 100 && f.responses[0].partitions[0].highWatermark < BigInt(1 + ROUNDS * MESSAGES); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        f = await fetch();
+      }
+      const bytes = f.responses[0].partitions[0].records as Buffer;
+      const values: string[] = [];
+      for (let pos = 0; pos < bytes.length; ) {
+        const batch = readRecordBatch(bytes, pos);
+        for (const r of batch) values.push(r.value?.toString() ?? "");
+        pos += 12 + batch.header.batchLength;
+      }
+      const expected = Array.from({ length: ROUNDS }, (_, round) =>
+        Array.from({ length: MESSAGES }, (_, i) => expectedValue(p, round, i)),
+      ).flat();
+      assert.equal(values.length, expected.length, `partition ${p}`);
+      assert.ok(
+        values.every((v, i) => v === expected[i]),
+        `partition ${p} holds another request's bytes`,
+      );
+    }
+  } finally {
+    c.close();
+    await broker.stop();
+    await removeDir(dir);
+  }
+});
