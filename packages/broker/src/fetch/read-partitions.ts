@@ -196,25 +196,30 @@ async function readOne(
 /**
  * Reads the partitions in order within the request's byte budget, as Kafka's readFromLog: each
  * partition gets min(its max, what is left); from v3 the first partition with data returns its
- * first batch whole even beyond the limits (KIP-74).
+ * first batch whole even beyond the limits (KIP-74). A consumer's partitions are read concurrently
+ * first where that gives the same answer (see readConcurrently); a result is read again in order
+ * only where the sequential walk would have read it differently.
  */
 export async function readPartitions(
   replicas: ReplicaManager,
   targets: readonly FetchTarget[],
   params: FetchParams,
 ): Promise<PartitionReadResult[]> {
-  const early = params.apiVersion < 3 && params.replicaId < 0 ? await readConcurrently(replicas, targets, params) : [];
+  const early = params.replicaId < 0 && targets.length > 1 ? await readConcurrently(replicas, targets, params) : [];
   let remaining = params.maxBytes;
   let minOneMessage = params.apiVersion >= 3;
   const out: PartitionReadResult[] = [];
   for (const [i, target] of targets.entries()) {
     const limit = Math.max(0, Math.min(target.request.partitionMaxBytes, remaining));
-    // A concurrent read counts only if the sequential order would have given it the same limit.
-    if (i < early.length && early[i].limit !== limit) {
-      releaseAll(early.slice(i).map((e) => e.result));
-      early.length = i;
+    let result: PartitionReadResult | undefined;
+    if (i < early.length) {
+      const e = early[i];
+      // minOneMessage changes only an answer that came back empty (its first batch over the limit).
+      const same = e.limit === limit && (e.minOneMessage === minOneMessage || e.result.records.length > 0);
+      if (same) result = e.result;
+      else e.result.release?.();
     }
-    const result = i < early.length ? early[i].result : await readOne(replicas, target, params, limit, minOneMessage);
+    result ??= await readOne(replicas, target, params, limit, minOneMessage);
     if (result.records.length > 0) minOneMessage = false;
     remaining = Math.max(0, remaining - result.records.length);
     out.push(result);
@@ -223,19 +228,24 @@ export async function readPartitions(
 }
 
 /**
- * Before KIP-74 (Fetch v0-2) no first message is forced in, so while the request's byte budget
- * does not bind, every partition reads up to its own limit whatever the others return: a
- * consumer's partitions are read (and down-converted) concurrently instead of one by one.
+ * While the request's byte budget cannot bind (the partitions' limits add up to no more than it),
+ * every partition reads up to its own limit whatever the others return: a consumer's partitions
+ * are read (and down-converted) at once instead of one by one. From v3 only the first is read
+ * with KIP-74's first-batch rule; a later one that needs it is read again in order. A request
+ * whose budget may bind reads in order only.
  */
-function readConcurrently(
+async function readConcurrently(
   replicas: ReplicaManager,
   targets: readonly FetchTarget[],
   params: FetchParams,
-): Promise<{ result: PartitionReadResult; limit: number }[]> {
+): Promise<{ result: PartitionReadResult; limit: number; minOneMessage: boolean }[]> {
+  const limits = targets.map((t) => Math.max(0, Math.min(t.request.partitionMaxBytes, params.maxBytes)));
+  const sum = limits.reduce((n, l) => n + l, 0);
+  if (params.apiVersion >= 3 && sum > params.maxBytes) return [];
   return Promise.all(
-    targets.map(async (t) => {
-      const limit = Math.max(0, Math.min(t.request.partitionMaxBytes, params.maxBytes));
-      return { result: await readOne(replicas, t, params, limit, false), limit };
+    targets.map(async (t, i) => {
+      const minOneMessage = params.apiVersion >= 3 && i === 0;
+      return { result: await readOne(replicas, t, params, limits[i], minOneMessage), limit: limits[i], minOneMessage };
     }),
   );
 }
