@@ -1,4 +1,5 @@
 import type { Socket } from "node:net";
+import { BufferPool } from "@samsa/storage";
 import type { Logger } from "pino";
 import { FrameError, FrameReader } from "./frame-reader.js";
 import { countsAgainstBudget, type RequestBudget } from "./request-budget.js";
@@ -55,7 +56,20 @@ interface Slot {
   bytes: number;
   /** Whether this request still holds its share of the broker-wide budget. */
   held: boolean;
+  /** A Produce frame's pooled buffer, given back once its handler has finished. */
+  frameBuffer: Buffer | undefined;
 }
+
+const PRODUCE_API_KEY = 0;
+
+/**
+ * Buffers of frames that span socket reads (every large produce request). Only Produce frames go
+ * back, once their handler has finished: the records are then in the log and nothing holds a
+ * view of them, which other APIs (group metadata, configs) do not promise. A fresh 1 MB buffer per
+ * request cost page faults and, as external memory, drove the garbage collector.
+ */
+const frameBuffers = new BufferPool(32 * 1024 * 1024);
+const acquireFrameBuffer = (bytes: number) => frameBuffers.acquire(bytes);
 
 /**
  * One client connection: frames requests, runs them concurrently (pipelining) and writes responses
@@ -73,6 +87,7 @@ export class Connection {
   readonly #budget: RequestBudget | undefined;
   /** A frame read but not admitted: the broker-wide budget was spent. Reading is paused meanwhile. */
   #pending: Buffer | undefined;
+  #pendingBuffer: Buffer | undefined;
   /**
    * Called by the budget on a release, before the releasing connection reads on: waiting
    * connections get freed room first, in the order they began waiting.
@@ -103,7 +118,7 @@ export class Connection {
     this.#limits = limits;
     this.#dispatch = dispatch;
     this.#log = log;
-    this.#reader = new FrameReader(limits.maxFrameBytes);
+    this.#reader = new FrameReader(limits.maxFrameBytes, acquireFrameBuffer);
     socket.setNoDelay(true);
     this.#closedPromise = new Promise((resolve) => socket.once("close", () => resolve()));
     socket.on("data", (chunk: Buffer) => this.#onData(chunk));
@@ -159,14 +174,18 @@ export class Connection {
     while (this.#canAdmit()) {
       const frame = this.#pending ?? this.#nextFrame();
       if (frame === undefined) break;
+      const frameBuffer = this.#pending === undefined ? this.#reader.takeAllocation() : this.#pendingBuffer;
       const held = this.#budget !== undefined && countsAgainstBudget(frame);
       if (held && !this.#budget!.tryAcquire(frame.length)) {
         this.#pending = frame;
+        this.#pendingBuffer = frameBuffer;
         this.#budget!.wait(this.#wake);
         return;
       }
       this.#pending = undefined;
-      this.#admit(frame, held);
+      this.#pendingBuffer = undefined;
+      const produce = frame.length >= 2 && frame.readInt16BE(0) === PRODUCE_API_KEY;
+      this.#admit(frame, held, produce ? frameBuffer : undefined);
     }
   }
 
@@ -182,8 +201,8 @@ export class Connection {
     }
   }
 
-  #admit(frame: Buffer, held: boolean): void {
-    const slot: Slot = { done: false, response: null, bytes: frame.length, held };
+  #admit(frame: Buffer, held: boolean, frameBuffer: Buffer | undefined): void {
+    const slot: Slot = { done: false, response: null, bytes: frame.length, held, frameBuffer };
     this.#slots.push(slot);
     this.#inFlightBytes += frame.length;
     let result: ReturnType<Dispatcher>;
@@ -217,6 +236,9 @@ export class Connection {
   #complete(slot: Slot, response: ResponseChunks | null): void {
     slot.done = true;
     slot.response = response;
+    // Only here, not in #fail: a failed handler may leave appends of other partitions running.
+    if (slot.frameBuffer !== undefined) frameBuffers.release(slot.frameBuffer);
+    slot.frameBuffer = undefined;
     if (this.#closed) {
       this.#release(slot);
       return;
@@ -288,6 +310,7 @@ export class Connection {
     // Answered requests give their budget back now; the others do when their handler finishes.
     for (const slot of this.#slots) if (slot.done) this.#release(slot);
     this.#pending = undefined;
+    this.#pendingBuffer = undefined;
     this.#budget?.cancel(this.#wake);
     const waiters = this.#idleWaiters;
     this.#idleWaiters = [];

@@ -18,9 +18,25 @@ export class FrameReader {
   #partial: Buffer | undefined;
   #filled = 0;
   #maxFrameBytes: number;
+  readonly #alloc: (bytes: number) => Buffer;
+  /** The buffer behind the frame being filled, and behind the last frame `next` returned. */
+  #allocation: Buffer | undefined;
+  #returnedAllocation: Buffer | undefined;
 
-  constructor(maxFrameBytes: number) {
+  /** `alloc` gives frames that span reads their buffer (at least `bytes` long), e.g. from a pool. */
+  constructor(maxFrameBytes: number, alloc: (bytes: number) => Buffer = Buffer.allocUnsafe) {
     this.#maxFrameBytes = maxFrameBytes;
+    this.#alloc = alloc;
+  }
+
+  /**
+   * The buffer from `alloc` behind the frame `next` returned last, once; undefined when that frame
+   * is a view of a socket read. The caller may give it back to its pool when done with the frame.
+   */
+  takeAllocation(): Buffer | undefined {
+    const a = this.#returnedAllocation;
+    this.#returnedAllocation = undefined;
+    return a;
   }
 
   /** Changes the limit for frames whose size is not read yet (SASL: smaller until authenticated). */
@@ -48,12 +64,15 @@ export class FrameReader {
 
   /** The next complete frame's payload, or undefined. Throws FrameError on an invalid size. */
   next(): Buffer | undefined {
+    this.#returnedAllocation = undefined;
     const partial = this.#partial;
     if (partial !== undefined) {
       this.#fill(partial);
       if (this.#filled < partial.length) return undefined;
       this.#partial = undefined;
       this.#filled = 0;
+      this.#returnedAllocation = this.#allocation;
+      this.#allocation = undefined;
       return partial;
     }
     if (this.#buffered < 4) return undefined;
@@ -64,7 +83,8 @@ export class FrameReader {
     if (this.#buffered < 4 + size) {
       // Not all here yet: allocate the frame now and fill it as reads arrive.
       this.#take(4);
-      this.#partial = Buffer.allocUnsafe(size);
+      this.#allocation = this.#alloc(size);
+      this.#partial = this.#allocation.subarray(0, size);
       this.#fill(this.#partial);
       return undefined;
     }

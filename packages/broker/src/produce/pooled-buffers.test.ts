@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { test } from "node:test";
 import {
   buildMessageSet,
+  buildRecordBatch,
   decodeResponse,
   defaultCreateTopicsRequest,
   defaultCreateTopicsRequestCreatableTopic,
@@ -29,8 +30,24 @@ function expectedValue(partition: number, round: number, i: number): string {
   return `${String.fromCharCode(97 + partition * ROUNDS + round)}${i}`.padEnd(1024, ".");
 }
 
-test("pipelined legacy produces to several partitions keep their own bytes (pooled up-conversion)", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "samsa-up-convert-pool-"));
+/** Records of round `round` to `partition`: a legacy message set (magic 1) or a v2 batch. */
+function recordsOf(legacy: boolean, partition: number, round: number): Buffer {
+  const records = Array.from({ length: MESSAGES }, (_, i) => ({
+    key: null,
+    value: Buffer.from(expectedValue(partition, round, i)),
+  }));
+  return legacy ? buildMessageSet(records, { magic: 1 }) : buildRecordBatch(records);
+}
+
+/**
+ * Sends every round to every partition in one write (frames of ~200 KB, so each spans socket
+ * reads and gets a pooled frame buffer), then reads each partition back. A pooled buffer (frame
+ * or up-converted batch) given back before its bytes are in the log would carry another
+ * request's records by then.
+ */
+async function pipelinedProducesKeepTheirBytes(legacy: boolean): Promise<void> {
+  const produceVersion = legacy ? 2 : 9;
+  const dir = await mkdtemp(join(tmpdir(), "samsa-pooled-buffers-"));
   const config = BrokerConfig.from([
     ["log.dirs", dir],
     ["listeners", "PLAINTEXT://127.0.0.1:0"],
@@ -56,23 +73,19 @@ test("pipelined legacy produces to several partitions keep their own bytes (pool
           partitionData: [
             {
               index: partition,
-              records: buildMessageSet(
-                Array.from({ length: MESSAGES }, (_, i) => ({
-                  key: null,
-                  value: Buffer.from(expectedValue(partition, round, i)),
-                })),
-                { magic: 1 },
-              ),
+              records: recordsOf(legacy, partition, round),
             },
           ],
         },
       ],
     });
     // Leadership of the new partitions takes a moment to be in place: one message each, skipped below.
-    const warmUp = buildMessageSet([{ key: null, value: Buffer.from("w") }], { magic: 1 });
+    const warmUp = legacy
+      ? buildMessageSet([{ key: null, value: Buffer.from("w") }], { magic: 1 })
+      : buildRecordBatch([{ key: null, value: Buffer.from("w") }]);
     for (let p = 0; p < PARTITIONS; p++) {
       for (let i = 0; i < 100; i++) {
-        const r = await c.send(0, 2, {
+        const r = await c.send(0, produceVersion, {
           ...produceRequest(p, 0),
           topicData: [{ name: "u", partitionData: [{ index: p, records: warmUp }] }],
         });
@@ -80,17 +93,16 @@ test("pipelined legacy produces to several partitions keep their own bytes (pool
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
     }
-    // All rounds to all partitions in one write: each up-converted batch must be in its file before
-    // its buffer converts another request.
     const frames: Buffer[] = [];
     for (let round = 0; round < ROUNDS; round++) {
-      for (let p = 0; p < PARTITIONS; p++) frames.push(c.encode(0, 2, produceRequest(p, round), 1000 + frames.length));
+      for (let p = 0; p < PARTITIONS; p++)
+        frames.push(c.encode(0, produceVersion, produceRequest(p, round), 1000 + frames.length));
     }
     c.writeRaw(Buffer.concat(frames));
     for (let i = 0; i < frames.length; i++) {
       const frame = await c.nextFrame();
       assert.ok(frame);
-      const r = decodeResponse(0, 2, frame);
+      const r = decodeResponse(0, produceVersion, frame);
       assert.equal(r.body.responses[0].partitionResponses[0].errorCode, ErrorCode.NONE);
     }
     for (let p = 0; p < PARTITIONS; p++) {
@@ -146,4 +158,10 @@ test("pipelined legacy produces to several partitions keep their own bytes (pool
     await broker.stop();
     await removeDir(dir);
   }
-});
+}
+
+test("pipelined legacy produces to several partitions keep their own bytes (pooled up-conversion)", () =>
+  pipelinedProducesKeepTheirBytes(true));
+
+test("pipelined v2 produces to several partitions keep their own bytes (pooled frame buffers)", () =>
+  pipelinedProducesKeepTheirBytes(false));
