@@ -1,4 +1,5 @@
 import { assert } from "@samsa/common";
+import { ReadAheads } from "./read-ahead.js";
 
 const MIN_CLASS_BYTES = 4096;
 
@@ -9,9 +10,12 @@ const MIN_CLASS_BYTES = 4096;
 export class BufferPool {
   private readonly free = new Map<number, Buffer[]>();
   private pooledBytes = 0;
+  /** Sequential readers' next bytes, read early: a quarter of the pool's bound. */
+  readonly readAheads: ReadAheads;
 
   constructor(readonly maxPooledBytes: number) {
     assert(maxPooledBytes >= 0, "maxPooledBytes must not be negative");
+    this.readAheads = new ReadAheads(this, Math.floor(maxPooledBytes / 4));
   }
 
   /** Size classes are quarter steps between powers of two (4, 5, 6, 7, 8, 10, 12 ... KiB): at most 25% waste. */

@@ -10,7 +10,7 @@ import type { IndexCache } from "./index/index-cache.js";
 import { OffsetIndex, type OffsetPosition } from "./index/offset-index.js";
 import { TimeIndex, type TimestampOffset } from "./index/time-index.js";
 import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentPath } from "./log-files.js";
-import { ReadPositionCache } from "./read-position-cache.js";
+import { type NextRead, ReadPositionCache } from "./read-position-cache.js";
 
 export interface SegmentContext {
   pool: FilePool;
@@ -26,6 +26,15 @@ export interface SegmentRead {
   records: Buffer;
   /** The pooled buffer behind `records`, to give back with BufferPool.release. */
   pooled: Buffer;
+}
+
+/** What a read needs to remember where it ended and to read on from there. */
+interface NextReadBounds {
+  /** The truncation generation when the read began. */
+  readonly generation: number;
+  readonly maxBytes: number;
+  readonly maxPosition: number;
+  readonly buffers: BufferPool;
 }
 
 /**
@@ -221,7 +230,7 @@ export class LogSegment {
     indexIntervalBytes: number,
   ): Promise<SegmentRead | undefined> {
     const known = this.readPositions.get(startOffset);
-    if (known !== undefined && known < maxPosition) {
+    if (known !== undefined && known.position < maxPosition) {
       const read = await this.readAt(startOffset, known, maxBytes, maxPosition, minOneMessage, buffers);
       if (read) return read;
     }
@@ -263,26 +272,41 @@ export class LogSegment {
       buffers.release(pooled);
       return this.readAfterTranslate(startOffset, maxBytes, maxPosition, minOneMessage, buffers);
     }
-    return this.sent(first, data.subarray(pos), limit, pooled, generation);
+    return this.sent(first, data.subarray(pos), limit, pooled, { generation, maxBytes, maxPosition, buffers });
   }
 
   /**
-   * One read from `position`, where a previous read ended: the batch there holds `startOffset`
-   * (checked). Reads at most `maxBytes`, so nothing is read twice; undefined when the position
-   * no longer fits (the caller falls back to the index) or the first batch needs a larger read.
+   * One read from where a previous read ended (taken from its read-ahead when that covers it): the
+   * batch there holds `startOffset` (checked). Reads at most `maxBytes`, so nothing is read twice;
+   * undefined when the position no longer fits (the caller falls back to the index) or the first
+   * batch needs a larger read.
    */
   private async readAt(
     startOffset: number,
-    position: number,
+    next: NextRead,
     maxBytes: number,
     maxPosition: number,
     minOneMessage: boolean,
     buffers: BufferPool,
   ): Promise<SegmentRead | undefined> {
     const generation = this.readPositions.generation;
+    const { position } = next;
     const length = Math.min(maxPosition - position, Math.max(maxBytes, RECORD_BATCH_OVERHEAD));
-    const pooled = buffers.acquire(length);
-    const got = await this.log.use((h) => readFully(h, pooled, 0, length, position));
+    const ahead = next.ahead;
+    next.ahead = undefined;
+    let pooled: Buffer | undefined;
+    if (ahead?.take()) {
+      // Bytes below the bound do not change while the generation holds; a shorter read-ahead (the
+      // bound moved on since) is not used, so the answer is what a read now would give.
+      if ((await ahead.got) >= length && this.readPositions.generation === generation) pooled = ahead.pooled;
+      else buffers.release(ahead.pooled);
+    }
+    let got = length;
+    if (pooled === undefined) {
+      pooled = buffers.acquire(length);
+      const into = pooled;
+      got = await this.log.use((h) => readFully(h, into, 0, length, position));
+    }
     const data = pooled.subarray(0, got);
     const first = batchInfoAt(data, 0, position);
     if (typeof first === "string" || first.lastOffset < startOffset) {
@@ -293,18 +317,28 @@ export class LogSegment {
       buffers.release(pooled);
       return undefined;
     }
-    return this.sent(first, data, minOneMessage ? Math.max(maxBytes, first.size) : maxBytes, pooled, generation);
+    const limit = minOneMessage ? Math.max(maxBytes, first.size) : maxBytes;
+    return this.sent(first, data, limit, pooled, { generation, maxBytes, maxPosition, buffers });
   }
 
   /**
-   * The whole batches of `data` (starting with `first`) within `limit`; remembers where they end
-   * unless the segment was truncated since the read began (`generation`).
+   * The whole batches of `data` (starting with `first`) within `limit`. Remembers where they end
+   * unless the segment was truncated since the read began, and reads on from there if the bound
+   * leaves more: a sequential reader's next read is then already done or under way.
    */
-  private sent(first: BatchInfo, data: Buffer, limit: number, pooled: Buffer, generation: number): SegmentRead {
+  private sent(first: BatchInfo, data: Buffer, limit: number, pooled: Buffer, next: NextReadBounds): SegmentRead {
     const { end, lastStart } = wholeBatchesWithin(data, limit);
-    if (end > 0) {
-      const last = batchInfoAt(data, lastStart, first.position + lastStart);
-      if (typeof last !== "string") this.readPositions.set(last.lastOffset + 1, first.position + end, generation);
+    const last = end > 0 ? batchInfoAt(data, lastStart, first.position + lastStart) : undefined;
+    if (last !== undefined && typeof last !== "string" && next.generation === this.readPositions.generation) {
+      const position = first.position + end;
+      const length = Math.min(next.maxPosition - position, Math.max(next.maxBytes, RECORD_BATCH_OVERHEAD));
+      const ahead =
+        length > 0
+          ? next.buffers.readAheads.start(position, length, (into) =>
+              this.log.use((h) => readFully(h, into, 0, length, position)),
+            )
+          : undefined;
+      this.readPositions.set(last.lastOffset + 1, position, next.generation, ahead);
     }
     return { firstBatchOffset: first.baseOffset, position: first.position, records: data.subarray(0, end), pooled };
   }
@@ -331,7 +365,12 @@ export class LogSegment {
     }
     const pooled = buffers.acquire(length);
     const got = await this.log.use((h) => readFully(h, pooled, 0, length, first.position));
-    const read = this.sent(first, pooled.subarray(0, got), length, pooled, generation);
+    const read = this.sent(first, pooled.subarray(0, got), length, pooled, {
+      generation,
+      maxBytes,
+      maxPosition,
+      buffers,
+    });
     assert(read.records.length >= first.size, "first batch shorter on disk than its header says");
     return read;
   }

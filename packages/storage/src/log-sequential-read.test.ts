@@ -37,24 +37,40 @@ function firstOffsets(records: Buffer): number[] {
 const PAYLOAD = 20_000;
 
 describe("sequential reads", () => {
-  it("read each batch once, with one read of at most maxBytes, from where the last read ended", async () => {
+  it("read each batch once, at most maxBytes, from where the last read ended, read ahead of the ask", async () => {
     const fs = new CountingFs();
     const log = await openTestLog(fs, "/d/t-0");
     for (let i = 0; i < 6; i++)
       await log.append(testBatch({ payload: PAYLOAD }), { assignOffsets: true, leaderEpoch: 0 });
     const size = testBatch({ payload: PAYLOAD }).length;
-    const first = await log.read(0, size, { minOneMessage: true });
+    const maxBytes = size + 100;
+    const first = await log.read(0, maxBytes, { minOneMessage: true });
     assert.deepEqual(firstOffsets(first.records), [0]);
     first.release();
-    fs.logReads.length = 0;
+    // The read from the index entry, then the read ahead for offset 1, issued before it is asked.
+    assert.equal(fs.logReads.length, 2);
     for (let offset = 1; offset < 6; offset++) {
-      const read = await log.read(offset, size + 100, { minOneMessage: true });
+      const read = await log.read(offset, maxBytes, { minOneMessage: true });
       assert.deepEqual(firstOffsets(read.records), [offset]);
       assert.equal(read.records.length, size);
       read.release();
     }
-    // The last read stops at the log end.
-    assert.deepEqual(fs.logReads, [size + 100, size + 100, size + 100, size + 100, size]);
+    // Each later read was taken from its read-ahead and issued the next; none after the last batch.
+    assert.deepEqual(fs.logReads, [maxBytes + 4096 + 61, maxBytes, maxBytes, maxBytes, maxBytes, size]);
+  });
+
+  it("a read-ahead shorter than what the bound now allows is not used", async () => {
+    const log = await openTestLog(new CountingFs(), "/d/t-0");
+    for (let i = 0; i < 6; i++)
+      await log.append(testBatch({ payload: PAYLOAD }), { assignOffsets: true, leaderEpoch: 0 });
+    const size = testBatch({ payload: PAYLOAD }).length;
+    // Offsets below 3 visible: offset 2's batch is read ahead alone.
+    const first = await log.read(0, 2 * size, { minOneMessage: true, maxOffset: 3 });
+    assert.deepEqual(firstOffsets(first.records), [0, 1]);
+    first.release();
+    const next = await log.read(2, 2 * size, { minOneMessage: true, maxOffset: 6 });
+    assert.deepEqual(firstOffsets(next.records), [2, 3]);
+    next.release();
   });
 
   it("a read after a truncation and new appends sees the new batches, not a remembered position", async () => {

@@ -1,5 +1,13 @@
+import type { ReadAhead } from "./read-ahead.js";
+
 /** Positions remembered per segment: one per consumer reading it sequentially is enough. */
 const MAX_ENTRIES = 16;
+
+/** Where the batch after a read starts, and the read already issued from there, if any. */
+export interface NextRead {
+  readonly position: number;
+  ahead: ReadAhead | undefined;
+}
 
 /**
  * Where the batch after a read starts: a consumer's next fetch offset is the last offset it was
@@ -8,7 +16,7 @@ const MAX_ENTRIES = 16;
  * larger than the index interval) and no second read. Bounded: the oldest entry goes first.
  */
 export class ReadPositionCache {
-  readonly #positions = new Map<number, number>();
+  readonly #positions = new Map<number, NextRead>();
   #generation = 0;
 
   /** Changes on every clear: a read that began before a truncation must not record its end. */
@@ -16,26 +24,38 @@ export class ReadPositionCache {
     return this.#generation;
   }
 
-  /** The file position of the batch starting at `offset`, if a read ended there. */
-  get(offset: number): number | undefined {
+  /** Where the batch holding `offset` starts, if a read ended there. */
+  get(offset: number): NextRead | undefined {
     return this.#positions.get(offset);
   }
 
-  /** Records that the batch after offset `nextOffset - 1` begins at `position`, read in `generation`. */
-  set(nextOffset: number, position: number, generation: number): void {
-    if (generation !== this.#generation) return;
-    this.#positions.delete(nextOffset);
+  /**
+   * Records that the batch after offset `nextOffset - 1` begins at `position` (and what was read
+   * ahead from there), unless the segment was truncated since `generation`: then drops `ahead`.
+   */
+  set(nextOffset: number, position: number, generation: number, ahead?: ReadAhead): void {
+    if (generation !== this.#generation) {
+      ahead?.drop();
+      return;
+    }
+    this.#forget(nextOffset);
     if (this.#positions.size >= MAX_ENTRIES) {
       const oldest = this.#positions.keys().next().value;
-      if (oldest !== undefined) this.#positions.delete(oldest);
+      if (oldest !== undefined) this.#forget(oldest);
     }
-    this.#positions.set(nextOffset, position);
+    this.#positions.set(nextOffset, { position, ahead });
   }
 
   /** Forgets everything: truncation may have moved batches. */
   clear(): void {
     this.#generation++;
+    for (const next of this.#positions.values()) next.ahead?.drop();
     this.#positions.clear();
+  }
+
+  #forget(offset: number): void {
+    this.#positions.get(offset)?.ahead?.drop();
+    this.#positions.delete(offset);
   }
 
   get size(): number {
