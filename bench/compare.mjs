@@ -69,7 +69,7 @@ const CONSUME_TIMEOUT_MS = 120_000;
 async function main() {
   const opts = parseArgs(
     process.argv.slice(2),
-    { seconds: 5, repeat: 3, partitions: 4, svg: "BENCHMARKS-compare.svg" },
+    { seconds: 5, repeat: 3, partitions: 4, svg: "BENCHMARKS-compare.svg", rows: "" },
     // Quick runs keep their chart out of the repository, so they never replace the full run's.
     { seconds: 3, repeat: 1, svg: ".bench-out/compare-quick.svg" },
   );
@@ -89,7 +89,7 @@ async function main() {
   const runs = [];
   try {
     for (let round = 1; round <= opts.repeat; round++) {
-      for (const scenario of SCENARIOS) {
+      for (const scenario of selectedScenarios(opts.rows)) {
         for (const target of targets) {
           const run = await runScenario(bin, target, scenario, { ...opts, round });
           runs.push(run);
@@ -109,6 +109,18 @@ async function main() {
   );
   if (opts.svg !== "") writeSvg(rows, resolve(ROOT, opts.svg));
   if (runs.some((r) => r.note !== "")) process.exitCode = 1;
+}
+
+/**
+ * `--rows "consume 16,consume 1 KiB"`: only the rows whose id contains one of the (comma-separated)
+ * parts, and the produce rows those consume rows read. Empty: every row.
+ */
+function selectedScenarios(rows) {
+  if (rows === "") return SCENARIOS;
+  const parts = rows.split(",").map((p) => p.trim());
+  const wanted = new Set(SCENARIOS.filter((s) => parts.some((p) => s.id.includes(p))).map((s) => s.id));
+  for (const s of SCENARIOS) if (wanted.has(s.id) && s.of !== undefined) wanted.add(s.of);
+  return SCENARIOS.filter((s) => wanted.has(s.id));
 }
 
 function topicName(target, scenario, round) {
