@@ -34,7 +34,7 @@ out.push(
   "turns that into this page. A test that needs a feature Samsa lacks on purpose (for now) is on",
   "[compat/allowlist.json](compat/allowlist.json) with the reason; every other failure is a bug (the",
   "causes found so far are in [compat/known-failures.json](compat/known-failures.json)).",
-  "Tests the suites skip by themselves (local-only, other broker versions, SSL/SASL set-ups they",
+  "Tests the suites skip by themselves (local-only, other broker versions, SASL set-ups they",
   "cannot find, quick mode) are not counted as run.",
 );
 out.push("");
