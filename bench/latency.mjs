@@ -4,6 +4,7 @@
 //
 //   node bench/latency.mjs [--quick] [--seconds 10] [--rates 1000,5000] [--max-rate N] [--size 1024]
 //                          [--warmup-s 1] [--no-kafka] [--no-nats] [--no-nofsync] [--generator auto|node|c]
+//                          [--nats-generator go|node]
 //                          [--set key=value ...]
 // --quick: 5-second rows, chart to .bench-out/latency-quick.svg.
 //
@@ -16,8 +17,9 @@
 // HdrHistogram), and auto the Node one up to 20,000 msgs/s. The C generator costs the least CPU per
 // message (Node's producer alone needs about 15 us of JavaScript per message) and its consumer thread
 // polls librdkafka directly, so the latency it records is the broker's and the network's, not the
-// generator's. NATS JetStream is measured with bench/nats-latency.mjs (its Node client; there is no
-// C client here) at the rates up to 20,000 msgs/s.
+// generator's. NATS JetStream (bench/nats-latency.mjs starts the server and the stream) is measured
+// with bench/nats-latency.go, NATS's Go client compiled, the native counterpart of the C generator
+// (--nats-generator node: the npm `nats` client), at the rates up to 20,000 msgs/s.
 // Client settings for every Kafka-protocol broker (the C generator's; KAFKA_CLIENT_SETTINGS below):
 // producer acks=1, queue.buffering.max.ms=0 (linger.ms); consumer fetch.wait.max.ms=100,
 // fetch.error.backoff.ms=0; both socket.nagle.disable=true.
@@ -74,6 +76,7 @@ async function main() {
       "no-nats": false,
       "no-nofsync": false,
       generator: "c",
+      "nats-generator": "go",
       svg: "BENCHMARKS-latency.svg",
     },
     // Quick runs keep their chart out of the repository, so they never replace the full run's.
@@ -279,8 +282,9 @@ function natsLatency(rate, opts) {
     console.log("# NATS skipped: nats-server not installed (apt-get install nats-server)");
     return undefined;
   }
-  const args = [...common(rate, opts), "--json"];
-  return { target: "NATS JetStream", generator: "node", ...runTool(join(ROOT, "bench/nats-latency.mjs"), args, opts) };
+  const generator = opts["nats-generator"];
+  const args = [...common(rate, opts), "--generator", generator, "--json"];
+  return { target: "NATS JetStream", generator, ...runTool(join(ROOT, "bench/nats-latency.mjs"), args, opts) };
 }
 
 main().catch((err) => {

@@ -7,19 +7,54 @@
 // receive time - send time carried in the message, both from process.hrtime (CLOCK_MONOTONIC, one
 // clock for all processes), recorded in an HdrHistogram after dropping the first --warmup-s.
 //
-//   node bench/nats-latency.mjs [--rate 1000] [--seconds 10] [--size 1024] [--warmup-s 1] [--json]
+//   node bench/nats-latency.mjs [--rate 1000] [--seconds 10] [--size 1024] [--warmup-s 1] [--generator node|go] [--json]
 // --json: print one JSON line with the summary last (what latency.mjs reads).
-import { spawn } from "node:child_process";
+// --generator go: publisher and consumer are bench/nats-latency.go (NATS's Go client, compiled once
+// into .bench-out/ against Debian's golang-github-nats-io-go-nats-dev) instead of this script's npm
+// `nats` client: a native client, as the C generator is for the Kafka-protocol brokers.
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { connect, consumerOpts, StorageType } from "nats";
 import { spawnConsumer } from "./consumer-child.mjs";
 import { newHistogram, summarize } from "./hdr.mjs";
 import { sendAtRate } from "./paced.mjs";
-import { freePort, parseArgs, tempDataDir, track } from "./throughput.mjs";
+import { freePort, parseArgs, ROOT, shown, tempDataDir, track } from "./throughput.mjs";
 
 const MAX_PENDING_ACKS = 10_000;
 const DRAIN_MS = 2_000;
+const SUBJECT = "bench.latency";
+const GO_GENERATOR_SOURCE = join(ROOT, "bench/nats-latency.go");
+const GO_GENERATOR = join(ROOT, ".bench-out/nats-latency");
+
+/** Compiles bench/nats-latency.go (GOPATH mode with Debian's Go packages) when stale. */
+function buildGoGenerator() {
+  if (existsSync(GO_GENERATOR) && statSync(GO_GENERATOR).mtimeMs >= statSync(GO_GENERATOR_SOURCE).mtimeMs) return;
+  const gopath = tempDataDir("nats-gopath");
+  const res = spawnSync("go", ["build", "-o", GO_GENERATOR, GO_GENERATOR_SOURCE], {
+    encoding: "utf8",
+    env: { ...process.env, GO111MODULE: "off", GOPATH: `${gopath}:/usr/share/gocode`, GOCACHE: join(gopath, "cache") },
+  });
+  if (res.status !== 0) {
+    throw new Error(
+      `building ${shown(GO_GENERATOR)} failed (apt-get install golang-go golang-github-nats-io-go-nats-dev): ${res.stderr ?? res.error}`,
+    );
+  }
+}
+
+/** The Go generator against the running server; its JSON line, or a failed row. */
+function goGenerator(server, opts) {
+  buildGoGenerator();
+  const args = [`nats://127.0.0.1:${server.port}`, SUBJECT, opts.rate, opts.seconds, opts.size, opts["warmup-s"]];
+  const res = spawnSync(GO_GENERATOR, args.map(String), { encoding: "utf8", timeout: opts.seconds * 4000 + 60_000 });
+  const last = res.stdout?.trim().split("\n").pop() ?? "";
+  if (res.status !== 0 || !last.startsWith("{")) {
+    throw new Error(`${shown(GO_GENERATOR)} exit ${res.status ?? res.signal}: ${res.stderr?.slice(-2000)}`);
+  }
+  return JSON.parse(last);
+}
 
 async function startNats() {
   const port = await freePort();
@@ -51,7 +86,7 @@ async function consumerRole(opts) {
   const warmupCount = Math.round(opts.rate * opts["warmup-s"]);
   let received = 0;
   const co = consumerOpts().orderedConsumer().deliverNew();
-  const sub = await js.subscribe("bench.latency", co);
+  const sub = await js.subscribe(SUBJECT, co);
   const receiving = (async () => {
     for await (const m of sub) {
       const sentNs = Buffer.from(m.data.buffer, m.data.byteOffset, 8).readBigInt64BE(0);
@@ -75,13 +110,24 @@ async function main() {
     "warmup-s": 1,
     role: "publisher",
     port: 0,
+    generator: "node",
     json: false,
   });
   if (opts.role === "consumer") return consumerRole(opts);
+  if (!["node", "go"].includes(opts.generator)) throw new Error(`--generator ${opts.generator}: node or go`);
   const server = await startNats();
   const nc = await connect({ servers: `127.0.0.1:${server.port}` });
   const jsm = await nc.jetstreamManager();
   await jsm.streams.add({ name: "BENCH", subjects: ["bench.>"], storage: StorageType.File });
+  if (opts.generator === "go") {
+    await nc.close();
+    try {
+      report({ target: "NATS JetStream", ...goGenerator(server, opts) }, server, opts);
+    } finally {
+      server.child.kill("SIGTERM");
+    }
+    return;
+  }
   const js = nc.jetstream();
   const consumer = await spawnConsumer(fileURLToPath(import.meta.url), ["--port", String(server.port)], {
     wrap: track,
@@ -93,7 +139,7 @@ async function main() {
     const payload = Buffer.alloc(opts.size);
     payload.writeBigInt64BE(process.hrtime.bigint(), 0);
     pending++;
-    js.publish("bench.latency", payload).then(
+    js.publish(SUBJECT, payload).then(
       () => pending--,
       () => {
         pending--;
@@ -117,6 +163,10 @@ async function main() {
     note,
     detail: "",
   };
+  report(result, server, opts);
+}
+
+function report(result, server, opts) {
   if (opts.json) console.log(JSON.stringify(result));
   else console.log(`# ${server.command}\n`, result);
 }

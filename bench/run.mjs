@@ -79,6 +79,10 @@ function ensurePrerequisites() {
   const have = (cmd) => spawnSync("sh", ["-c", `command -v ${cmd}`]).status === 0;
   if (!have("java")) missing.push("default-jre-headless");
   if (!have("nats-server")) missing.push("nats-server");
+  // The NATS latency generator (bench/nats-latency.go) builds against Debian's Go packages.
+  if (!have("go")) missing.push("golang-go");
+  if (!existsSync("/usr/share/gocode/src/github.com/nats-io/nats.go"))
+    missing.push("golang-github-nats-io-go-nats-dev");
   if (missing.length > 0) {
     console.log(`# installing ${missing.join(" ")} (apt-get)`);
     const sudo = process.getuid?.() === 0 ? "" : "sudo ";
