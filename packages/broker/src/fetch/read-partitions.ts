@@ -8,6 +8,7 @@ import {
 import type { FetchPartitionRequest } from "@samsa/replication";
 import { BufferPool, StorageError } from "@samsa/storage";
 import type { FetchIsolation, Partition } from "../replica/partition.js";
+import { ConvertAhead, lastOffsetIn, MAX_AHEAD_BYTES } from "./convert-ahead.js";
 import type { AbortedTxn } from "../txn/partition-txns.js";
 import type { PartitionLookup, ReplicaManager } from "../replica/replica-manager.js";
 
@@ -135,6 +136,29 @@ async function readOne(
       };
     }
   }
+  // Clients before Fetch v10 cannot read zstd; Kafka refuses zstd topics to them outright.
+  const zstdRefused = params.apiVersion < 10 && params.replicaId < 0 && partition.settings.compressionType === "zstd";
+  const magic = magicForFetchVersion(params.apiVersion);
+  const ahead = !zstdRefused && req.fetchOffset >= logStart && usesConvertAhead(params, maxBytes, minOneMessage);
+  if (ahead && magic !== 2) {
+    const key = ConvertAhead.key(partition, req.fetchOffset, magic, maxBytes);
+    const ready = await convertAhead.take(
+      key,
+      partition,
+      partition.state.leaderEpoch,
+      partition.fetchableEnd(params.isolation),
+    );
+    if (ready !== undefined) {
+      prepareAhead(partition, ready.nextOffset, magic, maxBytes, params.isolation);
+      return {
+        ...base,
+        logStartOffset: logStart,
+        records: ready.records,
+        abortedTransactions: aborted,
+        release: ready.release,
+      };
+    }
+  }
   let records: Buffer;
   let release: () => void;
   try {
@@ -148,12 +172,10 @@ async function readOne(
     if (e instanceof StorageError) return failure(target, "KAFKA_STORAGE_ERROR");
     throw e;
   }
-  // Clients before Fetch v10 cannot read zstd; Kafka refuses zstd topics to them outright.
-  if (params.apiVersion < 10 && params.replicaId < 0 && partition.settings.compressionType === "zstd") {
+  if (zstdRefused) {
     release();
     return failure(target, "UNSUPPORTED_COMPRESSION_TYPE");
   }
-  const magic = magicForFetchVersion(params.apiVersion);
   if (
     params.apiVersion < 3 &&
     records.length === 0 &&
@@ -164,33 +186,89 @@ async function readOne(
     return { ...base, logStartOffset: logStart, records: OVERFLOW_MESSAGE, abortedTransactions: aborted };
   }
   if (magic !== 2 && records.length > 0) {
-    let converted: Buffer | undefined;
+    const nextOffset = lastOffsetIn(records) + 1;
     try {
-      records = downConvert(records, magic, {
-        maxUncompressedBytes: DEFAULT_MAX_UNCOMPRESSED_BYTES,
-        alloc: (bytes) => {
-          converted = convertedBuffers.acquire(bytes);
-          return converted;
-        },
-      });
+      ({ records, release } = convert(records, release, magic));
     } catch (e) {
-      release();
-      if (converted !== undefined) convertedBuffers.release(converted);
       if (e instanceof RecordValidationError) return failure(target, e.code, { hw, logStart });
       throw e;
     }
-    const readBuffer = release;
-    const copy = converted;
-    if (copy !== undefined) {
-      release = () => {
-        readBuffer();
-        convertedBuffers.release(copy);
-      };
-    }
+    if (ahead) prepareAhead(partition, nextOffset, magic, maxBytes, params.isolation);
   }
   if (aborted !== null && records.length > 0) aborted = partition.abortedTransactions(req.fetchOffset, lso);
-  // A down-converted copy may still share the read buffer (legacy batches pass through): release after the write.
   return { ...base, logStartOffset: logStart, records, abortedTransactions: aborted, release };
+}
+
+/**
+ * Down-converts read batches for Fetch v0-3 into a pooled copy (or a view of the read, when they
+ * are already legacy). The returned release gives back both; on an error both are given back.
+ */
+function convert(records: Buffer, releaseRead: () => void, magic: 0 | 1): { records: Buffer; release: () => void } {
+  let converted: Buffer | undefined;
+  let out: Buffer;
+  try {
+    out = downConvert(records, magic, {
+      maxUncompressedBytes: DEFAULT_MAX_UNCOMPRESSED_BYTES,
+      alloc: (bytes) => {
+        converted = convertedBuffers.acquire(bytes);
+        return converted;
+      },
+    });
+  } catch (e) {
+    releaseRead();
+    if (converted !== undefined) convertedBuffers.release(converted);
+    throw e;
+  }
+  const copy = converted;
+  // A down-converted copy may still share the read buffer (legacy batches pass through): release after the write.
+  const release =
+    copy === undefined
+      ? releaseRead
+      : () => {
+          releaseRead();
+          convertedBuffers.release(copy);
+        };
+  return { records: out, release };
+}
+
+/** Answers of Fetch v0-2 prepared ahead of their request (see ConvertAhead). */
+const convertAhead = new ConvertAhead();
+
+/** Fetch v0-2 consumers (no KIP-74 first-batch rule, so an answer depends only on the bounds). */
+function usesConvertAhead(params: FetchParams, maxBytes: number, minOneMessage: boolean): boolean {
+  return params.apiVersion < 3 && params.replicaId < 0 && !minOneMessage && maxBytes > 0 && maxBytes <= MAX_AHEAD_BYTES;
+}
+
+/**
+ * Once this answer is on its way (setImmediate: after the response is written), reads and
+ * converts the one for `nextOffset`, if the partition has data there.
+ */
+function prepareAhead(
+  partition: Partition,
+  nextOffset: number,
+  magic: 0 | 1,
+  maxBytes: number,
+  isolation: FetchIsolation,
+): void {
+  const key = ConvertAhead.key(partition, nextOffset, magic, maxBytes);
+  setImmediate(() =>
+    convertAhead.start(key, async () => {
+      const fetchableEnd = partition.fetchableEnd(isolation);
+      if (nextOffset >= fetchableEnd) return undefined;
+      const leaderEpoch = partition.state.leaderEpoch;
+      const read = await partition.read(nextOffset, maxBytes, false, isolation);
+      if (read.records.length === 0) {
+        read.release();
+        return undefined;
+      }
+      const after = lastOffsetIn(read.records) + 1;
+      const { records, release } = convert(read.records, read.release, magic);
+      return {
+        answer: { records, release, nextOffset: after },
+        snapshot: { partition, leaderEpoch, fetchableEnd, limitBound: after < fetchableEnd },
+      };
+    }),
+  );
 }
 
 /**

@@ -1,0 +1,145 @@
+import assert from "node:assert/strict";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import {
+  buildRecordBatch,
+  defaultCreateTopicsRequest,
+  defaultCreateTopicsRequestCreatableTopic,
+  defaultFetchRequest,
+  ErrorCode,
+  type FetchResponse,
+  readMessageSet,
+} from "@samsa/protocol";
+import { Broker } from "../broker.js";
+import { BrokerConfig } from "../config/broker-config.js";
+import { silentLogger } from "../logger.js";
+import { openPartitionLogs } from "../storage-logs.js";
+import { removeDir } from "../testing/test-broker.js";
+import { TestClient } from "../testing/test-client.js";
+
+// Fetch v0-2 answers are read and down-converted ahead of the request for the next offset; the
+// answer a client gets must still be what a read at request time gives.
+const VALUE_BYTES = 200;
+
+let broker: Broker;
+let dir: string;
+let c: TestClient;
+let batchBytes = 0;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "samsa-convert-ahead-"));
+  const config = BrokerConfig.from([
+    ["log.dirs", dir],
+    ["listeners", "PLAINTEXT://127.0.0.1:0"],
+  ]);
+  broker = new Broker({ config, log: silentLogger(), openLogs: openPartitionLogs });
+  await broker.start();
+  c = await TestClient.connect(broker.identity.endpoints[0].port);
+  const topics = ["ca", "hw"].map((name) => ({
+    ...defaultCreateTopicsRequestCreatableTopic(),
+    name,
+    numPartitions: 1,
+    replicationFactor: -1,
+  }));
+  const created = await c.send(19, 5, { ...defaultCreateTopicsRequest(), topics, timeoutMs: 5000 });
+  assert.deepEqual(
+    created.topics.map((t) => t.errorCode),
+    [ErrorCode.NONE, ErrorCode.NONE],
+  );
+});
+
+after(async () => {
+  c.close();
+  await broker.stop();
+  await removeDir(dir);
+});
+
+/** One batch per call, each record's value filled with its batch number. */
+async function produce(topic: string, fills: number[]): Promise<void> {
+  for (const fill of fills) {
+    const batch = buildRecordBatch([
+      { key: null, value: Buffer.alloc(VALUE_BYTES, fill), timestamp: 1 },
+      { key: null, value: Buffer.alloc(VALUE_BYTES, fill), timestamp: 1 },
+    ]);
+    batchBytes = batch.length;
+    const r = await c.send(0, 8, {
+      transactionalId: null,
+      acks: -1,
+      timeoutMs: 5000,
+      topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }],
+    });
+    assert.equal(r.responses[0].partitionResponses[0].errorCode, ErrorCode.NONE);
+  }
+}
+
+/** Fetch v1 (magic 0 answers) of one partition: the offsets and value fills it returns. */
+async function fetchV1(topic: string, offset: number, partitionMaxBytes: number) {
+  const r: FetchResponse = await c.send(1, 1, {
+    ...defaultFetchRequest(),
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 0,
+    topics: [
+      {
+        topic,
+        topicId: "AAAAAAAAAAAAAAAAAAAAAA",
+        partitions: [
+          {
+            partition: 0,
+            currentLeaderEpoch: -1,
+            fetchOffset: BigInt(offset),
+            lastFetchedEpoch: -1,
+            logStartOffset: -1n,
+            partitionMaxBytes,
+            replicaDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA",
+          },
+        ],
+      },
+    ],
+  });
+  const p = r.responses[0].partitions[0];
+  assert.equal(p.errorCode, ErrorCode.NONE);
+  const messages = readMessageSet(p.records as Buffer, { maxUncompressedBytes: 1 << 20 });
+  return { offsets: messages.map((m) => m.offset), fills: messages.map((m) => m.value![0]) };
+}
+
+/** Let the read ahead of the last answer run (it starts after the response is written). */
+const settle = () => new Promise((r) => setTimeout(r, 50));
+
+test("a consumer reading on gets each answer as a read at request time would give it", async () => {
+  await produce("ca", [0, 1, 2, 3, 4, 5, 6]);
+  // Two v2 batches of two records fit; converted to magic 0 they are larger, but the limit is on the read.
+  const limit = 2 * batchBytes;
+  const seen: number[] = [];
+  const fills: number[] = [];
+  for (let offset = 0; offset < 14; ) {
+    await settle();
+    const got = await fetchV1("ca", offset, limit);
+    assert.ok(got.offsets.length > 0, `nothing at ${offset}`);
+    seen.push(...got.offsets);
+    fills.push(...got.fills);
+    offset = got.offsets[got.offsets.length - 1] + 1;
+  }
+  assert.deepEqual(
+    seen,
+    Array.from({ length: 14 }, (_, i) => i),
+  );
+  assert.deepEqual(
+    fills,
+    Array.from({ length: 14 }, (_, i) => i >> 1),
+  );
+});
+
+test("an answer read ahead up to the high watermark is not used once the high watermark moved on", async () => {
+  await produce("hw", [0, 1, 2]);
+  const limit = 2 * batchBytes;
+  assert.deepEqual((await fetchV1("hw", 0, limit)).offsets, [0, 1, 2, 3]);
+  // The answer for offset 4 was read ahead while only batch 2 was there.
+  await settle();
+  await produce("hw", [3, 4]);
+  const next = await fetchV1("hw", 4, limit);
+  assert.deepEqual(next.offsets, [4, 5, 6, 7]);
+  assert.deepEqual(next.fills, [2, 2, 3, 3]);
+});

@@ -1,0 +1,101 @@
+import type { Partition } from "../replica/partition.js";
+
+/** Answers prepared at once (each holds a read buffer and its converted copy). */
+const MAX_ENTRIES = 8;
+/** Larger answers are not prepared ahead (their buffers would crowd the pools). */
+export const MAX_AHEAD_BYTES = 2 * 1024 * 1024;
+
+/** A legacy Fetch's answer for one partition, read and down-converted before it was asked for. */
+export interface ConvertedAnswer {
+  readonly records: Buffer;
+  /** The offset after the last one read: where the consumer fetches next. */
+  readonly nextOffset: number;
+  /** Gives the read buffer and the converted copy back to their pools. */
+  readonly release: () => void;
+}
+
+/** What the partition looked like when the answer was read: it stands while this still holds. */
+export interface AheadSnapshot {
+  readonly partition: Partition;
+  readonly leaderEpoch: number;
+  /** The bound the read stopped at (the high watermark). */
+  readonly fetchableEnd: number;
+  /** The answer ended before that bound because the next batch was over the byte limit. */
+  readonly limitBound: boolean;
+}
+
+interface Entry {
+  readonly answer: Promise<{ answer: ConvertedAnswer; snapshot: AheadSnapshot } | undefined>;
+}
+
+/**
+ * Old clients (Fetch v0-2) need their records down-converted, on the event loop, between the
+ * request and the response. A consumer catching up fetches the offset after what it was just
+ * sent, so that answer is read and converted ahead, while the client is busy with the last one;
+ * the next Fetch takes it if the partition has not changed in a way that would change the answer.
+ * Bounded: the oldest entry is dropped (and its buffers released) when a new one does not fit.
+ */
+export class ConvertAhead {
+  readonly #entries = new Map<string, Entry>();
+
+  static key(partition: Partition, fetchOffset: number, magic: number, maxBytes: number): string {
+    return `${partition.key}@${fetchOffset}/${magic}/${maxBytes}`;
+  }
+
+  /** Starts preparing the answer for `key` unless one is under way. */
+  start(key: string, prepare: () => Promise<{ answer: ConvertedAnswer; snapshot: AheadSnapshot } | undefined>): void {
+    if (this.#entries.has(key)) return;
+    while (this.#entries.size >= MAX_ENTRIES) {
+      const oldest = this.#entries.keys().next().value;
+      if (oldest === undefined) break;
+      this.#drop(oldest);
+    }
+    const answer = prepare().catch(() => undefined);
+    this.#entries.set(key, { answer });
+  }
+
+  /**
+   * The prepared answer for `key` if it is what a read now would give: the same partition and
+   * leader epoch, and the same bound (or a later one, when the byte limit ended the answer first).
+   */
+  async take(
+    key: string,
+    partition: Partition,
+    leaderEpoch: number,
+    fetchableEnd: number,
+  ): Promise<ConvertedAnswer | undefined> {
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    this.#entries.delete(key);
+    const ready = await entry.answer;
+    if (ready === undefined) return undefined;
+    const s = ready.snapshot;
+    const stands =
+      s.partition === partition &&
+      s.leaderEpoch === leaderEpoch &&
+      (s.fetchableEnd === fetchableEnd || (s.limitBound && fetchableEnd > s.fetchableEnd));
+    if (stands) return ready.answer;
+    ready.answer.release();
+    return undefined;
+  }
+
+  #drop(key: string): void {
+    const entry = this.#entries.get(key);
+    this.#entries.delete(key);
+    void entry?.answer.then((ready) => ready?.answer.release());
+  }
+
+  get size(): number {
+    return this.#entries.size;
+  }
+}
+
+/** The last offset in whole batches or legacy entries (offset, size, then magic at byte 16). */
+export function lastOffsetIn(records: Buffer): number {
+  let last = -1;
+  for (let pos = 0; pos + 17 <= records.length; pos += 12 + records.readInt32BE(pos + 8)) {
+    const first = Number(records.readBigInt64BE(pos));
+    last = records.readInt8(pos + 16) === 2 ? first + records.readInt32BE(pos + 23) : first;
+  }
+  return last;
+}
