@@ -68,7 +68,7 @@ const PRODUCE_API_KEY = 0;
  * view of them, which other APIs (group metadata, configs) do not promise. A fresh 1 MB buffer per
  * request cost page faults and, as external memory, drove the garbage collector.
  */
-const frameBuffers = new BufferPool(32 * 1024 * 1024);
+const frameBuffers = new BufferPool(16 * 1024 * 1024);
 const acquireFrameBuffer = (bytes: number) => frameBuffers.acquire(bytes);
 
 /**

@@ -131,7 +131,7 @@ function validateLegacy(records: Buffer, maxSize: number, opts: ValidateOptions)
  * Up-converted batches live from validation to the end of their append; pooled, a legacy producer
  * does not allocate a fresh buffer (external memory, which drives the GC) per request.
  */
-const upConvertedBuffers = new BufferPool(32 * 1024 * 1024);
+const upConvertedBuffers = new BufferPool(16 * 1024 * 1024);
 
 async function upConverted(records: Buffer, opts: ValidateOptions, limit: number): Promise<RecordsCheck> {
   let batch: Buffer;
