@@ -12,6 +12,7 @@ import {
   defaultMetadataRequest,
   ErrorCode,
 } from "@samsa/protocol";
+import { StorageError } from "@samsa/storage";
 import { Broker } from "./broker.js";
 import { BrokerConfig } from "./config/broker-config.js";
 import { silentLogger } from "./logger.js";
@@ -28,8 +29,16 @@ let logs: PartitionLogs;
 let dir: string;
 let admin: TestClient;
 let reader: TestClient;
+interface Hold {
+  reached: () => void;
+  released: Promise<void>;
+}
 /** Holds deleteLogs (called after the metadata change) until released: a topic mid-deletion. */
-let holdDeletion: { reached: () => void; released: Promise<void> } | undefined;
+let holdDeletion: Hold | undefined;
+/** Holds a timestamp lookup on a log until released: a ListOffsets that started before a deletion. */
+let holdLookup: Hold | undefined;
+/** Makes timestamp lookups fail as a broken disk would. */
+let failLookups = false;
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), "samsa-listoffsets-delete-"));
@@ -50,6 +59,22 @@ before(async () => {
           await hold.released;
         }
         return deleteLogs(topic, partitions);
+      };
+      const getLog = logs.getLog.bind(logs);
+      logs.getLog = (topic, partition) => {
+        const log = getLog(topic, partition);
+        if (log === undefined) return undefined;
+        const offsetForTimestamp = log.offsetForTimestamp.bind(log);
+        log.offsetForTimestamp = async (timestamp) => {
+          const hold = holdLookup;
+          if (hold !== undefined) {
+            hold.reached();
+            await hold.released;
+          }
+          if (failLookups) throw new StorageError("KAFKA_STORAGE_ERROR", "injected read failure");
+          return offsetForTimestamp(timestamp);
+        };
+        return log;
       };
       return logs;
     },
@@ -107,6 +132,18 @@ async function metadataError(topic: string): Promise<number> {
   return r.topics[0].errorCode;
 }
 
+function newHold(): { hold: Hold; atHold: Promise<void>; release: () => void } {
+  let reached = () => {};
+  let release = () => {};
+  const atHold = new Promise<void>((resolve) => {
+    reached = resolve;
+  });
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { hold: { reached, released }, atHold, release };
+}
+
 function deleteTopic(name: string) {
   return admin.send(20, 6, {
     ...defaultDeleteTopicsRequest(),
@@ -121,14 +158,10 @@ test("ListOffsets: a topic whose deletion is under way answers UNKNOWN_TOPIC_OR_
   assert.equal(before.errorCode, ErrorCode.NONE);
   assert.equal(before.offset, 3n);
 
-  let reached = () => {};
-  let release = () => {};
-  const atDeletion = new Promise<void>((resolve) => {
-    reached = resolve;
-  });
-  holdDeletion = { reached, released: new Promise<void>((resolve) => (release = resolve)) };
+  const { hold, atHold, release } = newHold();
+  holdDeletion = hold;
   const deleting = deleteTopic("doomed");
-  await atDeletion;
+  await atHold;
   // The metadata no longer has the topic; its log files are not deleted yet.
   assert.ok(logs.getLog("doomed", 0) !== undefined, "the log is still open while its deletion is held");
   assert.equal(await metadataError("doomed"), ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
@@ -164,4 +197,31 @@ test("ListOffsets: a topic deleted and created again answers for the new topic's
   assert.equal(latest.errorCode, ErrorCode.NONE);
   assert.equal(latest.offset, 2n);
   assert.equal((await listOffsets(7, "reborn", -2n)).offset, 0n);
+});
+
+test("ListOffsets: a lookup that started before its topic was deleted answers UNKNOWN_TOPIC_OR_PARTITION, not a storage error", async () => {
+  await createWithRecords("racing", 4);
+  assert.equal((await listOffsets(4, "racing", 0n)).offset, 0n);
+  const { hold, atHold, release } = newHold();
+  holdLookup = hold;
+  const listing = listOffsets(4, "racing", 0n);
+  await atHold;
+  holdLookup = undefined;
+  const deleted = await deleteTopic("racing");
+  assert.equal(deleted.responses[0].errorCode, ErrorCode.NONE);
+  release();
+  const p = await listing;
+  assert.equal(p.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  assert.equal(p.offset, -1n);
+});
+
+test("ListOffsets: a failed read of a topic that still exists stays KAFKA_STORAGE_ERROR", async () => {
+  await createWithRecords("broken", 1);
+  failLookups = true;
+  try {
+    assert.equal((await listOffsets(4, "broken", 0n)).errorCode, ErrorCode.KAFKA_STORAGE_ERROR);
+  } finally {
+    failLookups = false;
+  }
+  assert.equal((await listOffsets(4, "broken", 0n)).errorCode, ErrorCode.NONE);
 });

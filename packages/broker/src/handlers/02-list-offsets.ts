@@ -127,7 +127,12 @@ export const listOffsetsHandler = defineHandler({
         return response("NONE", await lookup(partition, timestamp, isolation));
       } catch (e) {
         if (e instanceof OffsetLookupError) return response(e.error);
-        if (e instanceof StorageError) return response("KAFKA_STORAGE_ERROR");
+        if (e instanceof StorageError) {
+          // A log closed by its topic's deletion mid-lookup: Kafka, whose deletion waits for the
+          // lookup, answers as if the request came after it; a disk failure stays a storage error.
+          const now = ctx.metadata.image.topics.get(topic);
+          return response(now?.topicId === found.topic.topicId ? "KAFKA_STORAGE_ERROR" : "UNKNOWN_TOPIC_OR_PARTITION");
+        }
         throw e;
       }
     };
