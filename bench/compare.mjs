@@ -3,6 +3,10 @@
 // (rdkafka_performance) in the same run, printed as ratios Samsa/Kafka.
 //
 //   node bench/compare.mjs [--quick] [--seconds 5] [--repeat 3] [--partitions 4] [--set key=value ...]
+//                          [--client key=value,...]
+// --client: librdkafka settings added to every producer and consumer, for both brokers. Its default
+// (sticky) partitioner puts a whole produce run on one partition; `--client
+// sticky.partitioning.linger.ms=0` spreads keyless messages over all partitions.
 // --quick: 3-second rows run once, chart to .bench-out/compare-quick.svg. Otherwise every row runs
 // --repeat times round-robin and the median is shown: single rows vary by +-30 % here.
 //
@@ -69,7 +73,7 @@ const CONSUME_TIMEOUT_MS = 120_000;
 async function main() {
   const opts = parseArgs(
     process.argv.slice(2),
-    { seconds: 5, repeat: 3, partitions: 4, svg: "BENCHMARKS-compare.svg", rows: "" },
+    { seconds: 5, repeat: 3, partitions: 4, svg: "BENCHMARKS-compare.svg", rows: "", client: "" },
     // Quick runs keep their chart out of the repository, so they never replace the full run's.
     { seconds: 3, repeat: 1, svg: ".bench-out/compare-quick.svg" },
   );
@@ -145,6 +149,7 @@ async function runScenario(bin, target, scenario, opts) {
     perfOpts = { timeoutMs: CONSUME_TIMEOUT_MS };
   }
   args.push(...target.client);
+  for (const kv of opts.client.split(",").filter((x) => x !== "")) args.push("-X", kv.trim());
   const brokerCpu0 = cpuSeconds(broker.pid);
   const rss = rssSampler(broker.pid);
   const t0 = performance.now();
