@@ -1,5 +1,6 @@
 export { ABORTED_TXN_INDEX_FILE, type AbortedTxnEntry, AbortedTxnIndex } from "./aborted-txn-index.js";
 export { BufferPool } from "./buffer-pool.js";
+export { STALE_READ_AHEAD_MS } from "./read-ahead.js";
 export { type CleanerLimits, type CleanResult, cleanLog, defaultCleanerLimits } from "./cleaner/log-cleaner.js";
 export { type LogConfig, type StorageLimits, defaultLogConfig, defaultStorageLimits } from "./config.js";
 export { StorageError, StorageErrorCode, type StorageErrorName } from "./errors.js";

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { BufferPool } from "./buffer-pool.js";
-import { ReadAheads } from "./read-ahead.js";
+import { ReadAheads, STALE_READ_AHEAD_MS } from "./read-ahead.js";
 
 const PAGE = 4096;
 
@@ -16,14 +16,22 @@ function pendingRead(): { read: (into: Buffer) => Promise<number>; finish: () =>
 }
 
 describe("ReadAheads", () => {
-  it("holds at most maxBytes: a new read-ahead drops the oldest, whose buffer returns once its read is done", async () => {
+  it("holds at most maxBytes: no room while the others are fresh; a stale one is dropped, its buffer returned once read", async () => {
     const pool = new BufferPool(16 * PAGE);
-    const aheads = new ReadAheads(pool, 2 * PAGE);
+    let now = 0;
+    const aheads = new ReadAheads(pool, 2 * PAGE, () => now);
     const a = pendingRead();
     const first = aheads.start(0, PAGE, a.read);
     const second = aheads.start(PAGE, PAGE, async (into) => into.length);
     assert.ok(first && second);
     assert.equal(aheads.bytesHeld, 2 * PAGE);
+    now = STALE_READ_AHEAD_MS - 1;
+    assert.equal(
+      aheads.start(2 * PAGE, PAGE, async (into) => into.length),
+      undefined,
+      "both others are fresh",
+    );
+    now = STALE_READ_AHEAD_MS;
     const third = aheads.start(2 * PAGE, PAGE, async (into) => into.length);
     assert.ok(third);
     assert.equal(aheads.bytesHeld, 2 * PAGE);

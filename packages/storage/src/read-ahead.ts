@@ -1,4 +1,12 @@
+import { performance } from "node:perf_hooks";
 import type { BufferPool } from "./buffer-pool.js";
+
+/**
+ * A read-ahead not taken for this long is given up when room is needed. Younger ones are kept
+ * and no new one starts: many partitions read at once would otherwise push each other's
+ * read-aheads out before use, and every one would be read twice.
+ */
+export const STALE_READ_AHEAD_MS = 1000;
 
 /**
  * A read issued before it is asked for: the bytes after what a sequential reader was just sent,
@@ -11,6 +19,7 @@ export class ReadAhead {
     readonly pooled: Buffer,
     /** Bytes read into `pooled`, or -1 if the read failed. */
     readonly got: Promise<number>,
+    readonly startedMs: number,
   ) {}
 
   /** Hands `pooled` to the caller, who releases it to the pool; false if it was dropped meanwhile. */
@@ -25,8 +34,9 @@ export class ReadAhead {
 }
 
 /**
- * The read-aheads not taken yet, holding at most `maxBytes` of pooled buffers: starting one that
- * does not fit drops the oldest (their buffers return to the pool when their reads finish).
+ * The read-aheads not taken yet, holding at most `maxBytes` of pooled buffers. One that does not
+ * fit drops the oldest if they are stale (their buffers return to the pool when their reads
+ * finish); else it is not started.
  */
 export class ReadAheads {
   /** In start order. */
@@ -36,13 +46,16 @@ export class ReadAheads {
   constructor(
     private readonly buffers: BufferPool,
     readonly maxBytes: number,
+    private readonly nowMs: () => number = () => performance.now(),
   ) {}
 
-  /** Reads `length` bytes ahead with `read` (into a pooled buffer); undefined if it can never fit. */
+  /** Reads `length` bytes ahead with `read` (into a pooled buffer); undefined if there is no room. */
   start(position: number, length: number, read: (into: Buffer) => Promise<number>): ReadAhead | undefined {
     if (length <= 0 || length > this.maxBytes) return undefined;
+    const now = this.nowMs();
     for (const old of this.#live) {
       if (this.#bytes + length <= this.maxBytes) break;
+      if (now - old.startedMs < STALE_READ_AHEAD_MS) return undefined;
       old.drop();
     }
     const pooled = this.buffers.acquire(length);
@@ -52,7 +65,7 @@ export class ReadAheads {
     } catch {
       got = Promise.resolve(-1);
     }
-    const ahead = new ReadAhead(this, position, pooled, got);
+    const ahead = new ReadAhead(this, position, pooled, got, now);
     this.#live.add(ahead);
     this.#bytes += pooled.length;
     return ahead;

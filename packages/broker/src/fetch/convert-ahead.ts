@@ -1,3 +1,5 @@
+import { performance } from "node:perf_hooks";
+import { STALE_READ_AHEAD_MS } from "@samsa/storage";
 import type { Partition } from "../replica/partition.js";
 
 /** Answers prepared at once (each holds a read buffer and its converted copy). */
@@ -26,6 +28,7 @@ export interface AheadSnapshot {
 
 interface Entry {
   readonly answer: Promise<{ answer: ConvertedAnswer; snapshot: AheadSnapshot } | undefined>;
+  readonly startedMs: number;
 }
 
 /**
@@ -33,10 +36,13 @@ interface Entry {
  * request and the response. A consumer catching up fetches the offset after what it was just
  * sent, so that answer is read and converted ahead, while the client is busy with the last one;
  * the next Fetch takes it if the partition has not changed in a way that would change the answer.
- * Bounded: the oldest entry is dropped (and its buffers released) when a new one does not fit.
+ * Bounded: when full, the oldest entry is dropped (its buffers released) if it is stale, else no
+ * new one starts (as storage's read-aheads: many partitions must not push out each other's).
  */
 export class ConvertAhead {
   readonly #entries = new Map<string, Entry>();
+
+  constructor(private readonly nowMs: () => number = () => performance.now()) {}
 
   static key(partition: Partition, fetchOffset: number, magic: number, maxBytes: number): string {
     return `${partition.key}@${fetchOffset}/${magic}/${maxBytes}`;
@@ -45,13 +51,14 @@ export class ConvertAhead {
   /** Starts preparing the answer for `key` unless one is under way. */
   start(key: string, prepare: () => Promise<{ answer: ConvertedAnswer; snapshot: AheadSnapshot } | undefined>): void {
     if (this.#entries.has(key)) return;
-    while (this.#entries.size >= MAX_ENTRIES) {
-      const oldest = this.#entries.keys().next().value;
-      if (oldest === undefined) break;
+    const now = this.nowMs();
+    for (const [oldest, entry] of this.#entries) {
+      if (this.#entries.size < MAX_ENTRIES) break;
+      if (now - entry.startedMs < STALE_READ_AHEAD_MS) return;
       this.#drop(oldest);
     }
     const answer = prepare().catch(() => undefined);
-    this.#entries.set(key, { answer });
+    this.#entries.set(key, { answer, startedMs: now });
   }
 
   /**
