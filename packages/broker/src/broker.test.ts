@@ -58,7 +58,10 @@ test("topic overrides map onto storage's log config", () => {
     cleanupPolicy: "compact,delete",
     deleteRetentionMs: 86400000,
     minCleanableDirtyRatio: 0.5,
+    preallocateBytes: 1048576,
   });
+  // A flush.messages policy fsyncs outside the group-commit rounds: no zeros ahead.
+  assert.equal(logConfigFor(broker, { "flush.messages": "1000" }).preallocateBytes, 0);
   assert.equal(logConfigFor(broker, { "cleanup.policy": "compact" }).cleanupPolicy, "compact");
   assert.equal(logConfigFor(broker, { "min.cleanable.dirty.ratio": "0.01" }).minCleanableDirtyRatio, 0.01);
 });

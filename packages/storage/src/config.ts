@@ -20,6 +20,11 @@ export interface LogConfig {
   deleteRetentionMs: number;
   /** min.cleanable.dirty.ratio; undefined: the log manager's default. */
   minCleanableDirtyRatio?: number;
+  /**
+   * Bytes of zeros written ahead of the active segment's end while its fsync rounds are small
+   * (see LogSegment.preallocate); 0 or undefined: none. For logs fsynced on every group-commit round.
+   */
+  preallocateBytes?: number;
 }
 
 export const defaultLogConfig: LogConfig = {

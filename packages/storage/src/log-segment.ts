@@ -10,6 +10,7 @@ import type { IndexCache } from "./index/index-cache.js";
 import { OffsetIndex, type OffsetPosition } from "./index/offset-index.js";
 import { TimeIndex, type TimestampOffset } from "./index/time-index.js";
 import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentPath } from "./log-files.js";
+import { Preallocation, zeroBuffer } from "./preallocation.js";
 import { type NextRead, ReadPositionCache } from "./read-position-cache.js";
 
 export interface SegmentContext {
@@ -61,6 +62,8 @@ export class LogSegment {
   private indexesUnsynced = false;
   /** Where recent reads ended, so a consumer's next read starts at its batch exactly. */
   private readonly readPositions = new ReadPositionCache();
+  /** Zeros written ahead of the end of the file (see Preallocation). */
+  private readonly preallocation: Preallocation;
 
   private constructor(
     readonly baseOffset: number,
@@ -75,6 +78,7 @@ export class LogSegment {
     this.size = size;
     this.nextOffset = baseOffset;
     this.createdMs = nowMs;
+    this.preallocation = new Preallocation(size);
   }
 
   static async create(ctx: SegmentContext, dir: string, baseOffset: number, nowMs: number): Promise<LogSegment> {
@@ -427,6 +431,7 @@ export class LogSegment {
     this.dirty = true;
     if (validBytes < fileSize) await this.log.use((h) => h.truncate(validBytes));
     this.size = validBytes;
+    this.preallocation.reset(this.size);
     this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar);
     return { truncatedBytes: fileSize - validBytes, stop };
   }
@@ -521,6 +526,7 @@ export class LogSegment {
     this.dirty = true;
     await this.log.use((h) => h.truncate(from.position));
     this.size = from.position;
+    this.preallocation.reset(this.size);
     this.nextOffset = from.baseOffset;
     const lastIndexed = await this.offsetIndex.lastEntry();
     this.bytesSinceLastIndexEntry = this.size - lastIndexed.position;
@@ -562,6 +568,7 @@ export class LogSegment {
   async flushData(): Promise<void> {
     this.dirty = false;
     this.indexesUnsynced = true;
+    this.preallocation.onRound();
     const writes = [this.log.use((h) => h.datasync())];
     for (const index of [this.offsetIndex, this.timeIndex]) {
       if (index.shouldPersist) writes.push(index.persist());
@@ -569,9 +576,31 @@ export class LogSegment {
     await Promise.all(writes);
   }
 
+  /**
+   * Writes zeros ahead of the end when Preallocation says so (the owning Log calls it after each
+   * append, under its lock, so no append can land in the range while the zeros are written).
+   */
+  async preallocate(chunkBytes: number): Promise<void> {
+    const fill = this.preallocation.next(this.size, chunkBytes);
+    if (fill === undefined) return;
+    this.dirty = true;
+    await this.log.use((h) => writeFully(h, zeroBuffer(fill.length), fill.position));
+  }
+
+  /** Cuts the zeros ahead off and syncs that, so the file ends where the data does. */
+  private async trimPreallocated(): Promise<void> {
+    if (this.preallocation.allocated <= this.size) return;
+    await this.log.use(async (h) => {
+      await h.truncate(this.size);
+      await h.datasync();
+    });
+    this.preallocation.reset(this.size);
+  }
+
   /** Called when a newer segment becomes active: record the final max timestamp, persist indexes. */
   async onBecomeInactive(): Promise<void> {
     this.dirty = true;
+    await this.trimPreallocated();
     await this.withIndexesLoaded(async () =>
       this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar),
     );
@@ -593,6 +622,7 @@ export class LogSegment {
    * entries the data-only flushes left unsynced (a clean shutdown skips recovery on restart).
    */
   async close(syncIndexes = false): Promise<void> {
+    await this.trimPreallocated();
     if (this.timeIndex.isActive && this.maxTimestampSoFar > this.timeIndex.lastEntry.timestamp) {
       await this.withIndexesLoaded(async () =>
         this.timeIndex.maybeAppend(this.maxTimestampSoFar, this.offsetOfMaxTimestampSoFar),

@@ -329,6 +329,9 @@ export class Log {
       const last = batches[batches.length - 1];
       const segment = await this.maybeRoll(records.length, first.baseOffset, last.lastOffset);
       const position = await segment.append(records, batches, this.config.indexIntervalBytes);
+      // With the segment's size, before any await: reads take the active segment's size as the log
+      // end's position, and one between the two would return batches past the log end.
+      this.leo = last.lastOffset + 1;
       let epochChanged = false;
       for (const b of batches) {
         if (b.partitionLeaderEpoch >= 0) {
@@ -336,7 +339,7 @@ export class Log {
         }
       }
       if (epochChanged) await this.leaderEpochCache.persist();
-      this.leo = last.lastOffset + 1;
+      await segment.preallocate(this.config.preallocateBytes ?? 0);
       return {
         baseOffset: first.baseOffset,
         lastOffset: last.lastOffset,

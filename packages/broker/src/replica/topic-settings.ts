@@ -1,4 +1,5 @@
 import type { BrokerConfig } from "../config/broker-config.js";
+import { FLUSH_MESSAGES_NEVER } from "../config/log-config.js";
 import { effectiveTopicConfig } from "../config/topic-config.js";
 
 /** The topic configs the data path consults on every produce, typed once per config change. */
@@ -16,9 +17,6 @@ export interface TopicSettings {
   readonly compressionType: "producer" | "uncompressed" | "gzip" | "snappy" | "lz4" | "zstd";
 }
 
-/** Reads at or above this are Kafka's Long.MAX_VALUE default ("never"). */
-const EFFECTIVELY_UNBOUNDED = 2 ** 52;
-
 export function topicSettings(broker: BrokerConfig, overrides: Readonly<Record<string, string>>): TopicSettings {
   const c = effectiveTopicConfig(broker, overrides);
   const policy = c.get("cleanup.policy").split(",");
@@ -31,7 +29,7 @@ export function topicSettings(broker: BrokerConfig, overrides: Readonly<Record<s
     timestampAfterMaxMs: c.long("message.timestamp.after.max.ms"),
     maxMessageBytes: c.long("max.message.bytes"),
     minInsyncReplicas: c.long("min.insync.replicas"),
-    flushMessages: flushMessages >= EFFECTIVELY_UNBOUNDED ? Number.POSITIVE_INFINITY : flushMessages,
+    flushMessages: flushMessages >= FLUSH_MESSAGES_NEVER ? Number.POSITIVE_INFINITY : flushMessages,
     compressionType: c.get("compression.type") as TopicSettings["compressionType"],
   };
 }
