@@ -50,7 +50,8 @@ const SASL_PASSWORD = "samsa-test-secret";
 const SSL_TESTS = new Set(["0097"]);
 /**
  * Tests whose pass depends on the client's thread timing (see compat/known-failures.json): they run
- * one at a time after the rest of their scenario, so a parallel test's CPU use cannot decide them.
+ * one at a time after the rest of their scenario, so a parallel test's CPU use cannot decide them,
+ * and a failed one runs once more (COMPATIBILITY.md lists each test that needed the second attempt).
  * 0055 reads wake-up counts from a 100 ms stats snapshot; 0086 races librdkafka's own hand-over of
  * queued messages (upstream fixed the test in 2.1.0, librdkafka#4228).
  */
@@ -236,7 +237,7 @@ export async function runLibrdkafkaSuite({ kafkaVersion, quick = false, only, lo
     };
     log(`librdkafka: ${inScenario.length} tests (scenario ${scenario}) against ${broker.bootstrap}`);
     try {
-      const runOne = async (number) => {
+      const attemptOnce = async (number) => {
         const overSsl = SSL_TESTS.has(number) && broker.sslBootstrap !== undefined;
         const r = await runNumber({
           runner,
@@ -252,20 +253,36 @@ export async function runLibrdkafkaSuite({ kafkaVersion, quick = false, only, lo
         const logFile = join(LOG_DIR, `${number}-${scenario}${cluster ? "-cluster" : ""}.log`);
         writeFileSync(logFile, r.output);
         const { results: parsed, mainFailure } = parseRunnerOutput(r.output);
-        for (const t of inScenario.filter((x) => x.number === number)) {
-          const p = parsed.get(t.name);
-          let status;
-          let detail;
-          if (!p) [status, detail] = ["failed", `no result (runner exit ${r.exit}): ${lastLines(r.output)}`];
-          else if (p.state === "running") {
-            [status, detail] = [
-              "failed",
-              `did not finish (runner exit ${r.exit}): ${mainFailure ?? lastLines(r.output)}`,
-            ];
-          } else [status, detail] = [p.state, p.detail];
-          results.push({ name: t.name, status, detail, durationMs: r.durationMs, log: logFile });
-          log(`  ${t.name}: ${status}${detail ? ` (${detail.slice(0, 160)})` : ""}`);
+        return inScenario
+          .filter((x) => x.number === number)
+          .map((t) => {
+            const p = parsed.get(t.name);
+            let status;
+            let detail;
+            if (!p) [status, detail] = ["failed", `no result (runner exit ${r.exit}): ${lastLines(r.output)}`];
+            else if (p.state === "running") {
+              [status, detail] = [
+                "failed",
+                `did not finish (runner exit ${r.exit}): ${mainFailure ?? lastLines(r.output)}`,
+              ];
+            } else [status, detail] = [p.state, p.detail];
+            return { name: t.name, status, detail, durationMs: r.durationMs, log: logFile };
+          });
+      };
+      const runOne = async (number) => {
+        let outcome = await attemptOnce(number);
+        const failed = outcome.find((t) => t.status === "failed");
+        const firstFailure = failed && { name: failed.name, detail: failed.detail ?? "failed" };
+        // A second attempt only for the named client-timing races; the report lists every retry.
+        if (firstFailure && TIMING_TESTS.has(number)) {
+          log(`  ${firstFailure.name}: failed on attempt 1, running it again (${firstFailure.detail.slice(0, 160)})`);
+          outcome = (await attemptOnce(number)).map((t) => ({ ...t, firstAttemptFailure: firstFailure.detail }));
         }
+        for (const t of outcome) {
+          results.push(t);
+          log(`  ${t.name}: ${t.status}${t.detail ? ` (${t.detail.slice(0, 160)})` : ""}`);
+        }
+        const logFile = outcome[0]?.log;
         if (!broker.alive() && !restarting) {
           restarting = true;
           // A dead broker is a bug of its own: the tests that ran on it fail, the rest get a new one.

@@ -64,6 +64,20 @@ for (const s of results.suites) {
     }
     out.push("");
   }
+  const retried = s.tests.filter((t) => t.firstAttemptFailure !== undefined);
+  if (retried.length > 0) {
+    out.push(
+      `Run twice (client-timing races, a second attempt after a failed first, ${retried.length}):`,
+      "",
+      "| test | result | first attempt | cause |",
+      "| --- | --- | --- | --- |",
+    );
+    for (const t of retried) {
+      const cause = causes[s.name]?.[t.name] ?? "not diagnosed yet";
+      out.push(`| ${cell(t.name)} | ${t.status} | ${cell(t.firstAttemptFailure)} | ${cell(cause)} |`);
+    }
+    out.push("");
+  }
   if (allowlisted.length > 0) {
     out.push(`Allowlisted (${allowlisted.length}):`, "", "| test | reason |", "| --- | --- |");
     for (const t of allowlisted) out.push(`| ${cell(t.name)} | ${cell(t.reason)} |`);
