@@ -8,7 +8,7 @@ import {
 import type { FetchPartitionRequest } from "@samsa/replication";
 import { BufferPool, StorageError } from "@samsa/storage";
 import type { FetchIsolation, Partition } from "../replica/partition.js";
-import { ConvertAhead, lastOffsetIn, MAX_AHEAD_BYTES } from "./convert-ahead.js";
+import { AnswersAhead, lastOffsetIn, MAX_AHEAD_BYTES } from "./answer-ahead.js";
 import type { AbortedTxn } from "../txn/partition-txns.js";
 import type { PartitionLookup, ReplicaManager } from "../replica/replica-manager.js";
 
@@ -139,10 +139,10 @@ async function readOne(
   // Clients before Fetch v10 cannot read zstd; Kafka refuses zstd topics to them outright.
   const zstdRefused = params.apiVersion < 10 && params.replicaId < 0 && partition.settings.compressionType === "zstd";
   const magic = magicForFetchVersion(params.apiVersion);
-  const ahead = !zstdRefused && req.fetchOffset >= logStart && usesConvertAhead(params, maxBytes, minOneMessage);
-  if (ahead && magic !== 2) {
-    const key = ConvertAhead.key(partition, req.fetchOffset, magic, maxBytes);
-    const ready = await convertAhead.take(
+  const ahead = !zstdRefused && req.fetchOffset >= logStart && usesAnswerAhead(params, maxBytes);
+  if (ahead) {
+    const key = AnswersAhead.key(partition, req.fetchOffset, magic, maxBytes, params.isolation);
+    const ready = await answersAhead.take(
       key,
       partition,
       partition.state.leaderEpoch,
@@ -150,6 +150,7 @@ async function readOne(
     );
     if (ready !== undefined) {
       prepareAhead(partition, ready.nextOffset, magic, maxBytes, params.isolation);
+      if (aborted !== null) aborted = partition.abortedTransactions(req.fetchOffset, lso);
       return {
         ...base,
         logStartOffset: logStart,
@@ -185,13 +186,15 @@ async function readOne(
     release();
     return { ...base, logStartOffset: logStart, records: OVERFLOW_MESSAGE, abortedTransactions: aborted };
   }
-  if (magic !== 2 && records.length > 0) {
+  if (records.length > 0) {
     const nextOffset = lastOffsetIn(records) + 1;
-    try {
-      ({ records, release } = convert(records, release, magic));
-    } catch (e) {
-      if (e instanceof RecordValidationError) return failure(target, e.code, { hw, logStart });
-      throw e;
+    if (magic !== 2) {
+      try {
+        ({ records, release } = convert(records, release, magic));
+      } catch (e) {
+        if (e instanceof RecordValidationError) return failure(target, e.code, { hw, logStart });
+        throw e;
+      }
     }
     if (ahead) prepareAhead(partition, nextOffset, magic, maxBytes, params.isolation);
   }
@@ -231,28 +234,33 @@ function convert(records: Buffer, releaseRead: () => void, magic: 0 | 1): { reco
   return { records: out, release };
 }
 
-/** Answers of Fetch v0-2 prepared ahead of their request (see ConvertAhead). */
-const convertAhead = new ConvertAhead();
+/** Consumers' answers prepared ahead of their request (see AnswersAhead). */
+const answersAhead = new AnswersAhead();
 
-/** Fetch v0-2 consumers (no KIP-74 first-batch rule, so an answer depends only on the bounds). */
-function usesConvertAhead(params: FetchParams, maxBytes: number, minOneMessage: boolean): boolean {
-  return params.apiVersion < 3 && params.replicaId < 0 && !minOneMessage && maxBytes > 0 && maxBytes <= MAX_AHEAD_BYTES;
+/**
+ * Consumers' reads. An answer is prepared without KIP-74's first-batch rule and only kept when
+ * it has records: then the rule would not have changed it, so it serves either kind of read.
+ */
+function usesAnswerAhead(params: FetchParams, maxBytes: number): boolean {
+  return params.replicaId < 0 && maxBytes > 0 && maxBytes <= MAX_AHEAD_BYTES;
 }
 
 /**
- * Once this answer is on its way (setImmediate: after the response is written), reads and
- * converts the one for `nextOffset`, if the partition has data there.
+ * Once this answer is on its way (setImmediate: after the response is written), reads (and for
+ * Fetch v0-3 converts) the one for `nextOffset`, if the partition has data there.
  */
 function prepareAhead(
   partition: Partition,
   nextOffset: number,
-  magic: 0 | 1,
+  magic: 0 | 1 | 2,
   maxBytes: number,
   isolation: FetchIsolation,
 ): void {
-  const key = ConvertAhead.key(partition, nextOffset, magic, maxBytes);
+  // A consumer at the bound (following the tail) gets nothing prepared: its next answer is not there yet.
+  if (nextOffset >= partition.fetchableEnd(isolation)) return;
+  const key = AnswersAhead.key(partition, nextOffset, magic, maxBytes, isolation);
   setImmediate(() =>
-    convertAhead.start(key, async () => {
+    answersAhead.start(key, async () => {
       const fetchableEnd = partition.fetchableEnd(isolation);
       if (nextOffset >= fetchableEnd) return undefined;
       const leaderEpoch = partition.state.leaderEpoch;
@@ -262,7 +270,8 @@ function prepareAhead(
         return undefined;
       }
       const after = lastOffsetIn(read.records) + 1;
-      const { records, release } = convert(read.records, read.release, magic);
+      const { records, release } =
+        magic === 2 ? { records: read.records, release: read.release } : convert(read.records, read.release, magic);
       return {
         answer: { records, release, nextOffset: after },
         snapshot: { partition, leaderEpoch, fetchableEnd, limitBound: after < fetchableEnd },

@@ -2,17 +2,17 @@ import { performance } from "node:perf_hooks";
 import { STALE_READ_AHEAD_MS } from "@samsa/storage";
 import type { Partition } from "../replica/partition.js";
 
-/** Answers prepared at once (each holds a read buffer and its converted copy). */
+/** Answers prepared at once (each holds a read buffer, and a converted copy for Fetch v0-3). */
 const MAX_ENTRIES = 8;
 /** Larger answers are not prepared ahead (their buffers would crowd the pools). */
 export const MAX_AHEAD_BYTES = 2 * 1024 * 1024;
 
-/** A legacy Fetch's answer for one partition, read and down-converted before it was asked for. */
-export interface ConvertedAnswer {
+/** A consumer's answer for one partition, read (and down-converted) before it was asked for. */
+export interface PreparedAnswer {
   readonly records: Buffer;
   /** The offset after the last one read: where the consumer fetches next. */
   readonly nextOffset: number;
-  /** Gives the read buffer and the converted copy back to their pools. */
+  /** Gives the read buffer (and the converted copy) back to their pools. */
   readonly release: () => void;
 }
 
@@ -20,36 +20,36 @@ export interface ConvertedAnswer {
 export interface AheadSnapshot {
   readonly partition: Partition;
   readonly leaderEpoch: number;
-  /** The bound the read stopped at (the high watermark). */
+  /** The bound the read stopped at (high watermark, or last stable offset for read_committed). */
   readonly fetchableEnd: number;
   /** The answer ended before that bound because the next batch was over the byte limit. */
   readonly limitBound: boolean;
 }
 
 interface Entry {
-  readonly answer: Promise<{ answer: ConvertedAnswer; snapshot: AheadSnapshot } | undefined>;
+  readonly answer: Promise<{ answer: PreparedAnswer; snapshot: AheadSnapshot } | undefined>;
   readonly startedMs: number;
 }
 
 /**
- * Old clients (Fetch v0-2) need their records down-converted, on the event loop, between the
- * request and the response. A consumer catching up fetches the offset after what it was just
- * sent, so that answer is read and converted ahead, while the client is busy with the last one;
- * the next Fetch takes it if the partition has not changed in a way that would change the answer.
+ * A consumer catching up fetches the offset after what it was just sent, one Fetch at a time. So
+ * that answer is read (and for old clients, Fetch v0-3, down-converted on the event loop) ahead,
+ * while the client is busy with the last one, instead of between its request and the response.
+ * The next Fetch takes it if the partition has not changed in a way that would change the answer.
  * Bounded: when full, the oldest entry is dropped (its buffers released) if it is stale, else no
  * new one starts (as storage's read-aheads: many partitions must not push out each other's).
  */
-export class ConvertAhead {
+export class AnswersAhead {
   readonly #entries = new Map<string, Entry>();
 
   constructor(private readonly nowMs: () => number = () => performance.now()) {}
 
-  static key(partition: Partition, fetchOffset: number, magic: number, maxBytes: number): string {
-    return `${partition.key}@${fetchOffset}/${magic}/${maxBytes}`;
+  static key(partition: Partition, fetchOffset: number, magic: number, maxBytes: number, isolation: string): string {
+    return `${partition.key}@${fetchOffset}/${magic}/${maxBytes}/${isolation}`;
   }
 
   /** Starts preparing the answer for `key` unless one is under way. */
-  start(key: string, prepare: () => Promise<{ answer: ConvertedAnswer; snapshot: AheadSnapshot } | undefined>): void {
+  start(key: string, prepare: () => Promise<{ answer: PreparedAnswer; snapshot: AheadSnapshot } | undefined>): void {
     if (this.#entries.has(key)) return;
     const now = this.nowMs();
     for (const [oldest, entry] of this.#entries) {
@@ -70,7 +70,7 @@ export class ConvertAhead {
     partition: Partition,
     leaderEpoch: number,
     fetchableEnd: number,
-  ): Promise<ConvertedAnswer | undefined> {
+  ): Promise<PreparedAnswer | undefined> {
     const entry = this.#entries.get(key);
     if (entry === undefined) return undefined;
     this.#entries.delete(key);

@@ -10,6 +10,7 @@ import {
   defaultFetchRequest,
   ErrorCode,
   type FetchResponse,
+  readBatchHeader,
   readMessageSet,
 } from "@samsa/protocol";
 import { Broker } from "../broker.js";
@@ -19,8 +20,8 @@ import { openPartitionLogs } from "../storage-logs.js";
 import { removeDir } from "../testing/test-broker.js";
 import { TestClient } from "../testing/test-client.js";
 
-// Fetch v0-2 answers are read and down-converted ahead of the request for the next offset; the
-// answer a client gets must still be what a read at request time gives.
+// Consumers' answers are read (and for Fetch v0-3 down-converted) ahead of the request for the
+// next offset; the answer a client gets must still be what a read at request time gives.
 const VALUE_BYTES = 200;
 
 let broker: Broker;
@@ -37,7 +38,7 @@ before(async () => {
   broker = new Broker({ config, log: silentLogger(), openLogs: openPartitionLogs });
   await broker.start();
   c = await TestClient.connect(broker.identity.endpoints[0].port);
-  const topics = ["ca", "hw"].map((name) => ({
+  const topics = ["ca", "hw", "ca4", "hw4"].map((name) => ({
     ...defaultCreateTopicsRequestCreatableTopic(),
     name,
     numPartitions: 1,
@@ -46,7 +47,7 @@ before(async () => {
   const created = await c.send(19, 5, { ...defaultCreateTopicsRequest(), topics, timeoutMs: 5000 });
   assert.deepEqual(
     created.topics.map((t) => t.errorCode),
-    [ErrorCode.NONE, ErrorCode.NONE],
+    topics.map(() => ErrorCode.NONE),
   );
 });
 
@@ -142,4 +143,64 @@ test("an answer read ahead up to the high watermark is not used once the high wa
   const next = await fetchV1("hw", 4, limit);
   assert.deepEqual(next.offsets, [4, 5, 6, 7]);
   assert.deepEqual(next.fills, [2, 2, 3, 3]);
+});
+
+/** Fetch v4 read_committed (record batches): the base offsets of the batches returned. */
+async function fetchV4(topic: string, offset: number, partitionMaxBytes: number) {
+  const r: FetchResponse = await c.send(1, 4, {
+    ...defaultFetchRequest(),
+    replicaId: -1,
+    maxWaitMs: 0,
+    minBytes: 0,
+    maxBytes: 1 << 20,
+    isolationLevel: 1,
+    topics: [
+      {
+        topic,
+        topicId: "AAAAAAAAAAAAAAAAAAAAAA",
+        partitions: [
+          {
+            partition: 0,
+            currentLeaderEpoch: -1,
+            fetchOffset: BigInt(offset),
+            lastFetchedEpoch: -1,
+            logStartOffset: -1n,
+            partitionMaxBytes,
+            replicaDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA",
+          },
+        ],
+      },
+    ],
+  });
+  const p = r.responses[0].partitions[0];
+  assert.equal(p.errorCode, ErrorCode.NONE);
+  const records = p.records as Buffer;
+  const bases: number[] = [];
+  for (let pos = 0; pos < records.length; pos += 12 + readBatchHeader(records, pos).batchLength) {
+    bases.push(readBatchHeader(records, pos).baseOffset);
+  }
+  return { bases };
+}
+
+test("Fetch v4: a consumer reading on gets each answer as a read at request time would give it", async () => {
+  await produce("ca4", [0, 1, 2, 3, 4, 5, 6]);
+  const limit = 2 * batchBytes;
+  const bases: number[] = [];
+  for (let offset = 0; offset < 14; ) {
+    await settle();
+    const got = await fetchV4("ca4", offset, limit);
+    assert.ok(got.bases.length > 0, `nothing at ${offset}`);
+    bases.push(...got.bases);
+    offset = got.bases[got.bases.length - 1] + 2;
+  }
+  assert.deepEqual(bases, [0, 2, 4, 6, 8, 10, 12]);
+});
+
+test("Fetch v4: an answer read ahead up to the bound is not used once the bound moved on", async () => {
+  await produce("hw4", [0, 1, 2]);
+  const limit = 2 * batchBytes;
+  assert.deepEqual((await fetchV4("hw4", 0, limit)).bases, [0, 2]);
+  await settle();
+  await produce("hw4", [3, 4]);
+  assert.deepEqual((await fetchV4("hw4", 4, limit)).bases, [4, 6]);
 });
