@@ -156,7 +156,16 @@ export class LogSegment {
    * Appends batches already laid out in `records` (file position = this.size). `batches` gives
    * each batch's offsets and timestamp with positions relative to `records`.
    */
-  async append(records: Buffer, batches: readonly BatchInfo[], indexIntervalBytes: number): Promise<number> {
+  /**
+   * `onAppended` runs in the same turn as the size grows: the log moves its end offset there, since
+   * readers take the active segment's size as the log end's position.
+   */
+  async append(
+    records: Buffer,
+    batches: readonly BatchInfo[],
+    indexIntervalBytes: number,
+    onAppended: () => void = () => {},
+  ): Promise<number> {
     const physicalPosition = this.size;
     this.dirty = true;
     await this.log.use((h) => writeFully(h, records, physicalPosition));
@@ -164,6 +173,7 @@ export class LogSegment {
     this.dirty = true;
     await this.withIndexesLoaded(async () => this.indexBatches(batches, physicalPosition, indexIntervalBytes));
     this.size += records.length;
+    onAppended();
     return physicalPosition;
   }
 

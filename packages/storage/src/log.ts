@@ -328,10 +328,11 @@ export class Log {
       const first = batches[0];
       const last = batches[batches.length - 1];
       const segment = await this.maybeRoll(records.length, first.baseOffset, last.lastOffset);
-      const position = await segment.append(records, batches, this.config.indexIntervalBytes);
-      // With the segment's size, before any await: reads take the active segment's size as the log
-      // end's position, and one between the two would return batches past the log end.
-      this.leo = last.lastOffset + 1;
+      // The log end offset moves with the segment's size, in the same turn: a read between the two
+      // would return batches past the log end.
+      const position = await segment.append(records, batches, this.config.indexIntervalBytes, () => {
+        this.leo = last.lastOffset + 1;
+      });
       let epochChanged = false;
       for (const b of batches) {
         if (b.partitionLeaderEpoch >= 0) {
