@@ -321,15 +321,24 @@ export class LogSegment {
       const into = pooled;
       got = await this.log.use((h) => readFully(h, into, 0, length, position));
     }
-    const data = pooled.subarray(0, got);
+    let data = pooled.subarray(0, got);
     const first = batchInfoAt(data, 0, position);
     if (typeof first === "string" || first.lastOffset < startOffset) {
       buffers.release(pooled);
       return undefined;
     }
     if (first.size > got && (minOneMessage || first.size <= maxBytes)) {
+      // KIP-74: the first batch goes whole beyond the limit; its header gave its size, read just it.
       buffers.release(pooled);
-      return undefined;
+      if (position + first.size > maxPosition) return undefined;
+      pooled = buffers.acquire(first.size);
+      const into = pooled;
+      got = await this.log.use((h) => readFully(h, into, 0, first.size, position));
+      if (got < first.size) {
+        buffers.release(pooled);
+        return undefined;
+      }
+      data = pooled.subarray(0, got);
     }
     const limit = minOneMessage ? Math.max(maxBytes, first.size) : maxBytes;
     return this.sent(first, data, limit, pooled, { generation, maxBytes, maxPosition, buffers });

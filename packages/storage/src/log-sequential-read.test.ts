@@ -90,16 +90,21 @@ describe("sequential reads", () => {
   });
 
   it("without KIP-74's first-batch rule a batch over the limit is not returned, with it it is whole", async () => {
-    const log = await openTestLog(new CountingFs(), "/d/t-0");
+    const fs = new CountingFs();
+    const log = await openTestLog(fs, "/d/t-0");
     for (let i = 0; i < 3; i++)
       await log.append(testBatch({ payload: PAYLOAD }), { assignOffsets: true, leaderEpoch: 0 });
     const size = testBatch({ payload: PAYLOAD }).length;
     (await log.read(0, size, { minOneMessage: true })).release();
     const none = await log.read(1, size - 1, { minOneMessage: false });
     assert.equal(none.records.length, 0);
+    fs.logReads.length = 0;
     const whole = await log.read(1, size - 1, { minOneMessage: true });
     assert.deepEqual(firstOffsets(whole.records), [1]);
     assert.equal(whole.records.length, size);
     whole.release();
+    // The limit's worth from the remembered position, then the first batch whole once its header
+    // gave its size (then the read ahead of offset 2).
+    assert.deepEqual(fs.logReads.slice(0, 2), [size - 1, size]);
   });
 });
