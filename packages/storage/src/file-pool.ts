@@ -45,6 +45,15 @@ export class FilePool {
     return handle;
   }
 
+  /** @internal The open handle, made most recently used; undefined if closed (acquire opens it). */
+  touch(file: PooledFile): StorageFile | undefined {
+    const handle = this.open.get(file);
+    if (handle === undefined) return undefined;
+    this.open.delete(file);
+    this.open.set(file, handle);
+    return handle;
+  }
+
   private async evict(): Promise<void> {
     for (const [file, handle] of this.open) {
       if (this.open.size <= this.maxOpen) return;
@@ -105,6 +114,15 @@ export class PooledFile {
         await this.pool.release(this);
       }
     }
+  }
+
+  /**
+   * Runs the synchronous `fn` in this turn if the handle is open, so nothing can close it
+   * meanwhile; undefined (fn not run) when it is closed and `use` has to open it.
+   */
+  useNow<T>(fn: (handle: StorageFile) => T): T | undefined {
+    const handle = this.retired ? undefined : this.pool.touch(this);
+    return handle === undefined ? undefined : fn(handle);
   }
 
   /** Closes the handle if open; the next `use` reopens it. */

@@ -5,13 +5,22 @@ import { StorageError } from "./errors.js";
 import type { BufferPool } from "./buffer-pool.js";
 import type { LogConfig } from "./config.js";
 import type { FilePool, PooledFile } from "./file-pool.js";
-import { readFully, writeFully } from "./fs/storage-fs.js";
+import { readFully, readFullyNow, SYNC_IO_MAX_BYTES, writeFully, writeFullyNow } from "./fs/storage-fs.js";
 import type { IndexCache } from "./index/index-cache.js";
 import { OffsetIndex, type OffsetPosition } from "./index/offset-index.js";
 import { TimeIndex, type TimestampOffset } from "./index/time-index.js";
 import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentPath } from "./log-files.js";
 import { Preallocation, zeroBuffer } from "./preallocation.js";
 import { type NextRead, ReadPositionCache } from "./read-position-cache.js";
+
+/**
+ * How far behind the end of the active segment a read counts as the tail: written within the last
+ * moments, so still in the page cache, and read without the pool's hand-off.
+ */
+const RECENT_TAIL_BYTES = 16 * 1024 * 1024;
+
+/** Recent appends whose first batch is remembered (see LogSegment.appendedBatches). */
+const MAX_APPENDED_BATCHES = 16;
 
 export interface SegmentContext {
   pool: FilePool;
@@ -62,6 +71,12 @@ export class LogSegment {
   private indexesUnsynced = false;
   /** Where recent reads ended, so a consumer's next read starts at its batch exactly. */
   private readonly readPositions = new ReadPositionCache();
+  /**
+   * The first batch of each recent append, by base offset. The high watermark moves to the end of
+   * an append (the log end offset a flush round began with), so a read bounded by it finds the
+   * batch there without reading headers from the index entry on.
+   */
+  private readonly appendedBatches = new Map<number, BatchInfo>();
   /** Zeros written ahead of the end of the file (see Preallocation). */
   private readonly preallocation: Preallocation;
 
@@ -168,13 +183,45 @@ export class LogSegment {
   ): Promise<number> {
     const physicalPosition = this.size;
     this.dirty = true;
-    await this.log.use((h) => writeFully(h, records, physicalPosition));
+    await this.write(records, physicalPosition);
     // Again after the write: a flush round that started meanwhile may have cleared the flag.
     this.dirty = true;
     await this.withIndexesLoaded(async () => this.indexBatches(batches, physicalPosition, indexIntervalBytes));
+    this.rememberAppended(batches[0], physicalPosition);
     this.size += records.length;
     onAppended();
     return physicalPosition;
+  }
+
+  /**
+   * A small write goes to the page cache on the event loop (see SYNC_IO_MAX_BYTES), a large one
+   * through the pool. Writes stay ordered: the owning Log serializes appends and zero fills.
+   */
+  private async write(buf: Buffer, position: number): Promise<void> {
+    if (buf.length <= SYNC_IO_MAX_BYTES && this.log.useNow((h) => writeFullyNow(h, buf, position))) return;
+    await this.log.use((h) => writeFully(h, buf, position));
+  }
+
+  /**
+   * Reads into `into`. A small read near the end of the active segment (the tail consumers follow,
+   * just written, so in the page cache) runs on the event loop; others may wait for the disk and
+   * go through the pool.
+   */
+  private async readInto(into: Buffer, length: number, position: number): Promise<number> {
+    if (length <= SYNC_IO_MAX_BYTES && this.offsetIndex.isActive && position >= this.size - RECENT_TAIL_BYTES) {
+      const got = this.log.useNow((h) => readFullyNow(h, into, 0, length, position));
+      if (got !== undefined) return got;
+    }
+    return this.log.use((h) => readFully(h, into, 0, length, position));
+  }
+
+  private rememberAppended(first: BatchInfo | undefined, physicalPosition: number): void {
+    if (first === undefined) return;
+    if (this.appendedBatches.size >= MAX_APPENDED_BATCHES) {
+      const oldest = this.appendedBatches.keys().next().value;
+      if (oldest !== undefined) this.appendedBatches.delete(oldest);
+    }
+    this.appendedBatches.set(first.baseOffset, { ...first, position: physicalPosition + first.position });
   }
 
   /** Runs `fn` with both indexes loaded and safe from eviction (index appends are synchronous). */
@@ -213,6 +260,8 @@ export class LogSegment {
    * it, and not past `maxPosition`; undefined if there is none.
    */
   async translateOffset(offset: number, maxPosition = this.size): Promise<BatchInfo | undefined> {
+    const appended = this.appendedBatches.get(offset);
+    if (appended !== undefined && appended.position + appended.size <= maxPosition) return appended;
     const start = await this.lookupOffset(offset);
     return this.log.use(async (h) => {
       const scan = scanBatches(h, {
@@ -254,7 +303,7 @@ export class LogSegment {
       return this.readAfterTranslate(startOffset, maxBytes, maxPosition, minOneMessage, buffers);
     const length = Math.min(maxPosition - entry.position, maxBytes + indexIntervalBytes + RECORD_BATCH_OVERHEAD);
     const pooled = buffers.acquire(length);
-    const got = await this.log.use((h) => readFully(h, pooled, 0, length, entry.position));
+    const got = await this.readInto(pooled, length, entry.position);
     const data = pooled.subarray(0, got);
     let pos = 0;
     let first: BatchInfo | undefined;
@@ -319,7 +368,7 @@ export class LogSegment {
     if (pooled === undefined) {
       pooled = buffers.acquire(length);
       const into = pooled;
-      got = await this.log.use((h) => readFully(h, into, 0, length, position));
+      got = await this.readInto(into, length, position);
     }
     let data = pooled.subarray(0, got);
     const first = batchInfoAt(data, 0, position);
@@ -333,7 +382,7 @@ export class LogSegment {
       if (position + first.size > maxPosition) return undefined;
       pooled = buffers.acquire(first.size);
       const into = pooled;
-      got = await this.log.use((h) => readFully(h, into, 0, first.size, position));
+      got = await this.readInto(into, first.size, position);
       if (got < first.size) {
         buffers.release(pooled);
         return undefined;
@@ -357,9 +406,7 @@ export class LogSegment {
       const length = Math.min(next.maxPosition - position, Math.max(next.maxBytes, RECORD_BATCH_OVERHEAD));
       const ahead =
         length > 0
-          ? next.buffers.readAheads.start(position, length, (into) =>
-              this.log.use((h) => readFully(h, into, 0, length, position)),
-            )
+          ? next.buffers.readAheads.start(position, length, (into) => this.readInto(into, length, position))
           : undefined;
       this.readPositions.set(last.lastOffset + 1, position, next.generation, ahead);
     }
@@ -387,7 +434,7 @@ export class LogSegment {
       };
     }
     const pooled = buffers.acquire(length);
-    const got = await this.log.use((h) => readFully(h, pooled, 0, length, first.position));
+    const got = await this.readInto(pooled, length, first.position);
     const read = this.sent(first, pooled.subarray(0, got), length, pooled, {
       generation,
       maxBytes,
@@ -423,6 +470,7 @@ export class LogSegment {
     this.offsetOfMaxTimestampSoFar = -1;
     this.bytesSinceLastIndexEntry = 0;
     this.nextOffset = this.baseOffset;
+    this.appendedBatches.clear();
     const fileSize = await this.log.use(async (h) => (await h.stat()).size);
     let validBytes = 0;
     const stop = await this.log.use(async (h) => {
@@ -542,6 +590,7 @@ export class LogSegment {
     await this.timeIndex.truncateTo(offset);
     const removed = this.size - from.position;
     this.readPositions.clear();
+    this.appendedBatches.clear();
     this.dirty = true;
     await this.log.use((h) => h.truncate(from.position));
     this.size = from.position;

@@ -1,3 +1,4 @@
+import { readSync, writeSync } from "node:fs";
 import * as fsp from "node:fs/promises";
 import { SyncThreads } from "./sync-threads.js";
 
@@ -24,7 +25,21 @@ export interface StorageFile {
   truncate(length: number): Promise<void>;
   stat(): Promise<{ size: number }>;
   close(): Promise<void>;
+  /**
+   * Positional write and read on the calling thread (see SYNC_IO_MAX_BYTES). Optional: a file
+   * without them (the simulated disk) takes the asynchronous calls.
+   */
+  writeSync?(buffer: Buffer, offset: number, length: number, position: number): number;
+  readSync?(buffer: Buffer, offset: number, length: number, position: number): number;
 }
+
+/**
+ * Largest write or page-cache read done on the event loop instead of libuv's thread pool. Copying
+ * a few tens of KiB to or from the page cache takes microseconds; the pool's hand-off (queue,
+ * futex wake, completion callback) costs the event loop more than that for every small produce and
+ * fetch. Kafka's request handler threads likewise write and read the page cache directly.
+ */
+export const SYNC_IO_MAX_BYTES = 64 * 1024;
 
 /** Open modes storage needs: read-only, read-write of an existing file, create-exclusive read-write. */
 export type OpenMode = "r" | "r+" | "wx+";
@@ -50,7 +65,13 @@ export const nodeFs: StorageFs = {
   open: async (path, mode) => {
     const handle = await fsp.open(path, mode);
     // The handle's own datasync would run on libuv's pool, which file reads and writes share.
-    return Object.assign(handle, { datasync: () => syncThreads.datasync(handle.fd) });
+    return Object.assign(handle, {
+      datasync: () => syncThreads.datasync(handle.fd),
+      writeSync: (buffer: Buffer, offset: number, length: number, position: number) =>
+        writeSync(handle.fd, buffer, offset, length, position),
+      readSync: (buffer: Buffer, offset: number, length: number, position: number) =>
+        readSync(handle.fd, buffer, offset, length, position),
+    });
   },
   readdir: (dir) => fsp.readdir(dir),
   mkdir: async (dir) => {
@@ -100,6 +121,32 @@ export async function readFully(
     const { bytesRead } = await file.read(buf, offset + done, length - done, position + done);
     if (bytesRead === 0) break;
     done += bytesRead;
+  }
+  return done;
+}
+
+/** writeFully on the calling thread; false (nothing written) if the file has no synchronous write. */
+export function writeFullyNow(file: StorageFile, buf: Buffer, position: number): boolean {
+  if (file.writeSync === undefined) return false;
+  let done = 0;
+  while (done < buf.length) done += file.writeSync(buf, done, buf.length - done, position + done);
+  return true;
+}
+
+/** readFully on the calling thread; undefined (nothing read) if the file has no synchronous read. */
+export function readFullyNow(
+  file: StorageFile,
+  buf: Buffer,
+  offset: number,
+  length: number,
+  position: number,
+): number | undefined {
+  if (file.readSync === undefined) return undefined;
+  let done = 0;
+  while (done < length) {
+    const got = file.readSync(buf, offset + done, length - done, position + done);
+    if (got === 0) break;
+    done += got;
   }
   return done;
 }
