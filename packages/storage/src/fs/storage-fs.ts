@@ -34,12 +34,15 @@ export interface StorageFile {
 }
 
 /**
- * Largest write or page-cache read done on the event loop instead of libuv's thread pool. Copying
- * a few tens of KiB to or from the page cache takes microseconds; the pool's hand-off (queue,
- * futex wake, completion callback) costs the event loop more than that for every small produce and
- * fetch. Kafka's request handler threads likewise write and read the page cache directly.
+ * Largest write or page-cache read done on the event loop instead of libuv's thread pool. A copy to
+ * or from the page cache costs about 1 us per KiB here; the pool's hand-off (queue, futex wake,
+ * completion callback) costs the event loop more than that for every small produce and fetch, and
+ * appends waiting for the pool queue up. Larger ones (a saturating producer's ~1 MB requests) keep
+ * the pool, where the copy overlaps the event loop's work. Kafka's request handler threads likewise
+ * write and read the page cache directly. 256 KiB: at 60-100 k msgs/s paced (~60-100 KiB per
+ * produce) its p50 was 0.8-2.1 ms where 64 KiB gave 1.1-5.8 ms (bench/optimisations-latency.md).
  */
-export const SYNC_IO_MAX_BYTES = 64 * 1024;
+export const SYNC_IO_MAX_BYTES = 256 * 1024;
 
 /** Open modes storage needs: read-only, read-write of an existing file, create-exclusive read-write. */
 export type OpenMode = "r" | "r+" | "wx+";
