@@ -71,6 +71,9 @@ struct consumer {
   /** Latencies in microseconds, after the warm-up. */
   uint32_t *latencies_us;
   long recorded;
+  /** KAFKA_LATENCY_TRACE=FILE: one line per recorded message, "sent_ms latency_ms" (CLOCK_MONOTONIC, as
+   * Node's process.hrtime), to line slow messages up with broker-side events (bench/latency-probe.mjs). */
+  FILE *trace;
 };
 
 static void *consume(void *arg) {
@@ -85,6 +88,7 @@ static void *consume(void *arg) {
       int64_t us = (now_ns() - sent) / 1000;
       if (c->received++ >= c->warmup && c->recorded < c->capacity) {
         c->latencies_us[c->recorded++] = (uint32_t)(us < 1 ? 1 : us > UINT32_MAX ? UINT32_MAX : us);
+        if (c->trace != NULL) fprintf(c->trace, "%.3f %.3f\n", (double)sent / 1e6, (double)us / 1e3);
       }
     }
     rd_kafka_message_destroy(m);
@@ -147,6 +151,11 @@ int main(int argc, char **argv) {
 
   struct consumer c = {.warmup = saturate ? 0 : (long)(rate * warmup_s), .capacity = total};
   c.latencies_us = calloc((size_t)total, sizeof *c.latencies_us);
+  const char *trace_path = getenv("KAFKA_LATENCY_TRACE");
+  if (trace_path != NULL && (c.trace = fopen(trace_path, "w")) == NULL) {
+    perror(trace_path);
+    return 2;
+  }
   rd_kafka_conf_t *cconf = base_conf(bootstrap, legacy);
   char group[64];
   snprintf(group, sizeof group, "latency-%d", (int)getpid());
@@ -233,6 +242,7 @@ int main(int argc, char **argv) {
   sleep(DRAIN_S);
   atomic_store(&c.stop, 1);
   pthread_join(consumer_thread, NULL);
+  if (c.trace != NULL) fclose(c.trace);
   rd_kafka_consumer_close(c.rk);
   rd_kafka_destroy(c.rk);
   rd_kafka_destroy(producer);
