@@ -7,6 +7,7 @@
 //   stall                the main thread's 1 ms timer came more than 3 ms late (GC, synchronous work,
 //                        or no CPU for the process)
 //   fdatasync            a group-commit round's fdatasync on the sync threads took at least 2 ms
+//                        (timed on the main thread: a main-thread stall lengthens it too)
 //   checkpoint...        a periodic checkpoint write (high watermarks, recovery points)
 // Then `node bench/latency-trace.mjs TRACE FILE` lists the slow-message episodes with the events
 // around them. Only the main thread is probed (workers would report their blocking fdatasync as stalls).
