@@ -23,7 +23,7 @@
 // Each row also prints the CPU time of the broker and of the load generator during the run, from
 // /proc/<pid>/stat, as a percentage of one core (the machine has availableParallelism() cores), and
 // the broker's peak RSS (sampled every 100 ms; for Kafka the JVM's, ZooKeeper not counted).
-import { writeFileSync } from "node:fs";
+import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureTopics09, javaVersion, KAFKA09_CLIENT, startKafka09 } from "./kafka09.mjs";
 import { barChart } from "./svg.mjs";
@@ -78,21 +78,25 @@ async function main() {
     { seconds: 3, repeat: 1, svg: ".bench-out/compare-quick.svg" },
   );
   const bin = buildPerf();
-  const samsa = await startBroker({ dataDir: tempDataDir("compare"), set: opts.set });
-  const kafka = await startKafka09({ partitions: opts.partitions });
-  console.log(`# Samsa: ${samsa.command} (${revision()}), pid ${samsa.pid}`);
-  console.log(
-    `# Kafka 0.9.0.1 (java ${javaVersion()}): ${kafka.command}, pid ${kafka.pid}; ZooKeeper pid ${kafka.zkPid}`,
-  );
-  console.log(`# rdkafka_performance ${shown(bin)} (librdkafka ${librdkafkaVersion(bin)}); ${loadAverage()}`);
-  const targets = [
-    { name: "Samsa", mode: "headline", broker: samsa, client: ["-X", "api.version.request=true"] },
-    { name: "Samsa", mode: "legacy", broker: samsa, client: KAFKA09_CLIENT },
-    { name: "Kafka 0.9.0.1", mode: "both", broker: kafka, client: KAFKA09_CLIENT },
-  ];
   const runs = [];
-  try {
-    for (let round = 1; round <= opts.repeat; round++) {
+  // Fresh brokers and data each round: one round writes tens of GB, three would fill the disk.
+  for (let round = 1; round <= opts.repeat; round++) {
+    const samsaDir = tempDataDir("compare");
+    const samsa = await startBroker({ dataDir: samsaDir, set: opts.set });
+    const kafka = await startKafka09({ partitions: opts.partitions });
+    if (round === 1) {
+      console.log(`# Samsa: ${samsa.command} (${revision()}), pid ${samsa.pid}`);
+      console.log(
+        `# Kafka 0.9.0.1 (java ${javaVersion()}): ${kafka.command}, pid ${kafka.pid}; ZooKeeper pid ${kafka.zkPid}`,
+      );
+      console.log(`# rdkafka_performance ${shown(bin)} (librdkafka ${librdkafkaVersion(bin)}); ${loadAverage()}`);
+    }
+    const targets = [
+      { name: "Samsa", mode: "headline", broker: samsa, client: ["-X", "api.version.request=true"] },
+      { name: "Samsa", mode: "legacy", broker: samsa, client: KAFKA09_CLIENT },
+      { name: "Kafka 0.9.0.1", mode: "both", broker: kafka, client: KAFKA09_CLIENT },
+    ];
+    try {
       for (const scenario of selectedScenarios(opts.rows)) {
         for (const target of targets) {
           const run = await runScenario(bin, target, scenario, { ...opts, round });
@@ -100,10 +104,12 @@ async function main() {
           console.log(`  ${scenario.id.padEnd(34)} ${`${target.name} ${target.mode}`.padEnd(22)} ${fmtRate(run)}`);
         }
       }
+    } finally {
+      await samsa.stop();
+      await kafka.stop();
+      rmSync(samsaDir, { recursive: true, force: true });
+      rmSync(kafka.dir, { recursive: true, force: true });
     }
-  } finally {
-    await samsa.stop();
-    await kafka.stop();
   }
   const rows = medians(runs);
   report(rows, opts);
