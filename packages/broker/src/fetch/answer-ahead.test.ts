@@ -1,61 +1,32 @@
 import assert from "node:assert/strict";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
 import {
   buildRecordBatch,
-  defaultCreateTopicsRequest,
-  defaultCreateTopicsRequestCreatableTopic,
   defaultFetchRequest,
   ErrorCode,
   type FetchResponse,
   readBatchHeader,
   readMessageSet,
 } from "@samsa/protocol";
-import { Broker } from "../broker.js";
-import { BrokerConfig } from "../config/broker-config.js";
-import { silentLogger } from "../logger.js";
-import { openPartitionLogs } from "../storage-logs.js";
-import { removeDir } from "../testing/test-broker.js";
-import { TestClient } from "../testing/test-client.js";
+import { createTopics, type DiskBroker, produceTo, startDiskBroker } from "../testing/disk-broker.js";
+import { fetchTopic } from "../testing/fetch-topic.js";
+import type { TestClient } from "../testing/test-client.js";
 
 // Consumers' answers are read (and for Fetch v0-3 down-converted) ahead of the request for the
 // next offset; the answer a client gets must still be what a read at request time gives.
 const VALUE_BYTES = 200;
 
-let broker: Broker;
-let dir: string;
+let broker: DiskBroker;
 let c: TestClient;
 let batchBytes = 0;
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "samsa-convert-ahead-"));
-  const config = BrokerConfig.from([
-    ["log.dirs", dir],
-    ["listeners", "PLAINTEXT://127.0.0.1:0"],
-  ]);
-  broker = new Broker({ config, log: silentLogger(), openLogs: openPartitionLogs });
-  await broker.start();
-  c = await TestClient.connect(broker.identity.endpoints[0].port);
-  const topics = ["ca", "hw", "ca4", "hw4"].map((name) => ({
-    ...defaultCreateTopicsRequestCreatableTopic(),
-    name,
-    numPartitions: 1,
-    replicationFactor: -1,
-  }));
-  const created = await c.send(19, 5, { ...defaultCreateTopicsRequest(), topics, timeoutMs: 5000 });
-  assert.deepEqual(
-    created.topics.map((t) => t.errorCode),
-    topics.map(() => ErrorCode.NONE),
-  );
+  broker = await startDiskBroker("answer-ahead");
+  c = broker.client;
+  await createTopics(c, { ca: 1, hw: 1, ca4: 1, hw4: 1 });
 });
 
-after(async () => {
-  c.close();
-  await broker.stop();
-  await removeDir(dir);
-});
+after(() => broker.stop());
 
 /** One batch per call, each record's value filled with its batch number. */
 async function produce(topic: string, fills: number[]): Promise<void> {
@@ -65,13 +36,7 @@ async function produce(topic: string, fills: number[]): Promise<void> {
       { key: null, value: Buffer.alloc(VALUE_BYTES, fill), timestamp: 1 },
     ]);
     batchBytes = batch.length;
-    const r = await c.send(0, 8, {
-      transactionalId: null,
-      acks: -1,
-      timeoutMs: 5000,
-      topicData: [{ name: topic, partitionData: [{ index: 0, records: batch }] }],
-    });
-    assert.equal(r.responses[0].partitionResponses[0].errorCode, ErrorCode.NONE);
+    await produceTo(c, 8, topic, 0, batch);
   }
 }
 
@@ -82,23 +47,7 @@ async function fetchV1(topic: string, offset: number, partitionMaxBytes: number)
     replicaId: -1,
     maxWaitMs: 0,
     minBytes: 0,
-    topics: [
-      {
-        topic,
-        topicId: "AAAAAAAAAAAAAAAAAAAAAA",
-        partitions: [
-          {
-            partition: 0,
-            currentLeaderEpoch: -1,
-            fetchOffset: BigInt(offset),
-            lastFetchedEpoch: -1,
-            logStartOffset: -1n,
-            partitionMaxBytes,
-            replicaDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA",
-          },
-        ],
-      },
-    ],
+    topics: [fetchTopic(topic, { fetchOffset: BigInt(offset), partitionMaxBytes })],
   });
   const p = r.responses[0].partitions[0];
   assert.equal(p.errorCode, ErrorCode.NONE);
@@ -154,23 +103,7 @@ async function fetchV4(topic: string, offset: number, partitionMaxBytes: number)
     minBytes: 0,
     maxBytes: 1 << 20,
     isolationLevel: 1,
-    topics: [
-      {
-        topic,
-        topicId: "AAAAAAAAAAAAAAAAAAAAAA",
-        partitions: [
-          {
-            partition: 0,
-            currentLeaderEpoch: -1,
-            fetchOffset: BigInt(offset),
-            lastFetchedEpoch: -1,
-            logStartOffset: -1n,
-            partitionMaxBytes,
-            replicaDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA",
-          },
-        ],
-      },
-    ],
+    topics: [fetchTopic(topic, { fetchOffset: BigInt(offset), partitionMaxBytes })],
   });
   const p = r.responses[0].partitions[0];
   assert.equal(p.errorCode, ErrorCode.NONE);

@@ -1,23 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
-import {
-  buildRecordBatch,
-  defaultCreateTopicsRequest,
-  defaultCreateTopicsRequestCreatableTopic,
-  defaultFetchRequest,
-  ErrorCode,
-  type FetchResponse,
-  readBatchHeader,
-} from "@samsa/protocol";
-import { Broker } from "../broker.js";
-import { BrokerConfig } from "../config/broker-config.js";
-import { silentLogger } from "../logger.js";
-import { openPartitionLogs } from "../storage-logs.js";
-import { removeDir } from "../testing/test-broker.js";
-import { TestClient } from "../testing/test-client.js";
+import { buildRecordBatch, defaultFetchRequest, ErrorCode, type FetchResponse, readBatchHeader } from "@samsa/protocol";
+import { createTopics, type DiskBroker, produceTo, startDiskBroker } from "../testing/disk-broker.js";
+import { fetchTopic } from "../testing/fetch-topic.js";
+import type { TestClient } from "../testing/test-client.js";
 
 // Fetch v3+ reads a consumer's partitions concurrently where the byte budget cannot bind; the
 // answer must still be what Kafka's in-order read gives: only the first partition with data may
@@ -25,8 +11,7 @@ import { TestClient } from "../testing/test-client.js";
 const SMALL = 300;
 const BIG = 2500;
 
-let broker: Broker;
-let dir: string;
+let broker: DiskBroker;
 let c: TestClient;
 const batchBytes = new Map<string, number>();
 
@@ -34,37 +19,19 @@ const batchBytes = new Map<string, number>();
 const layout: number[][] = [[], [BIG, SMALL, SMALL], [BIG, SMALL], [SMALL, SMALL, SMALL, SMALL]];
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "samsa-kip74-fetch-"));
-  const config = BrokerConfig.from([
-    ["log.dirs", dir],
-    ["listeners", "PLAINTEXT://127.0.0.1:0"],
-  ]);
-  broker = new Broker({ config, log: silentLogger(), openLogs: openPartitionLogs });
-  await broker.start();
-  c = await TestClient.connect(broker.identity.endpoints[0].port);
-  const topic = { ...defaultCreateTopicsRequestCreatableTopic(), name: "k", numPartitions: 4, replicationFactor: -1 };
-  const created = await c.send(19, 5, { ...defaultCreateTopicsRequest(), topics: [topic], timeoutMs: 5000 });
-  assert.equal(created.topics[0].errorCode, ErrorCode.NONE);
+  broker = await startDiskBroker("kip74-fetch");
+  c = broker.client;
+  await createTopics(c, { k: 4 });
   for (const [p, sizes] of layout.entries()) {
     for (const value of sizes) {
       const batch = buildRecordBatch([{ key: null, value: Buffer.alloc(value, p), timestamp: 1 }]);
       batchBytes.set(`${p}:${value}`, batch.length);
-      const r = await c.send(0, 8, {
-        transactionalId: null,
-        acks: -1,
-        timeoutMs: 5000,
-        topicData: [{ name: "k", partitionData: [{ index: p, records: batch }] }],
-      });
-      assert.equal(r.responses[0].partitionResponses[0].errorCode, ErrorCode.NONE);
+      await produceTo(c, 8, "k", p, batch);
     }
   }
 });
 
-after(async () => {
-  c.close();
-  await broker.stop();
-  await removeDir(dir);
-});
+after(() => broker.stop());
 
 function fetchV4(partitions: number[], partitionMaxBytes: number, maxBytes: number): Promise<FetchResponse> {
   return c.send(1, 4, {
@@ -75,19 +42,10 @@ function fetchV4(partitions: number[], partitionMaxBytes: number, maxBytes: numb
     maxBytes,
     isolationLevel: 0,
     topics: [
-      {
-        topic: "k",
-        topicId: "AAAAAAAAAAAAAAAAAAAAAA",
-        partitions: partitions.map((partition) => ({
-          partition,
-          currentLeaderEpoch: -1,
-          fetchOffset: 0n,
-          lastFetchedEpoch: -1,
-          logStartOffset: -1n,
-          partitionMaxBytes,
-          replicaDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA",
-        })),
-      },
+      fetchTopic(
+        "k",
+        partitions.map((partition) => ({ partition, partitionMaxBytes })),
+      ),
     ],
   });
 }

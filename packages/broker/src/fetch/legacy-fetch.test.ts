@@ -1,23 +1,9 @@
 import assert from "node:assert/strict";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { after, before, test } from "node:test";
-import {
-  buildMessageSet,
-  defaultCreateTopicsRequest,
-  defaultCreateTopicsRequestCreatableTopic,
-  defaultFetchRequest,
-  ErrorCode,
-  type FetchResponse,
-  readMessageSet,
-} from "@samsa/protocol";
-import { Broker } from "../broker.js";
-import { BrokerConfig } from "../config/broker-config.js";
-import { silentLogger } from "../logger.js";
-import { openPartitionLogs } from "../storage-logs.js";
-import { removeDir } from "../testing/test-broker.js";
-import { TestClient } from "../testing/test-client.js";
+import { buildMessageSet, defaultFetchRequest, ErrorCode, type FetchResponse, readMessageSet } from "@samsa/protocol";
+import { createTopics, type DiskBroker, produceTo, startDiskBroker } from "../testing/disk-broker.js";
+import { fetchTopic } from "../testing/fetch-topic.js";
+import type { TestClient } from "../testing/test-client.js";
 
 // Fetch v0-2 reads a consumer's partitions concurrently; the answer must be what reading them one
 // by one within fetch.max.bytes gives, including when that budget runs out part way.
@@ -27,43 +13,23 @@ const VALUE_BYTES = 120;
 /** A down-converted magic 0 entry: 12-byte prefix, 14-byte message header, key "k", value. */
 const ENTRY_BYTES = 12 + 14 + 1 + VALUE_BYTES;
 
-let broker: Broker;
-let dir: string;
+let broker: DiskBroker;
 let c: TestClient;
 
 before(async () => {
-  dir = await mkdtemp(join(tmpdir(), "samsa-legacy-fetch-"));
-  const config = BrokerConfig.from([
-    ["log.dirs", dir],
-    ["listeners", "PLAINTEXT://127.0.0.1:0"],
-    ["fetch.max.bytes", String(FETCH_MAX_BYTES)],
-  ]);
-  broker = new Broker({ config, log: silentLogger(), openLogs: openPartitionLogs });
-  await broker.start();
-  c = await TestClient.connect(broker.identity.endpoints[0].port);
-  const topic = { ...defaultCreateTopicsRequestCreatableTopic(), name: "lf", numPartitions: 3, replicationFactor: -1 };
-  const created = await c.send(19, 5, { ...defaultCreateTopicsRequest(), topics: [topic], timeoutMs: 5000 });
-  assert.equal(created.topics[0].errorCode, ErrorCode.NONE);
+  broker = await startDiskBroker("legacy-fetch", [["fetch.max.bytes", String(FETCH_MAX_BYTES)]]);
+  c = broker.client;
+  await createTopics(c, { lf: 3 });
   for (let p = 0; p < 3; p++) {
     const set = buildMessageSet(
       Array.from({ length: MESSAGES }, () => ({ key: Buffer.from("k"), value: Buffer.alloc(VALUE_BYTES, p) })),
       { magic: 0 },
     );
-    const r = await c.send(0, 2, {
-      transactionalId: null,
-      acks: -1,
-      timeoutMs: 5000,
-      topicData: [{ name: "lf", partitionData: [{ index: p, records: set }] }],
-    });
-    assert.equal(r.responses[0].partitionResponses[0].errorCode, ErrorCode.NONE);
+    await produceTo(c, 2, "lf", p, set);
   }
 });
 
-after(async () => {
-  c.close();
-  await broker.stop();
-  await removeDir(dir);
-});
+after(() => broker.stop());
 
 function fetchV1(partitions: number[], partitionMaxBytes: number): Promise<FetchResponse> {
   return c.send(1, 1, {
@@ -72,19 +38,10 @@ function fetchV1(partitions: number[], partitionMaxBytes: number): Promise<Fetch
     maxWaitMs: 0,
     minBytes: 0,
     topics: [
-      {
-        topic: "lf",
-        topicId: "AAAAAAAAAAAAAAAAAAAAAA",
-        partitions: partitions.map((partition) => ({
-          partition,
-          currentLeaderEpoch: -1,
-          fetchOffset: 0n,
-          lastFetchedEpoch: -1,
-          logStartOffset: -1n,
-          partitionMaxBytes,
-          replicaDirectoryId: "AAAAAAAAAAAAAAAAAAAAAA",
-        })),
-      },
+      fetchTopic(
+        "lf",
+        partitions.map((partition) => ({ partition, partitionMaxBytes })),
+      ),
     ],
   });
 }

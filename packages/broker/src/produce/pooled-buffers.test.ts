@@ -1,25 +1,15 @@
 import assert from "node:assert/strict";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
 import {
   buildMessageSet,
   buildRecordBatch,
   decodeResponse,
-  defaultCreateTopicsRequest,
-  defaultCreateTopicsRequestCreatableTopic,
   defaultFetchRequest,
   ErrorCode,
   type FetchResponse,
   readRecordBatch,
 } from "@samsa/protocol";
-import { Broker } from "../broker.js";
-import { BrokerConfig } from "../config/broker-config.js";
-import { silentLogger } from "../logger.js";
-import { openPartitionLogs } from "../storage-logs.js";
-import { removeDir } from "../testing/test-broker.js";
-import { TestClient } from "../testing/test-client.js";
+import { createTopics, startDiskBroker } from "../testing/disk-broker.js";
 
 const PARTITIONS = 4;
 const ROUNDS = 3;
@@ -47,22 +37,10 @@ function recordsOf(legacy: boolean, partition: number, round: number): Buffer {
  */
 async function pipelinedProducesKeepTheirBytes(legacy: boolean): Promise<void> {
   const produceVersion = legacy ? 2 : 9;
-  const dir = await mkdtemp(join(tmpdir(), "samsa-pooled-buffers-"));
-  const config = BrokerConfig.from([
-    ["log.dirs", dir],
-    ["listeners", "PLAINTEXT://127.0.0.1:0"],
-  ]);
-  const broker = new Broker({ config, log: silentLogger(), openLogs: openPartitionLogs });
-  await broker.start();
-  const c = await TestClient.connect(broker.identity.endpoints[0].port);
+  const broker = await startDiskBroker("pooled-buffers");
+  const c = broker.client;
   try {
-    const created = await c.send(19, 7, {
-      ...defaultCreateTopicsRequest(),
-      topics: [
-        { ...defaultCreateTopicsRequestCreatableTopic(), name: "u", numPartitions: PARTITIONS, replicationFactor: -1 },
-      ],
-    });
-    assert.equal(created.topics[0].errorCode, ErrorCode.NONE);
+    await createTopics(c, { u: PARTITIONS });
     const produceRequest = (partition: number, round: number) => ({
       transactionalId: null,
       acks: 1,
@@ -154,9 +132,7 @@ async function pipelinedProducesKeepTheirBytes(legacy: boolean): Promise<void> {
       );
     }
   } finally {
-    c.close();
     await broker.stop();
-    await removeDir(dir);
   }
 }
 

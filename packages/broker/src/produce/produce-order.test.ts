@@ -1,39 +1,14 @@
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
-import { mkdtemp } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
-import {
-  buildRecordBatch,
-  CompressionType,
-  decodeResponse,
-  defaultCreateTopicsRequest,
-  defaultCreateTopicsRequestCreatableTopic,
-  ErrorCode,
-} from "@samsa/protocol";
-import { Broker } from "../broker.js";
-import { BrokerConfig } from "../config/broker-config.js";
-import { silentLogger } from "../logger.js";
-import { openPartitionLogs } from "../storage-logs.js";
-import { removeDir } from "../testing/test-broker.js";
-import { TestClient } from "../testing/test-client.js";
+import { buildRecordBatch, CompressionType, decodeResponse, ErrorCode } from "@samsa/protocol";
+import { createTopics, startDiskBroker } from "../testing/disk-broker.js";
 
 test("pipelined produce requests to one partition are appended in request order, compressed or not", async () => {
-  const dir = await mkdtemp(join(tmpdir(), "samsa-produce-order-"));
-  const config = BrokerConfig.from([
-    ["log.dirs", dir],
-    ["listeners", "PLAINTEXT://127.0.0.1:0"],
-  ]);
-  const broker = new Broker({ config, log: silentLogger(), openLogs: openPartitionLogs });
-  await broker.start();
-  const c = await TestClient.connect(broker.identity.endpoints[0].port);
+  const broker = await startDiskBroker("produce-order");
+  const c = broker.client;
   try {
-    const created = await c.send(19, 7, {
-      ...defaultCreateTopicsRequest(),
-      topics: [{ ...defaultCreateTopicsRequestCreatableTopic(), name: "o", numPartitions: 1, replicationFactor: -1 }],
-    });
-    assert.equal(created.topics[0].errorCode, ErrorCode.NONE);
+    await createTopics(c, { o: 1 });
     // A large gzip batch takes a while to inflate and validate; a small plain one right behind it
     // on the same connection must still get the later offsets (librdkafka's test 0077 checks this).
     const slow = buildRecordBatch(
@@ -90,8 +65,6 @@ test("pipelined produce requests to one partition are appended in request order,
     const expected = Array.from({ length: rounds }, (_, r) => [1 + r * 401, 1 + r * 401 + 400]).flat();
     assert.deepEqual(baseOffsets, expected);
   } finally {
-    c.close();
     await broker.stop();
-    await removeDir(dir);
   }
 });
