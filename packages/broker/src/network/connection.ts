@@ -1,6 +1,7 @@
 import type { Socket } from "node:net";
 import { BufferPool } from "@samsa/storage";
 import type { Logger } from "pino";
+import { directReadSocket } from "./direct-reads.js";
 import { FrameError, FrameReader } from "./frame-reader.js";
 import { countsAgainstBudget, type RequestBudget } from "./request-budget.js";
 
@@ -72,6 +73,12 @@ const frameBuffers = new BufferPool(16 * 1024 * 1024);
 const acquireFrameBuffer = (bytes: number) => frameBuffers.acquire(bytes);
 
 /**
+ * Reads that do not go straight into a frame land here, for every connection: the event loop runs
+ * one read callback at a time and FrameReader.pushRead copies what it keeps before returning.
+ */
+const scratchRead = Buffer.allocUnsafe(64 * 1024);
+
+/**
  * One client connection: frames requests, runs them concurrently (pipelining) and writes responses
  * strictly in request order. Reading pauses while too much is in flight (on this connection or,
  * with a RequestBudget, on the whole broker) or the socket's write buffer is full, so memory per
@@ -104,24 +111,36 @@ export class Connection {
   readonly #closedPromise: Promise<void>;
   #idleWaiters: (() => void)[] = [];
 
+  /**
+   * `directReads`: `accepted` is a plain TCP socket accepted paused; it is re-wrapped so that large
+   * frames are read in place (see direct-reads.ts).
+   */
   constructor(
-    socket: Socket,
+    accepted: Socket,
     info: ConnectionInfo,
     limits: ConnectionLimits,
     dispatch: Dispatcher,
     log: Logger,
     budget?: RequestBudget,
+    directReads = false,
   ) {
-    this.#socket = socket;
     this.#budget = budget;
     this.info = info;
     this.#limits = limits;
     this.#dispatch = dispatch;
     this.#log = log;
     this.#reader = new FrameReader(limits.maxFrameBytes, acquireFrameBuffer);
+    const direct = directReads
+      ? directReadSocket(accepted, {
+          readTarget: () => this.#reader.readTarget() ?? scratchRead,
+          onRead: (bytes, into) => this.#onRead(bytes, into),
+        })
+      : undefined;
+    const socket = direct ?? accepted;
+    this.#socket = socket;
     socket.setNoDelay(true);
     this.#closedPromise = new Promise((resolve) => socket.once("close", () => resolve()));
-    socket.on("data", (chunk: Buffer) => this.#onData(chunk));
+    if (direct === undefined) socket.on("data", (chunk: Buffer) => this.#onData(chunk));
     socket.on("drain", () => {
       this.#waitingForDrain = false;
       this.#pump();
@@ -147,6 +166,12 @@ export class Connection {
   #onData(chunk: Buffer): void {
     if (this.#closing) return;
     this.#reader.push(chunk);
+    this.#pump();
+  }
+
+  #onRead(bytes: number, into: Buffer): void {
+    if (this.#closing) return;
+    this.#reader.pushRead(into, bytes);
     this.#pump();
   }
 

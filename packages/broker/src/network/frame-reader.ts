@@ -22,6 +22,8 @@ export class FrameReader {
   /** The buffer behind the frame being filled, and behind the last frame `next` returned. */
   #allocation: Buffer | undefined;
   #returnedAllocation: Buffer | undefined;
+  /** The region `readTarget` last gave out. */
+  #target: Buffer | undefined;
 
   /** `alloc` gives frames that span reads their buffer (at least `bytes` long), e.g. from a pool. */
   constructor(maxFrameBytes: number, alloc: (bytes: number) => Buffer = Buffer.allocUnsafe) {
@@ -46,6 +48,42 @@ export class FrameReader {
 
   get bufferedBytes(): number {
     return this.#buffered + this.#filled;
+  }
+
+  /**
+   * Where the next socket read may land directly: the rest of the frame being filled, when nothing
+   * else is buffered before it. Undefined: read into a scratch buffer and `pushRead` it.
+   */
+  readTarget(): Buffer | undefined {
+    const partial = this.#partial;
+    if (partial === undefined || this.#chunks.length > 0 || this.#filled === partial.length) {
+      this.#target = undefined;
+      return undefined;
+    }
+    this.#target = partial.subarray(this.#filled);
+    return this.#target;
+  }
+
+  /**
+   * `bytes` were read into `into`: the buffer `readTarget` gave (nothing to copy), or a scratch
+   * buffer that is reused after this call, so what is kept of it is copied.
+   */
+  pushRead(into: Buffer, bytes: number): void {
+    if (into === this.#target) {
+      this.#target = undefined;
+      this.#filled += bytes;
+      return;
+    }
+    const partial = this.#partial;
+    let chunk = into.subarray(0, bytes);
+    if (partial !== undefined && this.#chunks.length === 0) {
+      const n = Math.min(chunk.length, partial.length - this.#filled);
+      chunk.copy(partial, this.#filled, 0, n);
+      this.#filled += n;
+      if (n === chunk.length) return;
+      chunk = chunk.subarray(n);
+    }
+    this.push(Buffer.from(chunk));
   }
 
   push(chunk: Buffer): void {

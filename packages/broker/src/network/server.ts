@@ -79,7 +79,7 @@ export class NetworkServer {
       const security = this.#opts.security?.get(listener.name);
       const server =
         security?.tls === undefined
-          ? createServer({ noDelay: true, pauseOnConnect: false }, (socket) => this.#accept(socket, listener, security))
+          ? createServer({ noDelay: true, pauseOnConnect: true }, (socket) => this.#accept(socket, listener, security))
           : this.#tlsServer(security.tls, listener, security);
       this.#servers.push(server);
       await new Promise<void>((resolve, reject) => {
@@ -151,7 +151,8 @@ export class NetworkServer {
       // Until authenticated, a frame header can't make the broker allocate socket.request.max.bytes.
       limits = { ...limits, maxFrameBytes: Math.min(limits.maxFrameBytes, security.sasl.maxReceiveBytes) };
     }
-    conn = new Connection(socket, info, limits, dispatch, this.#opts.log, this.#budget);
+    const directReads = security?.tls === undefined;
+    conn = new Connection(socket, info, limits, dispatch, this.#opts.log, this.#budget, directReads);
     this.#connections.add(conn);
     void conn.closed.then(() => this.#connections.delete(conn));
   }
