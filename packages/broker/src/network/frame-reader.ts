@@ -83,7 +83,23 @@ export class FrameReader {
       if (n === chunk.length) return;
       chunk = chunk.subarray(n);
     }
+    if (this.#chunks.length === 0 && this.#startFrame(chunk)) return;
     this.push(Buffer.from(chunk));
+  }
+
+  /**
+   * A read that begins a frame larger than itself: the frame's buffer is taken now and the read
+   * copied into it once, rather than kept as a copy until `next` moves it there.
+   */
+  #startFrame(chunk: Buffer): boolean {
+    if (this.#partial !== undefined || chunk.length < 4) return false;
+    const size = chunk.readInt32BE(0);
+    // Invalid sizes are left to `next`, which reports them.
+    if (size < 0 || size > this.#maxFrameBytes || chunk.length >= 4 + size) return false;
+    this.#allocation = this.#alloc(size);
+    this.#partial = this.#allocation.subarray(0, size);
+    this.#filled = chunk.copy(this.#partial, 0, 4);
+    return true;
   }
 
   push(chunk: Buffer): void {
