@@ -35,6 +35,8 @@ interface Entry {
  * A consumer catching up fetches the offset after what it was just sent, one Fetch at a time. So
  * that answer is read (and for old clients, Fetch v0-3, down-converted on the event loop) ahead,
  * while the client is busy with the last one, instead of between its request and the response.
+ * Once it is ready, the answer after it is started too (startSecond): a read and conversion that
+ * take longer than the client's turn are then still ready when their request comes.
  * The next Fetch takes it if the partition has not changed in a way that would change the answer.
  * Bounded: when full, the oldest entry is dropped (its buffers released) if it is stale, else no
  * new one starts (as storage's read-aheads: many partitions must not push out each other's).
@@ -48,17 +50,42 @@ export class AnswersAhead {
     return `${partition.key}@${fetchOffset}/${magic}/${maxBytes}/${isolation}`;
   }
 
-  /** Starts preparing the answer for `key` unless one is under way. */
-  start(key: string, prepare: () => Promise<{ answer: PreparedAnswer; snapshot: AheadSnapshot } | undefined>): void {
-    if (this.#entries.has(key)) return;
-    const now = this.nowMs();
-    for (const [oldest, entry] of this.#entries) {
-      if (this.#entries.size < MAX_ENTRIES) break;
-      if (now - entry.startedMs < STALE_READ_AHEAD_MS) return;
-      this.#drop(oldest);
+  /**
+   * Starts preparing the answer for `key` unless one is under way. `then`, if given, runs with the
+   * answer's next offset once it is ready (whether this call or an earlier one started it).
+   */
+  start(
+    key: string,
+    prepare: () => Promise<{ answer: PreparedAnswer; snapshot: AheadSnapshot } | undefined>,
+    then?: (nextOffset: number) => void,
+  ): void {
+    let entry = this.#entries.get(key);
+    if (entry === undefined) {
+      const now = this.nowMs();
+      for (const [oldest, old] of this.#entries) {
+        if (this.#entries.size < MAX_ENTRIES) break;
+        if (now - old.startedMs < STALE_READ_AHEAD_MS) return;
+        this.#drop(oldest);
+      }
+      entry = { answer: prepare().catch(() => undefined), startedMs: now };
+      this.#entries.set(key, entry);
     }
-    const answer = prepare().catch(() => undefined);
-    this.#entries.set(key, { answer, startedMs: now });
+    if (then === undefined) return;
+    void entry.answer.then((ready) => {
+      if (ready !== undefined) then(ready.answer.nextOffset);
+    });
+  }
+
+  /**
+   * Starts preparing a second answer ahead (the one after an answer not yet taken) only while at
+   * most half the entries are in use, so they never take room from other partitions' next answers.
+   */
+  startSecond(
+    key: string,
+    prepare: () => Promise<{ answer: PreparedAnswer; snapshot: AheadSnapshot } | undefined>,
+  ): void {
+    if (this.#entries.has(key) || this.#entries.size >= MAX_ENTRIES / 2) return;
+    this.start(key, prepare);
   }
 
   /**

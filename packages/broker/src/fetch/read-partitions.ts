@@ -247,7 +247,8 @@ function usesAnswerAhead(params: FetchParams, maxBytes: number): boolean {
 
 /**
  * Once this answer is on its way (setImmediate: after the response is written), reads (and for
- * Fetch v0-3 converts) the one for `nextOffset`, if the partition has data there.
+ * Fetch v0-3 converts) the one for `nextOffset`, if the partition has data there; once that one
+ * is ready, the one after it too (`second`: that one starts no further answer).
  */
 function prepareAhead(
   partition: Partition,
@@ -255,29 +256,33 @@ function prepareAhead(
   magic: 0 | 1 | 2,
   maxBytes: number,
   isolation: FetchIsolation,
+  second = false,
 ): void {
   // A consumer at the bound (following the tail) gets nothing prepared: its next answer is not there yet.
   if (nextOffset >= partition.fetchableEnd(isolation)) return;
   const key = AnswersAhead.key(partition, nextOffset, magic, maxBytes, isolation);
-  setImmediate(() =>
-    answersAhead.start(key, async () => {
-      const fetchableEnd = partition.fetchableEnd(isolation);
-      if (nextOffset >= fetchableEnd) return undefined;
-      const leaderEpoch = partition.state.leaderEpoch;
-      const read = await partition.read(nextOffset, maxBytes, false, isolation);
-      if (read.records.length === 0) {
-        read.release();
-        return undefined;
-      }
-      const after = lastOffsetIn(read.records) + 1;
-      const { records, release } =
-        magic === 2 ? { records: read.records, release: read.release } : convert(read.records, read.release, magic);
-      return {
-        answer: { records, release, nextOffset: after },
-        snapshot: { partition, leaderEpoch, fetchableEnd, limitBound: after < fetchableEnd },
-      };
-    }),
-  );
+  const prepare = async () => {
+    const fetchableEnd = partition.fetchableEnd(isolation);
+    if (nextOffset >= fetchableEnd) return undefined;
+    const leaderEpoch = partition.state.leaderEpoch;
+    const read = await partition.read(nextOffset, maxBytes, false, isolation);
+    if (read.records.length === 0) {
+      read.release();
+      return undefined;
+    }
+    const after = lastOffsetIn(read.records) + 1;
+    const { records, release } =
+      magic === 2 ? { records: read.records, release: read.release } : convert(read.records, read.release, magic);
+    return {
+      answer: { records, release, nextOffset: after },
+      snapshot: { partition, leaderEpoch, fetchableEnd, limitBound: after < fetchableEnd },
+    };
+  };
+  setImmediate(() => {
+    if (second) answersAhead.startSecond(key, prepare);
+    else if (magic === 2) answersAhead.start(key, prepare);
+    else answersAhead.start(key, prepare, (after) => prepareAhead(partition, after, magic, maxBytes, isolation, true));
+  });
 }
 
 /**
