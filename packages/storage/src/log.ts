@@ -100,6 +100,20 @@ const REQUEST_ERRORS: ReadonlySet<StorageErrorName> = new Set([
 /** Bound on inflating one batch to answer ListOffsets by timestamp. */
 const MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024;
 
+const NO_RECORDS = Buffer.alloc(0);
+const NOTHING_TO_RELEASE = (): void => {};
+
+function emptyRead(logStartOffset: number, logEndOffset: number, highWatermark: number): LogReadResult {
+  return {
+    logStartOffset,
+    logEndOffset,
+    highWatermark,
+    records: NO_RECORDS,
+    firstBatchOffset: -1,
+    release: NOTHING_TO_RELEASE,
+  };
+}
+
 /**
  * A partition's log: an ordered list of segments, the last one active. Mutations run one at a
  * time under a mutex; reads run concurrently and see only fully appended batches.
@@ -405,6 +419,17 @@ export class Log {
   }
 
   /**
+   * Whether a read from `fetchOffset` bounded by `maxOffset` would return no records and no error:
+   * the log is open and the offset lies within [log start, log end], at or past the bound. A
+   * caller that only needs to know that nothing is there yet can skip the read.
+   */
+  readsNothingAt(fetchOffset: number, maxOffset: number): boolean {
+    if (this.failure !== undefined || this.closed) return false;
+    const leo = this.leo;
+    return fetchOffset >= this.startOffset && fetchOffset <= leo && fetchOffset >= Math.min(maxOffset, leo);
+  }
+
+  /**
    * Runs a read again if a segment it held was replaced or deleted meanwhile. Replacements and
    * deletions run under the lock, so waiting for it first means the retry sees the new segments.
    */
@@ -423,20 +448,17 @@ export class Log {
     this.checkOpen();
     const leo = this.leo;
     const segments = this.segments;
-    const base = {
-      logStartOffset: this.startOffset,
-      logEndOffset: leo,
-      highWatermark: this.highWatermark,
-    };
-    if (fetchOffset < this.startOffset || fetchOffset > leo) {
+    const logStartOffset = this.startOffset;
+    const highWatermark = this.highWatermark;
+    if (fetchOffset < logStartOffset || fetchOffset > leo) {
       throw new StorageError(
         "OFFSET_OUT_OF_RANGE",
-        `fetch offset ${fetchOffset} outside [${this.startOffset}, ${leo}] of ${this.dir}`,
+        `fetch offset ${fetchOffset} outside [${logStartOffset}, ${leo}] of ${this.dir}`,
       );
     }
     const maxOffset = Math.min(opts.maxOffset ?? leo, leo);
-    const empty = { ...base, records: Buffer.alloc(0), firstBatchOffset: -1, release: () => {} };
-    if (fetchOffset >= maxOffset) return empty;
+    // Results are written out field by field: a spread plus fields costs ~1 KB per read on V8.
+    if (fetchOffset >= maxOffset) return emptyRead(logStartOffset, leo, highWatermark);
     const maxOffsetSegment = this.floorSegmentIndex(maxOffset);
     for (let i = Math.max(0, this.floorSegmentIndex(fetchOffset)); i < segments.length; i++) {
       const segment = segments[i];
@@ -455,14 +477,18 @@ export class Log {
         this.config.indexIntervalBytes,
       );
       if (!read) continue;
+      const buffers = this.buffers;
+      const pooled = read.pooled;
       return {
-        ...base,
+        logStartOffset,
+        logEndOffset: leo,
+        highWatermark,
         records: read.records,
         firstBatchOffset: read.records.length > 0 ? read.firstBatchOffset : -1,
-        release: () => this.buffers.release(read.pooled),
+        release: () => buffers.release(pooled),
       };
     }
-    return empty;
+    return emptyRead(logStartOffset, leo, highWatermark);
   }
 
   /**

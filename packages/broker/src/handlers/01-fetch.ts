@@ -5,9 +5,10 @@ import {
   type FetchResponseFetchableTopicResponse,
   type FetchResponsePartitionData,
 } from "@samsa/protocol";
-import type { FetchPartitionRequest, FetchPartitionSummary } from "@samsa/replication";
+import type { CompletionReason, FetchPartitionRequest, FetchPartitionSummary } from "@samsa/replication";
 import { followerLog, readFromFollower } from "../cluster/follower-read.js";
 import { preferredReadReplica, RACK_AWARE_REPLICA_SELECTOR } from "../cluster/read-replica-selector.js";
+import { answerAtEnd } from "../fetch/at-end.js";
 import { DelayedFetch } from "../fetch/delayed-fetch.js";
 import { FetchTrace, fetchTraceEnabled } from "../fetch/fetch-trace.js";
 import {
@@ -29,6 +30,7 @@ const FOLLOWER_POLL_MS = 25;
 
 /** Leader reads that tell the consumer to read from another replica instead (KIP-392), with its id. */
 type PreferredReplicas = ReadonlyMap<PartitionReadResult, number>;
+const NO_PREFERRED: PreferredReplicas = new Map();
 /**
  * Added to an empty long poll's max wait: Node's ms timers fire up to 1 ms early, and clients
  * truncate their deadlines to whole ms (kafka-go takes an empty answer for a timeout only once its
@@ -222,15 +224,9 @@ function withPreferredReplicas(
   req: FetchRequest,
   p: FetchParams,
   results: readonly PartitionReadResult[],
-): { results: PartitionReadResult[]; preferred: PreferredReplicas } {
+): { results: readonly PartitionReadResult[]; preferred: PreferredReplicas } {
+  if (!redirectsToReplicas(ctx, req, p)) return { results, preferred: NO_PREFERRED };
   const preferred = new Map<PartitionReadResult, number>();
-  if (
-    p.apiVersion < 11 ||
-    p.replicaId >= 0 ||
-    req.rackId === "" ||
-    ctx.config.get("replica.selector.class") !== RACK_AWARE_REPLICA_SELECTOR
-  )
-    return { results: [...results], preferred };
   const image = ctx.metadata.image;
   const out = results.map((r) => {
     if (r.error !== "NONE" || r.partition === undefined || r.target.topicName === undefined) return r;
@@ -247,6 +243,32 @@ function withPreferredReplicas(
     return redirected;
   });
   return { results: out, preferred };
+}
+
+/** Whether a consumer may be pointed at another replica (KIP-392's rack-aware selector). */
+function redirectsToReplicas(ctx: RequestContext, req: FetchRequest, p: FetchParams): boolean {
+  return (
+    p.apiVersion >= 11 &&
+    p.replicaId < 0 &&
+    req.rackId !== "" &&
+    ctx.config.get("replica.selector.class") === RACK_AWARE_REPLICA_SELECTOR
+  );
+}
+
+/**
+ * Whether every target is read from this broker's leader replicas and answered as read, with no
+ * replica redirect: then a Fetch at the fetchable end can be answered from the offsets alone.
+ */
+function leaderReadsOnly(
+  ctx: RequestContext,
+  req: FetchRequest,
+  p: FetchParams,
+  targets: readonly FetchTarget[],
+): boolean {
+  if (redirectsToReplicas(ctx, req, p)) return false;
+  if (p.replicaId >= 0 || p.apiVersion < 11 || ctx.controllerAdmin === undefined) return true;
+  const image = ctx.metadata.image;
+  return targets.every((t) => followerLog(image, ctx.logs, ctx.identity.nodeId, t) === undefined);
 }
 
 /** A long poll over follower reads (no purgatory there): waits until one has data past its fetch offset. */
@@ -268,6 +290,34 @@ async function waitForFollowerData(
     });
     if (ready) return;
   }
+}
+
+/** Unknown topics are refused before the read, as KafkaApis does: they neither end a long poll nor wait. */
+function isRefused(r: PartitionReadResult): boolean {
+  return (
+    r.error === "UNKNOWN_TOPIC_ID" ||
+    r.error === "UNKNOWN_TOPIC_OR_PARTITION" ||
+    r.error === "TOPIC_AUTHORIZATION_FAILED"
+  );
+}
+
+/** Parks a long poll on its partitions in the fetch purgatory until min_bytes are readable or max wait passes. */
+function park(ctx: RequestContext, results: readonly PartitionReadResult[], p: FetchParams): Promise<CompletionReason> {
+  const { replicas } = ctx.dataPath;
+  return new Promise((done) => {
+    const watches = results.map((r) => ({
+      partition: r.partition!,
+      fetchOffset: r.target.request.fetchOffset,
+      maxBytes: r.target.request.partitionMaxBytes,
+      currentLeaderEpoch: r.target.request.currentLeaderEpoch,
+    }));
+    const op = new DelayedFetch(watches, p.minBytes, p.isolation, (x) => replicas.isCurrent(x), done);
+    replicas.fetchPurgatory.watch(
+      op,
+      watches.map((w) => w.partition.key),
+      Math.min(p.maxWaitMs + EXPIRY_MARGIN_MS, MAX_TIMER_MS),
+    );
+  });
 }
 
 /**
@@ -304,15 +354,16 @@ export const fetchHandler = defineHandler({
     }
     const trace = fetchTraceEnabled && p.replicaId < 0 ? new FetchTrace() : undefined;
     const targets = context.partitions.map((part) => resolve(ctx, part, usesTopicIds, p.replicaId >= 0));
-    let { results, preferred } = withPreferredReplicas(ctx, req, p, await readAll(ctx, targets, p));
+    const skipsReads = leaderReadsOnly(ctx, req, p, targets);
+    const atEnd = skipsReads ? await answerAtEnd(replicas, targets, p) : undefined;
+    let { results, preferred } =
+      atEnd !== undefined
+        ? { results: atEnd as readonly PartitionReadResult[], preferred: NO_PREFERRED }
+        : withPreferredReplicas(ctx, req, p, await readAll(ctx, targets, p));
     trace?.readsDone();
-    // Unknown topics are refused before the read, as KafkaApis does: they neither end a long poll nor wait.
-    const refused = (r: PartitionReadResult) =>
-      r.error === "UNKNOWN_TOPIC_ID" ||
-      r.error === "UNKNOWN_TOPIC_OR_PARTITION" ||
-      r.error === "TOPIC_AUTHORIZATION_FAILED";
-    const interesting = results.filter((r) => !refused(r));
-    const bytes = interesting.reduce((n, r) => n + r.records.length, 0);
+    const interesting = results.some(isRefused) ? results.filter((r) => !isRefused(r)) : results;
+    let bytes = 0;
+    for (const r of interesting) bytes += r.records.length;
     const respondNow =
       p.maxWaitMs <= 0 ||
       interesting.length === 0 ||
@@ -325,30 +376,18 @@ export const fetchHandler = defineHandler({
       await waitForFollowerData(ctx, interesting, p);
       ({ results, preferred } = withPreferredReplicas(ctx, req, p, await readAll(ctx, targets, p)));
     } else if (!respondNow) {
-      await new Promise<void>((done) => {
-        const watches = interesting.map((r) => ({
-          partition: r.partition!,
-          fetchOffset: r.target.request.fetchOffset,
-          maxBytes: r.target.request.partitionMaxBytes,
-          currentLeaderEpoch: r.target.request.currentLeaderEpoch,
-        }));
-        const op = new DelayedFetch(
-          watches,
-          p.minBytes,
-          p.isolation,
-          (x) => replicas.isCurrent(x),
-          () => done(),
-        );
-        replicas.fetchPurgatory.watch(
-          op,
-          watches.map((w) => w.partition.key),
-          Math.min(p.maxWaitMs + EXPIRY_MARGIN_MS, MAX_TIMER_MS),
-        );
-      });
-      ({ results, preferred } = withPreferredReplicas(ctx, req, p, await readAll(ctx, targets, p)));
+      const reason = await park(ctx, interesting, p);
+      // Woken by data (or a change) it reads; at the deadline, usually still at the end, it need not.
+      const still = skipsReads && reason !== "satisfied" ? await answerAtEnd(replicas, targets, p) : undefined;
+      ({ results, preferred } =
+        still !== undefined
+          ? { results: still, preferred: NO_PREFERRED }
+          : withPreferredReplicas(ctx, req, p, await readAll(ctx, targets, p)));
     }
     // Kafka lists the partitions it read before those it refused outright.
-    const ordered = [...results.filter((r) => !refused(r)), ...results.filter(refused)];
+    const ordered = results.some(isRefused)
+      ? [...results.filter((r) => !isRefused(r)), ...results.filter(isRefused)]
+      : results;
     const answers = ordered.map((r) => summarize(r, usesTopicIds, preferred));
     const completion = context.complete(answers, replicas.clock.monotonicMs());
     const response: FetchResponse = {
