@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #define TICK_NS 1000000L
@@ -60,6 +61,54 @@ static rd_kafka_conf_t *base_conf(const char *bootstrap, int legacy) {
     set(conf, "broker.version.fallback", "0.9.0.1");
   }
   return conf;
+}
+
+/** CPU ticks of this process's threads (/proc/self/task), by thread id; a thread is at most a core. */
+#define MAX_THREADS 64
+struct thread_ticks {
+  int n;
+  long tid[MAX_THREADS];
+  long ticks[MAX_THREADS];
+};
+
+static void read_thread_ticks(struct thread_ticks *t) {
+  t->n = 0;
+  DIR *dir = opendir("/proc/self/task");
+  if (dir == NULL) return;
+  struct dirent *e;
+  while ((e = readdir(dir)) != NULL && t->n < MAX_THREADS) {
+    if (e->d_name[0] == '.') continue;
+    char path[300], buf[1024];
+    snprintf(path, sizeof path, "/proc/self/task/%s/stat", e->d_name);
+    FILE *f = fopen(path, "r");
+    if (f == NULL) continue;
+    size_t len = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[len] = 0;
+    // utime and stime are fields 14 and 15; count from the end of the parenthesised name.
+    char *p = strrchr(buf, ')');
+    unsigned long utime = 0, stime = 0;
+    if (p == NULL || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) != 2) continue;
+    t->tid[t->n] = atol(e->d_name);
+    t->ticks[t->n++] = (long)(utime + stime);
+  }
+  closedir(dir);
+}
+
+/** Cores used over `seconds` between two snapshots: all threads, and the busiest one. */
+static void generator_cpu(const struct thread_ticks *a, const struct thread_ticks *b, double seconds, double *total,
+                          double *busiest) {
+  double hz = (double)sysconf(_SC_CLK_TCK);
+  *total = 0;
+  *busiest = 0;
+  for (int i = 0; i < b->n; i++) {
+    long before = 0;
+    for (int j = 0; j < a->n; j++)
+      if (a->tid[j] == b->tid[i]) before = a->ticks[j];
+    double cores = (double)(b->ticks[i] - before) / hz / seconds;
+    *total += cores;
+    if (cores > *busiest) *busiest = cores;
+  }
 }
 
 struct consumer {
@@ -209,6 +258,8 @@ int main(int argc, char **argv) {
   sleep(CONSUMER_READY_S);
 
   long sent = 0, failed = 0;
+  struct thread_ticks ticks_start, ticks_end;
+  read_thread_ticks(&ticks_start);
   int64_t t0 = now_ns();
   acks.record_from_ns = t0 + (int64_t)(warmup_s * 1e9);
   struct timespec tick;
@@ -237,6 +288,9 @@ int main(int argc, char **argv) {
     clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &tick, NULL);
   }
   double elapsed_s = (double)(now_ns() - t0) / 1e9;
+  read_thread_ticks(&ticks_end);
+  double gen_cores, gen_busiest;
+  generator_cpu(&ticks_start, &ticks_end, elapsed_s, &gen_cores, &gen_busiest);
   long delivered_in_run = acks.delivered, received_in_run = c.received - received_at_start;
   rd_kafka_flush(producer, 30000);
   sleep(DRAIN_S);
@@ -267,6 +321,7 @@ int main(int argc, char **argv) {
   qsort(acks.latencies_us, (size_t)acks.recorded, sizeof *acks.latencies_us, by_value);
   printf("],\"delivered\":%.1f,\"consumed\":%.1f", (double)delivered_in_run / elapsed_s,
          (double)received_in_run / elapsed_s);
+  printf(",\"generatorCores\":%.2f,\"generatorBusiestThread\":%.2f", gen_cores, gen_busiest);
   printf(",\"ackP50\":%.3f,\"ackP99\":%.3f,\"note\":\"%s\",\"detail\":\"\"}\n",
          percentile_ms(acks.latencies_us, acks.recorded, 50), percentile_ms(acks.latencies_us, acks.recorded, 99), note);
   free(payload);

@@ -181,7 +181,12 @@ function line(r) {
   // The C generator also reports when produce requests were acknowledged: queueing before the log or after it.
   const acks =
     r.ackP50 === undefined ? "" : ` (produce acked: p50 ${r.ackP50.toFixed(2)} p99 ${r.ackP99.toFixed(2)} ms)`;
-  return `${r.target.padEnd(16)} ${String(r.rate).padStart(7)}/s: ${percentileText(r)} (${r.count} msgs, ${r.generator} generator)${acks} ${r.note}`;
+  // And its own CPU over the run: a generator near a core (in all, or in one thread) measures itself.
+  const cpu =
+    r.generatorCores === undefined
+      ? ""
+      : ` (generator CPU: ${r.generatorCores.toFixed(2)} cores, busiest thread ${r.generatorBusiestThread.toFixed(2)})`;
+  return `${r.target.padEnd(16)} ${String(r.rate).padStart(7)}/s: ${percentileText(r)} (${r.count} msgs, ${r.generator} generator)${acks}${cpu} ${r.note}`;
 }
 
 /**
@@ -198,7 +203,7 @@ async function measureMax(samsa, opts) {
     const r = runTool(C_GENERATOR, args, opts);
     const rate = Math.round(Math.min(r.delivered ?? 0, r.consumed ?? 0));
     console.log(
-      `# max run ${i + 1}: acknowledged ${Math.round(r.delivered ?? 0)}, consumed ${Math.round(r.consumed ?? 0)} msgs/s`,
+      `# max run ${i + 1}: acknowledged ${Math.round(r.delivered ?? 0)}, consumed ${Math.round(r.consumed ?? 0)} msgs/s (generator CPU ${r.generatorCores} cores, busiest thread ${r.generatorBusiestThread})`,
     );
     runs.push({ rate, delivered: r.delivered, consumed: r.consumed, command: r.command });
   }
