@@ -17,7 +17,8 @@
 // same in both modes, so its rows are run once and both ratios divide by them.
 //
 // Scenarios: produce acks=1 of 100 B, 1 KiB and 16 KiB records, consume (one consumer reading every
-// partition of the topic the produce row wrote, from the beginning to the end), produce acks=-1 of 1 KiB
+// partition of the topic the produce row wrote, from the beginning, as many messages as the round's
+// smallest produce row of that size delivered, so every broker serves the same count), produce acks=-1 of 1 KiB
 // (Samsa acknowledges after fsync by default; Kafka 0.9 after the append, flush left to the OS), and
 // produce acks=1 of 1 KiB from 8 rdkafka_performance processes at once (their rates summed).
 // Each row also prints the CPU time of the broker and of the load generator during the run, from
@@ -98,8 +99,9 @@ async function main() {
     ];
     try {
       for (const scenario of selectedScenarios(opts.rows)) {
+        const consumeCount = scenario.kind === "consume" ? fewestDelivered(runs, scenario.of, round) : 0;
         for (const target of targets) {
-          const run = await runScenario(bin, target, scenario, { ...opts, round });
+          const run = await runScenario(bin, target, scenario, { ...opts, round, consumeCount });
           runs.push(run);
           console.log(`  ${scenario.id.padEnd(34)} ${`${target.name} ${target.mode}`.padEnd(22)} ${fmtRate(run)}`);
         }
@@ -133,6 +135,12 @@ function selectedScenarios(rows) {
   return SCENARIOS.filter((s) => wanted.has(s.id));
 }
 
+/** The fewest messages any target's run of produce scenario `of` delivered in `round` (0: none ran). */
+function fewestDelivered(runs, of, round) {
+  const delivered = runs.filter((r) => r.scenario === of && r.round === round).map((r) => r.messages);
+  return delivered.length === 0 ? 0 : Math.min(...delivered);
+}
+
 function topicName(target, scenario, round) {
   const who = target.name === "Samsa" ? `samsa-${target.mode}` : "kafka09";
   const producers = scenario.producers > 1 ? `-x${scenario.producers}` : "";
@@ -151,7 +159,23 @@ async function runScenario(bin, target, scenario, opts) {
     args = ["-P", "-t", topic, "-b", broker.bootstrap, "-s", String(scenario.size), "-a", String(scenario.acks)];
     perfOpts = { sigintAfterMs: opts.seconds * 1000, timeoutMs: opts.seconds * 1000 + 60_000 };
   } else {
-    args = ["-C", "-t", topic, "-b", broker.bootstrap, ...partitionFlags(opts.partitions), "-o", "beginning", "-e"];
+    // Every broker's consumer reads the same number of messages and stops at the last one: with -e
+    // alone a row would end with librdkafka's Fetch at the high watermark, which long-polls
+    // fetch.wait.max.ms (500 ms) on either broker before EOF, and a row's rate would then depend on
+    // how much its own produce row wrote.
+    const count = opts.consumeCount > 0 ? ["-c", String(opts.consumeCount)] : [];
+    args = [
+      "-C",
+      "-t",
+      topic,
+      "-b",
+      broker.bootstrap,
+      ...partitionFlags(opts.partitions),
+      "-o",
+      "beginning",
+      ...count,
+      "-e",
+    ];
     perfOpts = { timeoutMs: CONSUME_TIMEOUT_MS };
   }
   args.push(...target.client);
@@ -189,6 +213,7 @@ async function runScenario(bin, target, scenario, opts) {
       : `${shown(bin)} ${quote(args)}`;
   const row = {
     scenario: scenario.id,
+    round: opts.round,
     target: target.name,
     mode: target.mode,
     command,
