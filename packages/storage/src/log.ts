@@ -415,7 +415,14 @@ export class Log {
    * OFFSET_OUT_OF_RANGE below the log start offset or above the log end offset.
    */
   async read(fetchOffset: number, maxBytes: number, opts: ReadOptions): Promise<LogReadResult> {
-    return this.retryingOnRetired(() => this.readOnce(fetchOffset, maxBytes, opts));
+    // The first attempt runs directly: no retry closure for the common read.
+    try {
+      return await this.readOnce(fetchOffset, maxBytes, opts);
+    } catch (err) {
+      if (!(err instanceof RetiredFileError)) throw err;
+    }
+    await this.lock.run(async () => {});
+    return this.retryingOnRetired(() => this.readOnce(fetchOffset, maxBytes, opts), 2);
   }
 
   /**
@@ -433,8 +440,8 @@ export class Log {
    * Runs a read again if a segment it held was replaced or deleted meanwhile. Replacements and
    * deletions run under the lock, so waiting for it first means the retry sees the new segments.
    */
-  private async retryingOnRetired<T>(fn: () => Promise<T>): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
+  private async retryingOnRetired<T>(fn: () => Promise<T>, firstAttempt = 1): Promise<T> {
+    for (let attempt = firstAttempt; ; attempt++) {
       try {
         return await fn();
       } catch (err) {

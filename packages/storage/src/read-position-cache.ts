@@ -16,7 +16,12 @@ export interface NextRead {
  * larger than the index interval) and no second read. Bounded: the oldest entry goes first.
  */
 export class ReadPositionCache {
-  readonly #positions = new Map<number, NextRead>();
+  // A ring of slots rather than a Map: every read records a new offset and forgets the oldest,
+  // and a Map's table would be reallocated every few reads for that churn.
+  readonly #offsets: number[] = new Array<number>(MAX_ENTRIES).fill(-1);
+  readonly #reads: (NextRead | undefined)[] = new Array<NextRead | undefined>(MAX_ENTRIES).fill(undefined);
+  /** The slot the next position goes to: the oldest (or an empty one). */
+  #next = 0;
   #generation = 0;
 
   /** Changes on every clear: a read that began before a truncation must not record its end. */
@@ -26,7 +31,8 @@ export class ReadPositionCache {
 
   /** Where the batch holding `offset` starts, if a read ended there. */
   get(offset: number): NextRead | undefined {
-    return this.#positions.get(offset);
+    const slot = this.#offsets.indexOf(offset);
+    return slot < 0 ? undefined : this.#reads[slot];
   }
 
   /**
@@ -38,27 +44,30 @@ export class ReadPositionCache {
       ahead?.drop();
       return;
     }
-    this.#forget(nextOffset);
-    if (this.#positions.size >= MAX_ENTRIES) {
-      const oldest = this.#positions.keys().next().value;
-      if (oldest !== undefined) this.#forget(oldest);
-    }
-    this.#positions.set(nextOffset, { position, ahead });
+    const known = this.#offsets.indexOf(nextOffset);
+    if (known >= 0) this.#forget(known);
+    const slot = this.#next;
+    this.#forget(slot);
+    this.#offsets[slot] = nextOffset;
+    this.#reads[slot] = { position, ahead };
+    this.#next = (slot + 1) % MAX_ENTRIES;
   }
 
   /** Forgets everything: truncation may have moved batches. */
   clear(): void {
     this.#generation++;
-    for (const next of this.#positions.values()) next.ahead?.drop();
-    this.#positions.clear();
+    for (let slot = 0; slot < MAX_ENTRIES; slot++) this.#forget(slot);
   }
 
-  #forget(offset: number): void {
-    this.#positions.get(offset)?.ahead?.drop();
-    this.#positions.delete(offset);
+  #forget(slot: number): void {
+    this.#reads[slot]?.ahead?.drop();
+    this.#reads[slot] = undefined;
+    this.#offsets[slot] = -1;
   }
 
   get size(): number {
-    return this.#positions.size;
+    let n = 0;
+    for (const offset of this.#offsets) if (offset >= 0) n++;
+    return n;
   }
 }

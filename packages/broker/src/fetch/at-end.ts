@@ -1,5 +1,5 @@
 import type { ReplicaManager } from "../replica/replica-manager.js";
-import { checkRead, divergence, isPartition, refusesZstd } from "./read-checks.js";
+import { checkLookup, divergence, isPartition, refusesZstd, resolvedTopic } from "./read-checks.js";
 import { type FetchParams, type FetchTarget, type PartitionReadResult, readResult } from "./read-partitions.js";
 
 const EMPTY = Buffer.alloc(0);
@@ -19,7 +19,9 @@ export async function answerAtEnd(
 ): Promise<PartitionReadResult[] | undefined> {
   const out: PartitionReadResult[] = [];
   for (const target of targets) {
-    const partition = await checkRead(replicas, target, params);
+    const topic = resolvedTopic(target);
+    if (typeof topic !== "string") return undefined;
+    const partition = checkLookup(await replicas.getPartition(topic, target.request.partition), target, params);
     if (!isPartition(partition)) return undefined;
     const fetchOffset = target.request.fetchOffset;
     const end = partition.fetchableEnd(params.isolation);

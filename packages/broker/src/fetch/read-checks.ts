@@ -1,6 +1,6 @@
 import type { ErrorName } from "@samsa/protocol";
 import { Partition } from "../replica/partition.js";
-import type { PartitionLookup, ReplicaManager } from "../replica/replica-manager.js";
+import type { PartitionLookup } from "../replica/replica-manager.js";
 import type { FetchParams, FetchTarget, PartitionReadResult } from "./read-partitions.js";
 
 const EMPTY = Buffer.alloc(0);
@@ -29,24 +29,29 @@ function followerError(lookup: PartitionLookup, params: FetchParams, target: Fet
   return target.request.currentLeaderEpoch >= 0 ? "UNKNOWN_LEADER_EPOCH" : "NOT_LEADER_OR_FOLLOWER";
 }
 
-/**
- * What a read checks before it looks at offsets: the topic resolved, this broker leads the
- * partition, the client's leader epoch, a follower's membership. A follower's fetch offset is its
- * log end offset, so it may move the HW over the ISR here, before the answer's HW is taken.
- * Returns the partition to read, or the answer refusing the read.
- */
-export async function checkRead(
-  replicas: ReplicaManager,
-  target: FetchTarget,
-  params: FetchParams,
-): Promise<Partition | PartitionReadResult> {
+/** The topic to read, or the answer for a target whose topic could not be resolved. */
+export function resolvedTopic(target: FetchTarget): string | PartitionReadResult {
   if (target.unresolved !== undefined || target.topicName === undefined) {
     return failure(target, target.unresolved ?? "UNKNOWN_TOPIC_OR_PARTITION");
   }
-  const req = target.request;
-  const lookup = await replicas.getPartition(target.topicName, req.partition);
+  return target.topicName;
+}
+
+/**
+ * What a read checks, once its partition was looked up, before it looks at offsets: this broker
+ * leads the partition, the client's leader epoch, a follower's membership. A follower's fetch
+ * offset is its log end offset, so it may move the HW over the ISR here, before the answer's HW is
+ * taken. Returns the partition to read, or the answer refusing the read. Synchronous, so a read
+ * pays one promise (the lookup's) for its checks.
+ */
+export function checkLookup(
+  lookup: PartitionLookup,
+  target: FetchTarget,
+  params: FetchParams,
+): Partition | PartitionReadResult {
   if ("error" in lookup) return failure(target, lookup.error);
   const { partition } = lookup;
+  const req = target.request;
   const fenced = partition.state.checkLeaderEpoch(req.currentLeaderEpoch);
   if (fenced !== undefined) return failure(target, fenced);
   const notReplica = followerError(lookup, params, target);
@@ -55,7 +60,7 @@ export async function checkRead(
   return partition;
 }
 
-/** Narrows checkRead's answer. */
+/** Narrows checkLookup's answer. */
 export function isPartition(checked: Partition | PartitionReadResult): checked is Partition {
   return checked instanceof Partition;
 }

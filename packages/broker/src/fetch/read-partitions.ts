@@ -11,7 +11,7 @@ import type { FetchIsolation, Partition } from "../replica/partition.js";
 import { AnswersAhead, lastOffsetIn, MAX_AHEAD_BYTES } from "./answer-ahead.js";
 import type { AbortedTxn } from "../txn/partition-txns.js";
 import type { ReplicaManager } from "../replica/replica-manager.js";
-import { checkRead, divergence, failure, isPartition, refusesZstd } from "./read-checks.js";
+import { checkLookup, divergence, failure, isPartition, refusesZstd, resolvedTopic } from "./read-checks.js";
 
 /** How this fetch reads: who asks, what they may see, and the request-wide byte limits. */
 export interface FetchParams {
@@ -81,7 +81,9 @@ async function readOne(
   maxBytes: number,
   minOneMessage: boolean,
 ): Promise<PartitionReadResult> {
-  const partition = await checkRead(replicas, target, params);
+  const topic = resolvedTopic(target);
+  if (typeof topic !== "string") return topic;
+  const partition = checkLookup(await replicas.getPartition(topic, target.request.partition), target, params);
   if (!isPartition(partition)) return partition;
   const req = target.request;
   const hw = partition.state.highWatermark;
@@ -96,7 +98,8 @@ async function readOne(
   const zstdRefused = refusesZstd(partition, params);
   const magic = magicForFetchVersion(params.apiVersion);
   const ahead = !zstdRefused && req.fetchOffset >= logStart && usesAnswerAhead(params, maxBytes);
-  if (ahead) {
+  // A consumer following the tail finds nothing prepared: no key to build, no promise to await.
+  if (ahead && answersAhead.size > 0) {
     const key = AnswersAhead.key(partition, req.fetchOffset, magic, maxBytes, params.isolation);
     const ready = await answersAhead.take(
       key,

@@ -1,6 +1,7 @@
 import {
   ErrorCode,
   type FetchRequest,
+  type FetchRequestFetchPartition,
   type FetchResponse,
   type FetchResponseFetchableTopicResponse,
   type FetchResponsePartitionData,
@@ -31,6 +32,11 @@ const FOLLOWER_POLL_MS = 25;
 /** Leader reads that tell the consumer to read from another replica instead (KIP-392), with its id. */
 type PreferredReplicas = ReadonlyMap<PartitionReadResult, number>;
 const NO_PREFERRED: PreferredReplicas = new Map();
+/** Answer fields every partition without them shares (the encoder only reads them). */
+const NO_DIVERGENCE = Object.freeze({ epoch: -1, endOffset: -1n });
+const NO_LEADER = Object.freeze({ leaderId: -1, leaderEpoch: -1 });
+const NO_SNAPSHOT = Object.freeze({ endOffset: -1n, epoch: -1 });
+const NOTHING_FORGOTTEN: readonly { topic: string; partition: number }[] = [];
 /**
  * Added to an empty long poll's max wait: Node's ms timers fire up to 1 ms early, and clients
  * truncate their deadlines to whole ms (kafka-go takes an empty answer for a timeout only once its
@@ -63,22 +69,31 @@ function params(ctx: RequestContext, req: FetchRequest): FetchParams {
  * (Kafka collects them in a LinkedHashMap).
  */
 function requestedPartitions(req: FetchRequest, usesTopicIds: boolean): FetchPartitionRequest[] {
+  // One partition (a consumer of one partition, an incremental fetch) needs no de-duplication.
+  if (req.topics.length === 1 && req.topics[0].partitions.length === 1) {
+    const t = req.topics[0];
+    return [partitionRequest(usesTopicIds ? t.topicId : t.topic, t.partitions[0])];
+  }
   const out = new Map<string, FetchPartitionRequest>();
   for (const t of req.topics) {
     for (const p of t.partitions) {
       const topic = usesTopicIds ? t.topicId : t.topic;
-      out.set(`${p.partition}:${topic}`, {
-        topic,
-        partition: p.partition,
-        fetchOffset: Number(p.fetchOffset),
-        partitionMaxBytes: p.partitionMaxBytes,
-        currentLeaderEpoch: p.currentLeaderEpoch,
-        lastFetchedEpoch: p.lastFetchedEpoch,
-        logStartOffset: Number(p.logStartOffset),
-      });
+      out.set(`${p.partition}:${topic}`, partitionRequest(topic, p));
     }
   }
   return [...out.values()];
+}
+
+function partitionRequest(topic: string, p: FetchRequestFetchPartition): FetchPartitionRequest {
+  return {
+    topic,
+    partition: p.partition,
+    fetchOffset: Number(p.fetchOffset),
+    partitionMaxBytes: p.partitionMaxBytes,
+    currentLeaderEpoch: p.currentLeaderEpoch,
+    lastFetchedEpoch: p.lastFetchedEpoch,
+    logStartOffset: Number(p.logStartOffset),
+  };
 }
 
 function resolve(
@@ -140,12 +155,12 @@ function encodePartition(
     highWatermark: BigInt(r.highWatermark),
     lastStableOffset: BigInt(r.lastStableOffset),
     logStartOffset: BigInt(r.logStartOffset),
-    divergingEpoch: {
-      epoch: r.divergingEpoch?.epoch ?? -1,
-      endOffset: BigInt(r.divergingEpoch?.endOffset ?? -1),
-    },
-    currentLeader: { leaderId: -1, leaderEpoch: -1 },
-    snapshotId: { endOffset: -1n, epoch: -1 },
+    divergingEpoch:
+      r.divergingEpoch === undefined
+        ? NO_DIVERGENCE
+        : { epoch: r.divergingEpoch.epoch, endOffset: BigInt(r.divergingEpoch.endOffset) },
+    currentLeader: NO_LEADER,
+    snapshotId: NO_SNAPSHOT,
     abortedTransactions:
       r.abortedTransactions === null
         ? null
@@ -184,14 +199,18 @@ function groupByTopic(
  * Reads the targets; a consumer's Fetch v11+ (KIP-392) for a partition this broker follows is
  * served from the follower's log, the rest by the leader replicas.
  */
-async function readAll(
+function readAll(ctx: RequestContext, targets: readonly FetchTarget[], p: FetchParams): Promise<PartitionReadResult[]> {
+  if (p.replicaId >= 0 || p.apiVersion < 11 || ctx.controllerAdmin === undefined)
+    return readPartitions(ctx.dataPath.replicas, targets, p);
+  return readWithFollowers(ctx, targets, p);
+}
+
+async function readWithFollowers(
   ctx: RequestContext,
   targets: readonly FetchTarget[],
   p: FetchParams,
 ): Promise<PartitionReadResult[]> {
   const { replicas } = ctx.dataPath;
-  if (p.replicaId >= 0 || p.apiVersion < 11 || ctx.controllerAdmin === undefined)
-    return readPartitions(replicas, targets, p);
   const image = ctx.metadata.image;
   const logs = targets.map((t) => followerLog(image, ctx.logs, ctx.identity.nodeId, t));
   if (logs.every((l) => l === undefined)) return readPartitions(replicas, targets, p);
@@ -335,9 +354,12 @@ export const fetchHandler = defineHandler({
     const version = ctx.apiVersion;
     const usesTopicIds = version >= 13;
     const p = params(ctx, req);
-    const forgotten = req.forgottenTopicsData.flatMap((t) =>
-      t.partitions.map((partition) => ({ topic: usesTopicIds ? t.topicId : t.topic, partition })),
-    );
+    const forgotten =
+      req.forgottenTopicsData.length === 0
+        ? NOTHING_FORGOTTEN
+        : req.forgottenTopicsData.flatMap((t) =>
+            t.partitions.map((partition) => ({ topic: usesTopicIds ? t.topicId : t.topic, partition })),
+          );
     const context = fetchSessions.newContext(
       {
         sessionId: version >= 7 ? req.sessionId : 0,
