@@ -276,11 +276,13 @@ export async function readPartitions(
   targets: readonly FetchTarget[],
   params: FetchParams,
 ): Promise<PartitionReadResult[]> {
-  const early = params.replicaId < 0 && targets.length > 1 ? await readConcurrently(replicas, targets, params) : [];
+  const early =
+    params.replicaId < 0 && targets.length > 1 ? await readConcurrently(replicas, targets, params) : NOTHING_EARLY;
   let remaining = params.maxBytes;
   let minOneMessage = params.apiVersion >= 3;
   const out: PartitionReadResult[] = [];
-  for (const [i, target] of targets.entries()) {
+  for (let i = 0; i < targets.length; i++) {
+    const target = targets[i];
     const limit = Math.max(0, Math.min(target.request.partitionMaxBytes, remaining));
     let result: PartitionReadResult | undefined;
     if (i < early.length) {
@@ -298,6 +300,15 @@ export async function readPartitions(
   return out;
 }
 
+/** What readConcurrently read, with the limit and rule each partition was read with. */
+interface EarlyRead {
+  readonly result: PartitionReadResult;
+  readonly limit: number;
+  readonly minOneMessage: boolean;
+}
+
+const NOTHING_EARLY: readonly EarlyRead[] = [];
+
 /**
  * While the request's byte budget cannot bind (the partitions' limits add up to no more than it),
  * every partition reads up to its own limit whatever the others return: a consumer's partitions
@@ -309,7 +320,7 @@ async function readConcurrently(
   replicas: ReplicaManager,
   targets: readonly FetchTarget[],
   params: FetchParams,
-): Promise<{ result: PartitionReadResult; limit: number; minOneMessage: boolean }[]> {
+): Promise<readonly EarlyRead[]> {
   const limits = targets.map((t) => Math.max(0, Math.min(t.request.partitionMaxBytes, params.maxBytes)));
   const sum = limits.reduce((n, l) => n + l, 0);
   if (params.apiVersion >= 3 && sum > params.maxBytes) return [];
