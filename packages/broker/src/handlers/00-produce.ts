@@ -32,6 +32,8 @@ export class AcksZeroFailure extends SamsaError {
  * the records of its last mention, and a topic named twice is answered as one.
  */
 function uniquePartitions(req: ProduceRequest): ProduceRequest {
+  // The common request, one topic and one partition, has nothing to merge.
+  if (req.topicData.length === 1 && req.topicData[0].partitionData.length <= 1) return req;
   const topics = new Map<string, Map<number, ProduceRequestPartitionProduceData>>();
   let repeated = false;
   for (const t of req.topicData) {
