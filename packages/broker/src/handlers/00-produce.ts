@@ -152,27 +152,35 @@ export const produceHandler = defineHandler({
       return everyPartition("TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
     }
     if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return everyPartition("INVALID_REQUIRED_ACKS");
-    const results = await Promise.all(
-      req.topicData.map((t) => {
-        const writable = topicAllowed(ctx, t.name, AclOperation.WRITE);
-        return Promise.all(
-          t.partitionData.map((p) => {
-            if (!writable) return failed(p.index, "TOPIC_AUTHORIZATION_FAILED");
-            const append: AppendRequest = {
-              topic: t.name,
-              index: p.index,
-              records: p.records,
-              apiVersion: ctx.apiVersion,
-              acks: req.acks,
-              transactionalId: req.transactionalId,
-              verifyTransaction: (producerId, producerEpoch) =>
-                verifyTransaction(ctx, req.transactionalId, producerId, producerEpoch, t.name, p.index),
-            };
-            return appendPartition(replicas, append);
-          }),
-        );
-      }),
-    );
+    const appendOne = (
+      t: ProduceRequest["topicData"][number],
+      p: ProduceRequestPartitionProduceData,
+      writable: boolean,
+    ): PartitionProduceResult | Promise<PartitionProduceResult> => {
+      if (!writable) return failed(p.index, "TOPIC_AUTHORIZATION_FAILED");
+      const append: AppendRequest = {
+        topic: t.name,
+        index: p.index,
+        records: p.records,
+        apiVersion: ctx.apiVersion,
+        acks: req.acks,
+        transactionalId: req.transactionalId,
+        verifyTransaction: (producerId, producerEpoch) =>
+          verifyTransaction(ctx, req.transactionalId, producerId, producerEpoch, t.name, p.index),
+      };
+      return appendPartition(replicas, append);
+    };
+    // The common request names one partition: awaited directly, without two Promise.all.
+    const only = req.topicData.length === 1 && req.topicData[0].partitionData.length === 1 ? req.topicData[0] : null;
+    const results =
+      only !== null
+        ? [[await appendOne(only, only.partitionData[0], topicAllowed(ctx, only.name, AclOperation.WRITE))]]
+        : await Promise.all(
+            req.topicData.map((t) => {
+              const writable = topicAllowed(ctx, t.name, AclOperation.WRITE);
+              return Promise.all(t.partitionData.map((p) => appendOne(t, p, writable)));
+            }),
+          );
     if (req.acks === 0) {
       const errors = results.flat().filter((r) => r.error !== "NONE");
       if (errors.length > 0) throw new AcksZeroFailure(errors.map((e) => e.error).join(", "));
