@@ -10,7 +10,7 @@ import type { IndexCache } from "./index/index-cache.js";
 import { OffsetIndex, type OffsetPosition } from "./index/offset-index.js";
 import { TimeIndex, type TimestampOffset } from "./index/time-index.js";
 import { DELETED_SUFFIX, INDEX_SUFFIX, LOG_SUFFIX, TIME_INDEX_SUFFIX, segmentPath } from "./log-files.js";
-import { Preallocation, zeroBuffer } from "./preallocation.js";
+import { Preallocation, type ZeroFill, zeroBuffer } from "./preallocation.js";
 import { type NextRead, ReadPositionCache } from "./read-position-cache.js";
 
 /**
@@ -187,6 +187,28 @@ export class LogSegment {
     // Again after the write: a flush round that started meanwhile may have cleared the flag.
     this.dirty = true;
     await this.withIndexesLoaded(async () => this.indexBatches(batches, physicalPosition, indexIntervalBytes));
+    this.rememberAppended(batches[0], physicalPosition);
+    this.size += records.length;
+    onAppended();
+    return physicalPosition;
+  }
+
+  /**
+   * `append` without an await, when it needs none: a small write (see SYNC_IO_MAX_BYTES), both
+   * indexes in memory and the file open. Returns the position written at, or undefined having
+   * changed nothing (the caller then uses `append`).
+   */
+  appendNow(
+    records: Buffer,
+    batches: readonly BatchInfo[],
+    indexIntervalBytes: number,
+    onAppended: () => void,
+  ): number | undefined {
+    if (records.length > SYNC_IO_MAX_BYTES || !this.offsetIndex.loaded || !this.timeIndex.loaded) return undefined;
+    const physicalPosition = this.size;
+    if (!this.log.useNow((h) => writeFullyNow(h, records, physicalPosition))) return undefined;
+    this.dirty = true;
+    this.indexBatches(batches, physicalPosition, indexIntervalBytes);
     this.rememberAppended(batches[0], physicalPosition);
     this.size += records.length;
     onAppended();
@@ -649,7 +671,15 @@ export class LogSegment {
    * append, under its lock, so no append can land in the range while the zeros are written).
    */
   async preallocate(chunkBytes: number): Promise<void> {
-    const fill = this.preallocation.next(this.size, chunkBytes);
+    await this.writeZeros(this.preallocationDue(chunkBytes));
+  }
+
+  /** The zeros Preallocation wants written ahead of the end now, if any (it counts them as written). */
+  preallocationDue(chunkBytes: number): ZeroFill | undefined {
+    return this.preallocation.next(this.size, chunkBytes);
+  }
+
+  async writeZeros(fill: ZeroFill | undefined): Promise<void> {
     if (fill === undefined) return;
     this.dirty = true;
     await this.log.use((h) => writeFully(h, zeroBuffer(fill.length), fill.position));

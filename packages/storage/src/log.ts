@@ -308,37 +308,7 @@ export class Log {
   append(records: Buffer, opts: AppendOptions): Promise<AppendResult> {
     return this.mutate(async () => {
       const batches = this.parseBatches(records);
-      if (batches.length === 0) throw new StorageError("CORRUPT_MESSAGE", "append of no batches");
-      let logAppendTimeMs: number | undefined;
-      if (opts.assignOffsets) {
-        let next = this.leo;
-        for (const b of batches) {
-          const delta = b.lastOffset - b.baseOffset;
-          setBaseOffset(records, b.position, next);
-          setPartitionLeaderEpoch(records, b.position, opts.leaderEpoch);
-          if (timestampType(records.readInt16BE(b.position + ATTRIBUTES_OFFSET)) === TimestampType.LOG_APPEND_TIME) {
-            logAppendTimeMs ??= this.clock.nowMs();
-            writeInt64(records, b.position + MAX_TIMESTAMP_OFFSET, logAppendTimeMs);
-            writeBatchCrc(records, b.position);
-            b.maxTimestamp = logAppendTimeMs;
-          }
-          b.baseOffset = next;
-          b.lastOffset = next + delta;
-          b.partitionLeaderEpoch = opts.leaderEpoch;
-          next = b.lastOffset + 1;
-        }
-      } else {
-        let expected = this.leo;
-        for (const b of batches) {
-          if (b.baseOffset < expected) {
-            throw new StorageError(
-              "UNKNOWN_SERVER_ERROR",
-              `out of order offsets: batch at ${b.baseOffset}, expected >= ${expected}`,
-            );
-          }
-          expected = b.lastOffset + 1;
-        }
-      }
+      const logAppendTimeMs = this.placeBatches(records, batches, opts);
       const first = batches[0];
       const last = batches[batches.length - 1];
       const segment = await this.maybeRoll(records.length, first.baseOffset, last.lastOffset);
@@ -365,23 +335,113 @@ export class Log {
     });
   }
 
+  /**
+   * Checks an append's batches against the log end and, for leader appends, gives them their
+   * offsets and leader epoch (in place; the same again if the append is retried). Returns the
+   * LogAppendTime stamped, if any.
+   */
+  private placeBatches(records: Buffer, batches: BatchInfo[], opts: AppendOptions): number | undefined {
+    if (batches.length === 0) throw new StorageError("CORRUPT_MESSAGE", "append of no batches");
+    let logAppendTimeMs: number | undefined;
+    if (opts.assignOffsets) {
+      let next = this.leo;
+      for (const b of batches) {
+        const delta = b.lastOffset - b.baseOffset;
+        setBaseOffset(records, b.position, next);
+        setPartitionLeaderEpoch(records, b.position, opts.leaderEpoch);
+        if (timestampType(records.readInt16BE(b.position + ATTRIBUTES_OFFSET)) === TimestampType.LOG_APPEND_TIME) {
+          logAppendTimeMs ??= this.clock.nowMs();
+          writeInt64(records, b.position + MAX_TIMESTAMP_OFFSET, logAppendTimeMs);
+          writeBatchCrc(records, b.position);
+          b.maxTimestamp = logAppendTimeMs;
+        }
+        b.baseOffset = next;
+        b.lastOffset = next + delta;
+        b.partitionLeaderEpoch = opts.leaderEpoch;
+        next = b.lastOffset + 1;
+      }
+    } else {
+      let expected = this.leo;
+      for (const b of batches) {
+        if (b.baseOffset < expected) {
+          throw new StorageError(
+            "UNKNOWN_SERVER_ERROR",
+            `out of order offsets: batch at ${b.baseOffset}, expected >= ${expected}`,
+          );
+        }
+        expected = b.lastOffset + 1;
+      }
+    }
+    return logAppendTimeMs;
+  }
+
+  /**
+   * `append` in the caller's turn when it needs no await: no other mutation queued, no roll, no
+   * new leader epoch, a small write, indexes in memory. Returns undefined having changed nothing
+   * otherwise (the caller then uses `append`). Throws what `append` rejects with.
+   */
+  appendNow(records: Buffer, opts: AppendOptions): AppendResult | undefined {
+    if (!this.lock.idle) return undefined;
+    this.checkOpen();
+    const segment = this.active;
+    try {
+      const batches = this.parseBatches(records);
+      const logAppendTimeMs = this.placeBatches(records, batches, opts);
+      const first = batches[0];
+      const last = batches[batches.length - 1];
+      if (this.rollDue(segment, records.length, first.baseOffset, last.lastOffset) || !this.sameEpoch(batches)) {
+        return undefined;
+      }
+      const position = segment.appendNow(records, batches, this.config.indexIntervalBytes, () => {
+        this.leo = last.lastOffset + 1;
+      });
+      if (position === undefined) return undefined;
+      const fill = segment.preallocationDue(this.config.preallocateBytes ?? 0);
+      // Under the lock, so the next append waits for the zeros; a failure fails the log there.
+      if (fill !== undefined) this.mutate(() => segment.writeZeros(fill)).catch(() => {});
+      return {
+        baseOffset: first.baseOffset,
+        lastOffset: last.lastOffset,
+        logAppendTimeMs,
+        position,
+        segmentBaseOffset: segment.baseOffset,
+      };
+    } catch (err) {
+      throw this.fail(err);
+    }
+  }
+
+  /** No batch starts a leader epoch the cache does not hold yet (that would need a persist). */
+  private sameEpoch(batches: readonly BatchInfo[]): boolean {
+    const latest = this.leaderEpochCache.latest;
+    for (const b of batches) {
+      if (b.partitionLeaderEpoch < 0) continue;
+      if (latest === undefined || latest.epoch !== b.partitionLeaderEpoch || b.baseOffset < latest.startOffset) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private async maybeRoll(bytes: number, firstOffset: number, lastOffset: number): Promise<LogSegment> {
     const segment = this.active;
+    return this.rollDue(segment, bytes, firstOffset, lastOffset) ? this.roll(firstOffset) : segment;
+  }
+
+  private rollDue(segment: LogSegment, bytes: number, firstOffset: number, lastOffset: number): boolean {
     if (
       segment.size === 0 &&
       segment.baseOffset <= firstOffset &&
       lastOffset - segment.baseOffset <= MAX_RELATIVE_OFFSET
     ) {
-      return segment;
+      return false;
     }
-    const nowMs = this.clock.nowMs();
-    const shouldRoll =
+    return (
       segment.size + bytes > this.config.segmentBytes ||
-      (segment.size > 0 && nowMs - segment.createdMs > this.config.segmentMs) ||
+      (segment.size > 0 && this.clock.nowMs() - segment.createdMs > this.config.segmentMs) ||
       segment.isIndexFull ||
-      lastOffset - segment.baseOffset > MAX_RELATIVE_OFFSET;
-    if (!shouldRoll) return segment;
-    return this.roll(firstOffset);
+      lastOffset - segment.baseOffset > MAX_RELATIVE_OFFSET
+    );
   }
 
   /** Starts a new active segment at `baseOffset` (at least the log end offset). */

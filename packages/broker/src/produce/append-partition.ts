@@ -1,8 +1,8 @@
 import { isInternalTopic } from "@samsa/metadata";
 import { type ErrorName, isTransactional, type RecordError } from "@samsa/protocol";
-import type { Partition } from "../replica/partition.js";
+import type { LeaderAppendResult, Partition } from "../replica/partition.js";
 import type { ReplicaManager } from "../replica/replica-manager.js";
-import { validateProduceRecords } from "./validate-records.js";
+import { type RecordsCheck, type ValidateOptions, validateProduceRecords } from "./validate-records.js";
 
 /** What one partition of a ProduceResponse says, before encoding. */
 export interface PartitionProduceResult {
@@ -70,14 +70,17 @@ export function failed(
  */
 const appendTurns = new WeakMap<ReplicaManager, Map<string, Promise<void>>>();
 
-/** Waits for the appends to `topic`-`index` begun before this call; call `done` when finished. */
-function takeTurn(replicas: ReplicaManager, topic: string, index: number): { ready: Promise<void>; done: () => void } {
+function turnsOf(replicas: ReplicaManager): Map<string, Promise<void>> {
   let turns = appendTurns.get(replicas);
   if (turns === undefined) {
     turns = new Map();
     appendTurns.set(replicas, turns);
   }
-  const key = `${index}:${topic}`;
+  return turns;
+}
+
+/** Waits for the appends to `key` begun before this call; call `done` when finished. */
+function takeTurn(turns: Map<string, Promise<void>>, key: string): { ready: Promise<void>; done: () => void } {
   const previous = turns.get(key) ?? Promise.resolve();
   let finish!: () => void;
   const finished = new Promise<void>((resolve) => {
@@ -86,31 +89,86 @@ function takeTurn(replicas: ReplicaManager, topic: string, index: number): { rea
   // The next append waits for this one and, through it, for every earlier one.
   const turn = previous.then(() => finished);
   turns.set(key, turn);
-  const map = turns;
   return {
     ready: previous,
     done: () => {
       finish();
       void turn.then(() => {
-        if (map.get(key) === turn) map.delete(key);
+        if (turns.get(key) === turn) turns.delete(key);
       });
     },
   };
 }
 
-/**
- * One partition of a produce, as Kafka's KafkaApis + ReplicaManager.appendToLocalLog answer it:
- * topic and partition checks, record validation, the transactional and min.insync.replicas
- * checks, then the leader append with idempotent-producer checks.
- */
-export async function appendPartition(replicas: ReplicaManager, req: AppendRequest): Promise<PartitionProduceResult> {
+async function inTurn(
+  turns: Map<string, Promise<void>>,
+  key: string,
+  append: (ready: Promise<void>) => Promise<PartitionProduceResult>,
+): Promise<PartitionProduceResult> {
   // Taken before any await, so turns follow the order in which requests arrived.
-  const turn = takeTurn(replicas, req.topic, req.index);
+  const turn = takeTurn(turns, key);
   try {
-    return await appendInTurn(replicas, req, turn.ready);
+    return await append(turn.ready);
   } finally {
     turn.done();
   }
+}
+
+/**
+ * One partition of a produce, as Kafka's KafkaApis + ReplicaManager.appendToLocalLog answer it:
+ * topic and partition checks, record validation, the transactional and min.insync.replicas
+ * checks, then the leader append with idempotent-producer checks. With no append of the partition
+ * in progress here, an open replica and uncompressed records, all of it runs in the caller's turn
+ * down to the log write (a result, not a promise, unless the log or a flush needs an await).
+ */
+export function appendPartition(
+  replicas: ReplicaManager,
+  req: AppendRequest,
+): PartitionProduceResult | Promise<PartitionProduceResult> {
+  const turns = turnsOf(replicas);
+  const key = `${req.index}:${req.topic}`;
+  if (turns.has(key)) return inTurn(turns, key, (ready) => appendInTurn(replicas, req, ready));
+  const lookup = replicas.getPartitionNow(req.topic, req.index);
+  if (lookup === undefined) return inTurn(turns, key, (ready) => appendInTurn(replicas, req, ready));
+  if ("error" in lookup) return failed(req.index, lookup.error);
+  const { partition } = lookup;
+  const checked = validateProduceRecords(req.records, validateOptions(replicas, req, partition));
+  if (checked instanceof Promise) {
+    return inTurn(turns, key, async (ready) => appendValidated(req, partition, await checked, ready));
+  }
+  const refused = refusal(req, partition, checked);
+  if (refused !== undefined || !checked.ok || checked.records === null) return refused ?? failed(req.index, "NONE");
+  let result: LeaderAppendResult | Promise<LeaderAppendResult>;
+  try {
+    result = partition.appendAsLeaderNow(checked.records, checked.batches);
+  } catch (e) {
+    checked.release?.();
+    throw e;
+  }
+  if (result instanceof Promise) {
+    const release = checked.release;
+    return result.then(
+      (r) => {
+        release?.();
+        return toResult(req, partition, r);
+      },
+      (e: unknown) => {
+        release?.();
+        throw e;
+      },
+    );
+  }
+  checked.release?.();
+  return toResult(req, partition, result);
+}
+
+function validateOptions(replicas: ReplicaManager, req: AppendRequest, partition: Partition): ValidateOptions {
+  return {
+    apiVersion: req.apiVersion,
+    settings: partition.settings,
+    nowMs: replicas.clock.nowMs(),
+    topicPartition: `${req.topic}-${req.index}`,
+  };
 }
 
 async function appendInTurn(
@@ -121,12 +179,12 @@ async function appendInTurn(
   const lookup = await replicas.getPartition(req.topic, req.index);
   if ("error" in lookup) return failed(req.index, lookup.error);
   const { partition } = lookup;
-  const checked = await validateProduceRecords(req.records, {
-    apiVersion: req.apiVersion,
-    settings: partition.settings,
-    nowMs: replicas.clock.nowMs(),
-    topicPartition: `${req.topic}-${req.index}`,
-  });
+  const checked = await validateProduceRecords(req.records, validateOptions(replicas, req, partition));
+  return appendValidated(req, partition, checked, ready);
+}
+
+/** The answer without appending (a refusal, or no records), if there is one. */
+function refusal(req: AppendRequest, partition: Partition, checked: RecordsCheck): PartitionProduceResult | undefined {
   const logStartOffset = partition.log.logStartOffset;
   if (!checked.ok) {
     // Record-level errors come with Kafka's summary message; batch-level ones without.
@@ -146,8 +204,19 @@ async function appendInTurn(
   if (req.acks === -1 && partition.state.isr.length < partition.settings.minInsyncReplicas) {
     return failed(req.index, "NOT_ENOUGH_REPLICAS", logStartOffset);
   }
+  return undefined;
+}
+
+async function appendValidated(
+  req: AppendRequest,
+  partition: Partition,
+  checked: RecordsCheck,
+  ready: Promise<void>,
+): Promise<PartitionProduceResult> {
+  const refused = refusal(req, partition, checked);
+  if (refused !== undefined || !checked.ok || checked.records === null) return refused ?? failed(req.index, "NONE");
   // Validation (inflating compressed batches) ran concurrently; appends go in arrival order.
-  let result: Awaited<ReturnType<typeof partition.appendAsLeader>>;
+  let result: LeaderAppendResult;
   try {
     await ready;
     result = await partition.appendAsLeader(checked.records, checked.batches);
@@ -155,6 +224,10 @@ async function appendInTurn(
     // The bytes are in the log file (or refused): nothing reads the buffer from here on.
     checked.release?.();
   }
+  return toResult(req, partition, result);
+}
+
+function toResult(req: AppendRequest, partition: Partition, result: LeaderAppendResult): PartitionProduceResult {
   if (result.kind === "error") return failed(req.index, result.error, result.logStartOffset);
   return {
     index: req.index,

@@ -64,10 +64,10 @@ function maxUncompressedBytes(settings: TopicSettings): number {
  * offset deltas, timestamps, keys on compacted topics). Legacy message sets (Produce v0-v2) are
  * up-converted to one v2 batch first. LogAppendTime topics get the broker's time stamped in.
  */
-export async function validateProduceRecords(
+export function validateProduceRecords(
   raw: Buffer | readonly Buffer[] | null,
   opts: ValidateOptions,
-): Promise<RecordsCheck> {
+): RecordsCheck | Promise<RecordsCheck> {
   let records = raw === null ? null : Buffer.isBuffer(raw) ? raw : Buffer.concat(raw as readonly Buffer[]);
   if (records !== null && opts.apiVersion < 3) {
     const summary = summaryOrNull(records);
@@ -158,71 +158,144 @@ async function upConverted(records: Buffer, opts: ValidateOptions, limit: number
   return { ...checked, release: () => upConvertedBuffers.release(buffer) };
 }
 
-async function validateV2(
+function validateV2(
   records: Buffer,
   spans: readonly { pos: number; size: number }[],
   opts: ValidateOptions,
   limit: number,
   verifyCrc = true,
-): Promise<RecordsCheck> {
-  const { settings, nowMs } = opts;
-  const parts: { pos: number; bytes: Buffer; validation: ValidatedBatch["validation"] }[] = [];
-  let rewritten = false;
-  for (const span of spans) {
-    const attributes = records.readInt16BE(span.pos + 21);
-    if (!settings.logAppendTime && timestampType(attributes) === TimestampType.LOG_APPEND_TIME) {
-      const count = Math.min(Math.max(records.readInt32BE(span.pos + 57), 1), 100);
-      const errors = Array.from({ length: count }, (_, i) => ({
-        batchIndex: i,
-        message: "producers may not set the timestamp type to LogAppendTime",
-      }));
-      return refuse("INVALID_TIMESTAMP", "one or more records have an invalid timestamp", errors);
-    }
-    const timestampBounds = settings.logAppendTime
-      ? undefined
-      : { minMs: nowMs - settings.timestampBeforeMaxMs, maxMs: nowMs + settings.timestampAfterMaxMs };
-    let bytes = records.subarray(span.pos, span.pos + span.size);
-    let validation: ValidatedBatch["validation"];
-    const options = { maxUncompressedBytes: limit, origin: "client" as const, timestampBounds, verifyCrc };
-    try {
-      // Uncompressed: nothing to inflate off the event loop, so no promise per batch.
-      validation =
-        compressionType(attributes) === CompressionType.NONE
-          ? validateRecordBatch(bytes, 0, options)
-          : await inflateSlots.run(() => validateRecordBatchAsync(bytes, 0, options));
-    } catch (e) {
-      return fromValidationError(e);
-    }
-    if (settings.compact && validation.keylessCount > 0) {
-      const errors = validation.keylessRecords.map((i) => ({
-        batchIndex: i,
-        message: `compacted topic ${opts.topicPartition} cannot accept a record without a key`,
-      }));
-      return refuse(
-        "INVALID_RECORD",
-        `${validation.keylessCount} records rejected: a compacted topic needs keys`,
-        errors,
-      );
-    }
-    const codec = targetCodec(settings.compressionType, attributes);
-    if (codec !== compressionType(attributes)) {
-      const original = bytes;
-      bytes = await inflateSlots.run(() => recompress(original, codec, limit));
-      if (bytes.length > settings.maxMessageBytes) {
-        return refuse(
-          "MESSAGE_TOO_LARGE",
-          `recompressed batch of ${bytes.length} bytes exceeds max.message.bytes ${settings.maxMessageBytes}`,
-        );
-      }
-      const recompressed = bytes;
-      validation = await inflateSlots.run(() =>
-        validateRecordBatchAsync(recompressed, 0, { maxUncompressedBytes: limit, origin: "client" }),
-      );
-      rewritten = true;
-    }
-    if (settings.logAppendTime) setLogAppendTime(bytes, 0, nowMs);
-    parts.push({ pos: span.pos, bytes, validation });
+): RecordsCheck | Promise<RecordsCheck> {
+  const parts: CheckedSpan[] = [];
+  for (let i = 0; i < spans.length; i++) {
+    const part = checkSpan(records, spans[i], opts, limit, verifyCrc);
+    // Compressed: the rest goes on asynchronously (inflating runs off the event loop).
+    if (part instanceof Promise) return finishV2(records, spans, opts, limit, verifyCrc, parts, i, part);
+    if (!part.ok) return part;
+    parts.push(part);
   }
+  return assembleV2(records, parts);
+}
+
+async function finishV2(
+  records: Buffer,
+  spans: readonly { pos: number; size: number }[],
+  opts: ValidateOptions,
+  limit: number,
+  verifyCrc: boolean,
+  parts: CheckedSpan[],
+  from: number,
+  pending: Promise<CheckedSpan | RecordsRefusal>,
+): Promise<RecordsCheck> {
+  let part = await pending;
+  for (let i = from; ; ) {
+    if (!part.ok) return part;
+    parts.push(part);
+    if (++i === spans.length) break;
+    part = await checkSpan(records, spans[i], opts, limit, verifyCrc);
+  }
+  return assembleV2(records, parts);
+}
+
+/** One v2 batch validated (and perhaps recompressed or stamped): `bytes` is what gets appended. */
+interface CheckedSpan {
+  readonly ok: true;
+  readonly pos: number;
+  readonly bytes: Buffer;
+  readonly validation: ValidatedBatch["validation"];
+  readonly rewritten: boolean;
+}
+
+/** Synchronous for an uncompressed batch kept as it is; a promise when a codec must run. */
+function checkSpan(
+  records: Buffer,
+  span: { pos: number; size: number },
+  opts: ValidateOptions,
+  limit: number,
+  verifyCrc: boolean,
+): CheckedSpan | RecordsRefusal | Promise<CheckedSpan | RecordsRefusal> {
+  const { settings, nowMs } = opts;
+  const attributes = records.readInt16BE(span.pos + 21);
+  if (!settings.logAppendTime && timestampType(attributes) === TimestampType.LOG_APPEND_TIME) {
+    const count = Math.min(Math.max(records.readInt32BE(span.pos + 57), 1), 100);
+    const errors = Array.from({ length: count }, (_, i) => ({
+      batchIndex: i,
+      message: "producers may not set the timestamp type to LogAppendTime",
+    }));
+    return refuse("INVALID_TIMESTAMP", "one or more records have an invalid timestamp", errors);
+  }
+  const timestampBounds = settings.logAppendTime
+    ? undefined
+    : { minMs: nowMs - settings.timestampBeforeMaxMs, maxMs: nowMs + settings.timestampAfterMaxMs };
+  const bytes = records.subarray(span.pos, span.pos + span.size);
+  const options = { maxUncompressedBytes: limit, origin: "client" as const, timestampBounds, verifyCrc };
+  const codec = targetCodec(settings.compressionType, attributes);
+  if (compressionType(attributes) !== CompressionType.NONE || codec !== CompressionType.NONE) {
+    return checkSpanAsync(span, bytes, opts, limit, options, attributes);
+  }
+  let validation: ValidatedBatch["validation"];
+  try {
+    validation = validateRecordBatch(bytes, 0, options);
+  } catch (e) {
+    return fromValidationError(e);
+  }
+  const keyless = refuseKeyless(validation, opts);
+  if (keyless !== undefined) return keyless;
+  if (settings.logAppendTime) setLogAppendTime(bytes, 0, nowMs);
+  return { ok: true, pos: span.pos, bytes, validation, rewritten: false };
+}
+
+async function checkSpanAsync(
+  span: { pos: number; size: number },
+  original: Buffer,
+  opts: ValidateOptions,
+  limit: number,
+  options: Parameters<typeof validateRecordBatchAsync>[2],
+  attributes: number,
+): Promise<CheckedSpan | RecordsRefusal> {
+  const { settings, nowMs } = opts;
+  let bytes = original;
+  let validation: ValidatedBatch["validation"];
+  try {
+    validation =
+      compressionType(attributes) === CompressionType.NONE
+        ? validateRecordBatch(bytes, 0, options)
+        : await inflateSlots.run(() => validateRecordBatchAsync(bytes, 0, options));
+  } catch (e) {
+    return fromValidationError(e);
+  }
+  const keyless = refuseKeyless(validation, opts);
+  if (keyless !== undefined) return keyless;
+  const codec = targetCodec(settings.compressionType, attributes);
+  let rewritten = false;
+  if (codec !== compressionType(attributes)) {
+    bytes = await inflateSlots.run(() => recompress(original, codec, limit));
+    if (bytes.length > settings.maxMessageBytes) {
+      return refuse(
+        "MESSAGE_TOO_LARGE",
+        `recompressed batch of ${bytes.length} bytes exceeds max.message.bytes ${settings.maxMessageBytes}`,
+      );
+    }
+    const recompressed = bytes;
+    validation = await inflateSlots.run(() =>
+      validateRecordBatchAsync(recompressed, 0, { maxUncompressedBytes: limit, origin: "client" }),
+    );
+    rewritten = true;
+  }
+  if (settings.logAppendTime) setLogAppendTime(bytes, 0, nowMs);
+  return { ok: true, pos: span.pos, bytes, validation, rewritten };
+}
+
+function refuseKeyless(validation: ValidatedBatch["validation"], opts: ValidateOptions): RecordsRefusal | undefined {
+  if (!opts.settings.compact || validation.keylessCount === 0) return undefined;
+  const errors = validation.keylessRecords.map((i) => ({
+    batchIndex: i,
+    message: `compacted topic ${opts.topicPartition} cannot accept a record without a key`,
+  }));
+  return refuse("INVALID_RECORD", `${validation.keylessCount} records rejected: a compacted topic needs keys`, errors);
+}
+
+function assembleV2(records: Buffer, parts: readonly CheckedSpan[]): RecordsCheck {
+  const rewritten = parts.some((p) => p.rewritten);
   const out = rewritten ? Buffer.concat(parts.map((p) => p.bytes)) : records;
   const batches: ValidatedBatch[] = [];
   let pos = 0;

@@ -12,8 +12,14 @@ import {
   TimestampType,
   timestampType,
 } from "@samsa/protocol";
-import { type HighWatermarkPolicy, type ProducerBatch, PartitionState, ProducerStateManager } from "@samsa/replication";
-import { type Log, type LogReadResult, StorageError } from "@samsa/storage";
+import {
+  type ClientAppendCheck,
+  type HighWatermarkPolicy,
+  type ProducerBatch,
+  PartitionState,
+  ProducerStateManager,
+} from "@samsa/replication";
+import { type AppendResult, type Log, type LogReadResult, StorageError } from "@samsa/storage";
 import type { Logger } from "../logger.js";
 import { type AbortedTxn, PartitionTxns } from "../txn/partition-txns.js";
 import { AppendedBytes } from "./appended-bytes.js";
@@ -64,6 +70,16 @@ export type LeaderAppendResult =
       readonly message: string;
       readonly logStartOffset: number;
     };
+
+/** An append that passed the producer-state check, ready for the log. */
+interface AppendPlan {
+  readonly kind: "planned";
+  readonly update: Extract<ClientAppendCheck, { kind: "ok" }>["update"];
+  readonly producerBatches: readonly ProducerBatch[];
+  readonly nowMs: number;
+  readonly logAppendTime: boolean;
+  readonly logStartOffset: number;
+}
 
 export interface PartitionOptions {
   readonly topic: string;
@@ -212,63 +228,113 @@ export class Partition {
     origin: "client" | "coordinator" = "client",
   ): Promise<LeaderAppendResult> {
     return this.#appends.run(async () => {
-      const logStartOffset = this.log.logStartOffset;
-      if (this.resigned) {
-        return { kind: "error", error: "NOT_LEADER_OR_FOLLOWER", message: "leadership moved", logStartOffset };
-      }
-      const nowMs = this.#clock.nowMs();
-      const logAppendTime = this.#settings.logAppendTime;
-      let next = this.log.logEndOffset;
-      const producerBatches: ProducerBatch[] = [];
-      for (const b of batches) {
-        const h = b.validation.header;
-        const firstOffset = next;
-        next += h.lastOffsetDelta + 1;
-        producerBatches.push({
-          producerId: h.producerId,
-          producerEpoch: h.producerEpoch,
-          baseSequence: h.baseSequence,
-          firstOffset,
-          lastOffset: next - 1,
-          maxTimestamp: logAppendTime ? nowMs : b.validation.maxTimestamp,
-          transactional: isTransactional(h.attributes),
-        });
-      }
-      const check = this.producers.checkClientAppend(producerBatches, origin === "client");
-      if (check.kind === "duplicate") {
-        return {
-          kind: "duplicate",
-          baseOffset: check.batch.firstOffset,
-          lastOffset: check.batch.lastOffset,
-          logAppendTimeMs: check.batch.timestamp,
-          logStartOffset,
-        };
-      }
-      if (check.kind === "error") return { kind: "error", error: check.error, message: check.message, logStartOffset };
-      let appended: Awaited<ReturnType<Log["append"]>>;
+      const plan = this.#planAppend(batches, origin);
+      if (plan.kind !== "planned") return plan;
+      let appended: AppendResult;
       try {
         appended = await this.log.append(records, { assignOffsets: true, leaderEpoch: this.state.leaderEpoch });
       } catch (e) {
-        if (e instanceof StorageError) {
-          return { kind: "error", error: storageErrorName(e), message: e.message, logStartOffset };
-        }
-        throw e;
+        return this.#appendFailed(e, plan.logStartOffset);
       }
-      this.producers.commit(check.update);
-      for (const b of producerBatches) if (b.transactional) this.txns.onData(b.producerId, b.firstOffset);
-      this.#bytes.record(appended.lastOffset + 1, records.length);
-      this.state.onAppend(this.log.logEndOffset);
-      this.#syncHighWatermark();
+      const result = this.#appended(plan, records, appended);
       await this.#afterAppend();
       this.#changed();
-      return {
-        kind: "appended",
-        baseOffset: appended.baseOffset,
-        lastOffset: appended.lastOffset,
-        logAppendTimeMs: logAppendTime ? (appended.logAppendTimeMs ?? nowMs) : -1,
-        logStartOffset: this.log.logStartOffset,
-      };
+      return result;
     });
+  }
+
+  /**
+   * `appendAsLeader` of a client's batches in the caller's turn when no other append is queued and
+   * the log appends without an await (Log.appendNow); otherwise, or when a flush.messages flush is
+   * due, through the queue as before, so appends to the partition stay in order.
+   */
+  appendAsLeaderNow(
+    records: Buffer,
+    batches: readonly ValidatedBatch[],
+  ): LeaderAppendResult | Promise<LeaderAppendResult> {
+    if (!this.#appends.idle || this.resigned) return this.appendAsLeader(records, batches);
+    const plan = this.#planAppend(batches, "client");
+    if (plan.kind !== "planned") return plan;
+    let appended: AppendResult | undefined;
+    try {
+      appended = this.log.appendNow(records, { assignOffsets: true, leaderEpoch: this.state.leaderEpoch });
+    } catch (e) {
+      return this.#appendFailed(e, plan.logStartOffset);
+    }
+    if (appended === undefined) return this.appendAsLeader(records, batches);
+    const result = this.#appended(plan, records, appended);
+    if (this.state.highWatermarkPolicy === "flushed") {
+      this.#scheduleFlush();
+      this.#changed();
+      return result;
+    }
+    // The flush.messages flush runs as the next task: later appends wait for it, as they would.
+    return this.#appends.run(async () => {
+      await this.#afterAppend();
+      this.#changed();
+      return result;
+    });
+  }
+
+  /** Offsets for the batches from the log end and the producer-state check; an answer if not appending. */
+  #planAppend(batches: readonly ValidatedBatch[], origin: "client" | "coordinator"): AppendPlan | LeaderAppendResult {
+    const logStartOffset = this.log.logStartOffset;
+    if (this.resigned) {
+      return { kind: "error", error: "NOT_LEADER_OR_FOLLOWER", message: "leadership moved", logStartOffset };
+    }
+    const nowMs = this.#clock.nowMs();
+    const logAppendTime = this.#settings.logAppendTime;
+    let next = this.log.logEndOffset;
+    const producerBatches: ProducerBatch[] = [];
+    for (const b of batches) {
+      const h = b.validation.header;
+      const firstOffset = next;
+      next += h.lastOffsetDelta + 1;
+      producerBatches.push({
+        producerId: h.producerId,
+        producerEpoch: h.producerEpoch,
+        baseSequence: h.baseSequence,
+        firstOffset,
+        lastOffset: next - 1,
+        maxTimestamp: logAppendTime ? nowMs : b.validation.maxTimestamp,
+        transactional: isTransactional(h.attributes),
+      });
+    }
+    const check = this.producers.checkClientAppend(producerBatches, origin === "client");
+    if (check.kind === "duplicate") {
+      return {
+        kind: "duplicate",
+        baseOffset: check.batch.firstOffset,
+        lastOffset: check.batch.lastOffset,
+        logAppendTimeMs: check.batch.timestamp,
+        logStartOffset,
+      };
+    }
+    if (check.kind === "error") return { kind: "error", error: check.error, message: check.message, logStartOffset };
+    return { kind: "planned", update: check.update, producerBatches, nowMs, logAppendTime, logStartOffset };
+  }
+
+  #appendFailed(e: unknown, logStartOffset: number): LeaderAppendResult {
+    if (e instanceof StorageError) {
+      return { kind: "error", error: storageErrorName(e), message: e.message, logStartOffset };
+    }
+    throw e;
+  }
+
+  /** Commits producer state and moves the LEO (and the HW where it follows) after a log append. */
+  #appended(plan: AppendPlan, records: Buffer, appended: AppendResult): LeaderAppendResult {
+    this.producers.commit(plan.update);
+    for (const b of plan.producerBatches) if (b.transactional) this.txns.onData(b.producerId, b.firstOffset);
+    this.#bytes.record(appended.lastOffset + 1, records.length);
+    this.state.onAppend(this.log.logEndOffset);
+    this.#syncHighWatermark();
+    return {
+      kind: "appended",
+      baseOffset: appended.baseOffset,
+      lastOffset: appended.lastOffset,
+      logAppendTimeMs: plan.logAppendTime ? (appended.logAppendTimeMs ?? plan.nowMs) : -1,
+      logStartOffset: this.log.logStartOffset,
+    };
   }
 
   /**

@@ -75,6 +75,24 @@ export class ReplicaManager {
     return this.#metadata.image;
   }
 
+  /**
+   * `getPartition` in the caller's turn when it needs no await (the replica is open and at the
+   * image's leader epoch); undefined otherwise.
+   */
+  getPartitionNow(topic: string, index: number): PartitionLookup | undefined {
+    const image = this.#metadata.image;
+    if (image !== this.#seenImage) this.#prune(image);
+    const topicImage = image.topics.get(topic);
+    const partitionImage = topicImage?.partitions.find((p) => p.partitionIndex === index);
+    if (topicImage === undefined || partitionImage === undefined) return { error: "UNKNOWN_TOPIC_OR_PARTITION" };
+    if (partitionImage.leaderId !== this.nodeId || this.fenced?.() === true) return { error: "NOT_LEADER_OR_FOLLOWER" };
+    const partition = this.#partitions.get(partitionKey(topic, index));
+    if (partition === undefined || partition.topicId !== topicImage.topicId) return undefined;
+    if (partitionImage.leaderEpoch > partition.state.leaderEpoch) return undefined;
+    partition.settings = this.settings.get(topic, topicImage.configs);
+    return { partition, image: partitionImage, topic: topicImage };
+  }
+
   /** The leader replica of `topic`-`index`, opened if needed; or Kafka's error for why there is none. */
   async getPartition(topic: string, index: number): Promise<PartitionLookup> {
     const image = this.#metadata.image;

@@ -5,10 +5,20 @@
  */
 export class SerialQueue {
   #tail: Promise<unknown> = Promise.resolve();
+  /** Tasks queued or running; while none are, a synchronous task may run in the caller's turn. */
+  #pending = 0;
+  readonly #settled = (): void => {
+    this.#pending--;
+  };
+
+  get idle(): boolean {
+    return this.#pending === 0;
+  }
 
   run<T>(task: () => Promise<T>): Promise<T> {
+    this.#pending++;
     const next = this.#tail.then(task, task);
-    this.#tail = next.catch(() => undefined);
+    this.#tail = next.then(this.#settled, this.#settled);
     return next;
   }
 }

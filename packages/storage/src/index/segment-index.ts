@@ -65,6 +65,11 @@ export abstract class SegmentIndex implements Evictable {
     this.pins--;
   }
 
+  /** Entries in memory with no load in flight: an append may add one now, without `pin`. */
+  get loaded(): boolean {
+    return this.buf !== null && this.loading === null;
+  }
+
   /** Marks the index inactive: no more appends, memory governed by the cache. */
   async deactivate(): Promise<void> {
     await this.persist();
