@@ -76,13 +76,12 @@ function hasTransactionalRecords(req: ProduceRequest): boolean {
  */
 function verifyTransaction(
   ctx: RequestContext,
-  transactionalId: string | null,
+  transactionalId: string,
   producerId: number,
   producerEpoch: number,
   topic: string,
   partition: number,
 ): ErrorName {
-  if (transactionalId === null) return "INVALID_TXN_STATE";
   const notServing = ctx.transactions.coordinatorError(transactionalId);
   // With no coordinator state at all no transaction can have added the partition.
   if (notServing === "COORDINATOR_NOT_AVAILABLE") return "INVALID_TXN_STATE";
@@ -139,53 +138,69 @@ export const produceHandler = defineHandler({
   maxVersion: 11,
   handle(ctx, request) {
     const req = uniquePartitions(request);
-    const { replicas } = ctx.dataPath;
-    const everyPartition = (error: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED" | "INVALID_REQUIRED_ACKS") =>
-      respond(
-        req,
-        ctx.apiVersion,
-        req.topicData.map((t) => t.partitionData.map((p) => failed(p.index, error))),
-      );
     if (hasTransactionalRecords(req) && req.transactionalId === null) {
-      return everyPartition("TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
+      return everyPartition(req, ctx.apiVersion, "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
     }
     if (req.transactionalId !== null && !transactionalIdAllowed(ctx, req.transactionalId, AclOperation.WRITE)) {
-      return everyPartition("TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
+      return everyPartition(req, ctx.apiVersion, "TRANSACTIONAL_ID_AUTHORIZATION_FAILED");
     }
-    if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) return everyPartition("INVALID_REQUIRED_ACKS");
-    const appendOne = (
-      t: ProduceRequest["topicData"][number],
-      p: ProduceRequestPartitionProduceData,
-      writable: boolean,
-    ): PartitionProduceResult | Promise<PartitionProduceResult> => {
-      if (!writable) return failed(p.index, "TOPIC_AUTHORIZATION_FAILED");
-      const append: AppendRequest = {
-        topic: t.name,
-        index: p.index,
-        records: p.records,
-        apiVersion: ctx.apiVersion,
-        acks: req.acks,
-        transactionalId: req.transactionalId,
-        verifyTransaction: (producerId, producerEpoch) =>
-          verifyTransaction(ctx, req.transactionalId, producerId, producerEpoch, t.name, p.index),
-      };
-      return appendPartition(replicas, append);
-    };
+    if (req.acks !== 0 && req.acks !== 1 && req.acks !== -1) {
+      return everyPartition(req, ctx.apiVersion, "INVALID_REQUIRED_ACKS");
+    }
     // The common request names one partition: no Promise.all, and no promise at all if its append needs none.
     const only = req.topicData.length === 1 && req.topicData[0].partitionData.length === 1 ? req.topicData[0] : null;
     if (only !== null) {
-      const result = appendOne(only, only.partitionData[0], topicAllowed(ctx, only.name, AclOperation.WRITE));
+      const writable = topicAllowed(ctx, only.name, AclOperation.WRITE);
+      const result = appendOne(ctx, req, only, only.partitionData[0], writable);
       if (result instanceof Promise) return result.then((r) => answer(ctx, req, [[r]]));
       return answer(ctx, req, [[result]]);
     }
     return Promise.all(
       req.topicData.map((t) => {
         const writable = topicAllowed(ctx, t.name, AclOperation.WRITE);
-        return Promise.all(t.partitionData.map((p) => appendOne(t, p, writable)));
+        return Promise.all(t.partitionData.map((p) => appendOne(ctx, req, t, p, writable)));
       }),
     ).then((results) => answer(ctx, req, results));
   },
 });
+
+function everyPartition(
+  req: ProduceRequest,
+  version: number,
+  error: "TRANSACTIONAL_ID_AUTHORIZATION_FAILED" | "INVALID_REQUIRED_ACKS",
+): ProduceResponse {
+  return respond(
+    req,
+    version,
+    req.topicData.map((t) => t.partitionData.map((p) => failed(p.index, error))),
+  );
+}
+
+function appendOne(
+  ctx: RequestContext,
+  req: ProduceRequest,
+  t: ProduceRequest["topicData"][number],
+  p: ProduceRequestPartitionProduceData,
+  writable: boolean,
+): PartitionProduceResult | Promise<PartitionProduceResult> {
+  if (!writable) return failed(p.index, "TOPIC_AUTHORIZATION_FAILED");
+  const { transactionalId } = req;
+  const append: AppendRequest = {
+    topic: t.name,
+    index: p.index,
+    records: p.records,
+    apiVersion: ctx.apiVersion,
+    acks: req.acks,
+    transactionalId,
+    // Without a transactional id a transactional batch is refused (the default), so no closure is needed.
+    verifyTransaction:
+      transactionalId === null
+        ? undefined
+        : (producerId, producerEpoch) =>
+            verifyTransaction(ctx, transactionalId, producerId, producerEpoch, t.name, p.index),
+  };
+  return appendPartition(ctx.dataPath.replicas, append);
+}
 
 /** The answer once every partition is appended (or refused), per acks. */
 function answer(

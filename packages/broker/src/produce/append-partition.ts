@@ -126,15 +126,17 @@ export function appendPartition(
   req: AppendRequest,
 ): PartitionProduceResult | Promise<PartitionProduceResult> {
   const turns = turnsOf(replicas);
-  const key = `${req.index}:${req.topic}`;
-  if (turns.has(key)) return inTurn(turns, key, (ready) => appendInTurn(replicas, req, ready));
+  // Mostly no partition has a turn in progress: then no key is built.
+  if (turns.size > 0 && turns.has(turnKey(req))) {
+    return inTurn(turns, turnKey(req), (ready) => appendInTurn(replicas, req, ready));
+  }
   const lookup = replicas.getPartitionNow(req.topic, req.index);
-  if (lookup === undefined) return inTurn(turns, key, (ready) => appendInTurn(replicas, req, ready));
+  if (lookup === undefined) return inTurn(turns, turnKey(req), (ready) => appendInTurn(replicas, req, ready));
   if ("error" in lookup) return failed(req.index, lookup.error);
   const { partition } = lookup;
   const checked = validateProduceRecords(req.records, validateOptions(replicas, req, partition));
   if (checked instanceof Promise) {
-    return inTurn(turns, key, async (ready) => appendValidated(req, partition, await checked, ready));
+    return inTurn(turns, turnKey(req), async (ready) => appendValidated(req, partition, await checked, ready));
   }
   const refused = refusal(req, partition, checked);
   if (refused !== undefined || !checked.ok || checked.records === null) return refused ?? failed(req.index, "NONE");
@@ -160,6 +162,10 @@ export function appendPartition(
   }
   checked.release?.();
   return toResult(req, partition, result);
+}
+
+function turnKey(req: AppendRequest): string {
+  return `${req.index}:${req.topic}`;
 }
 
 function validateOptions(replicas: ReplicaManager, req: AppendRequest, partition: Partition): ValidateOptions {
