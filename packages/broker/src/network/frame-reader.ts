@@ -74,17 +74,20 @@ export class FrameReader {
       this.#filled += bytes;
       return;
     }
-    const partial = this.#partial;
-    let chunk = into.subarray(0, bytes);
-    if (partial !== undefined && this.#chunks.length === 0) {
-      const n = Math.min(chunk.length, partial.length - this.#filled);
-      chunk.copy(partial, this.#filled, 0, n);
-      this.#filled += n;
-      if (n === chunk.length) return;
-      chunk = chunk.subarray(n);
-    }
+    const chunk = this.#fillPartial(into.subarray(0, bytes));
+    if (chunk.length === 0) return;
     if (this.#chunks.length === 0 && this.#startFrame(chunk)) return;
     this.push(Buffer.from(chunk));
+  }
+
+  /** Copies what belongs to the frame being filled (when nothing is buffered before it); returns the rest. */
+  #fillPartial(chunk: Buffer): Buffer {
+    const partial = this.#partial;
+    if (partial === undefined || this.#chunks.length > 0) return chunk;
+    const n = Math.min(chunk.length, partial.length - this.#filled);
+    chunk.copy(partial, this.#filled, 0, n);
+    this.#filled += n;
+    return chunk.subarray(n);
   }
 
   /**
@@ -103,17 +106,10 @@ export class FrameReader {
   }
 
   push(chunk: Buffer): void {
-    if (chunk.length === 0) return;
-    const partial = this.#partial;
-    if (partial !== undefined && this.#chunks.length === 0) {
-      const n = Math.min(chunk.length, partial.length - this.#filled);
-      chunk.copy(partial, this.#filled, 0, n);
-      this.#filled += n;
-      if (n === chunk.length) return;
-      chunk = chunk.subarray(n);
-    }
-    this.#chunks.push(chunk);
-    this.#buffered += chunk.length;
+    const rest = this.#fillPartial(chunk);
+    if (rest.length === 0) return;
+    this.#chunks.push(rest);
+    this.#buffered += rest.length;
   }
 
   /** The next complete frame's payload, or undefined. Throws FrameError on an invalid size. */
