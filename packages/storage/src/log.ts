@@ -325,13 +325,7 @@ export class Log {
       }
       if (epochChanged) await this.leaderEpochCache.persist();
       await segment.preallocate(this.config.preallocateBytes ?? 0);
-      return {
-        baseOffset: first.baseOffset,
-        lastOffset: last.lastOffset,
-        logAppendTimeMs,
-        position,
-        segmentBaseOffset: segment.baseOffset,
-      };
+      return appendResult(batches, logAppendTimeMs, position, segment);
     });
   }
 
@@ -399,13 +393,7 @@ export class Log {
       const fill = segment.preallocationDue(this.config.preallocateBytes ?? 0);
       // Under the lock, so the next append waits for the zeros; a failure fails the log there.
       if (fill !== undefined) this.mutate(() => segment.writeZeros(fill)).catch(() => {});
-      return {
-        baseOffset: first.baseOffset,
-        lastOffset: last.lastOffset,
-        logAppendTimeMs,
-        position,
-        segmentBaseOffset: segment.baseOffset,
-      };
+      return appendResult(batches, logAppendTimeMs, position, segment);
     } catch (err) {
       throw this.fail(err);
     }
@@ -940,4 +928,19 @@ export class Log {
   get segmentsForTesting(): readonly LogSegment[] {
     return this.segments;
   }
+}
+
+function appendResult(
+  batches: readonly BatchInfo[],
+  logAppendTimeMs: number | undefined,
+  position: number,
+  segment: LogSegment,
+): AppendResult {
+  return {
+    baseOffset: batches[0].baseOffset,
+    lastOffset: batches[batches.length - 1].lastOffset,
+    logAppendTimeMs,
+    position,
+    segmentBaseOffset: segment.baseOffset,
+  };
 }

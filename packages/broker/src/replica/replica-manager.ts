@@ -80,12 +80,9 @@ export class ReplicaManager {
    * image's leader epoch); undefined otherwise.
    */
   getPartitionNow(topic: string, index: number): PartitionLookup | undefined {
-    const image = this.#metadata.image;
-    if (image !== this.#seenImage) this.#prune(image);
-    const topicImage = image.topics.get(topic);
-    const partitionImage = topicImage?.partitions.find((p) => p.partitionIndex === index);
-    if (topicImage === undefined || partitionImage === undefined) return { error: "UNKNOWN_TOPIC_OR_PARTITION" };
-    if (partitionImage.leaderId !== this.nodeId || this.fenced?.() === true) return { error: "NOT_LEADER_OR_FOLLOWER" };
+    const images = this.#leaderImages(topic, index);
+    if ("error" in images) return images;
+    const { topicImage, partitionImage } = images;
     const partition = this.#partitions.get(partitionKey(topic, index));
     if (partition === undefined || partition.topicId !== topicImage.topicId) return undefined;
     if (partitionImage.leaderEpoch > partition.state.leaderEpoch) return undefined;
@@ -95,12 +92,9 @@ export class ReplicaManager {
 
   /** The leader replica of `topic`-`index`, opened if needed; or Kafka's error for why there is none. */
   async getPartition(topic: string, index: number): Promise<PartitionLookup> {
-    const image = this.#metadata.image;
-    if (image !== this.#seenImage) this.#prune(image);
-    const topicImage = image.topics.get(topic);
-    const partitionImage = topicImage?.partitions.find((p) => p.partitionIndex === index);
-    if (topicImage === undefined || partitionImage === undefined) return { error: "UNKNOWN_TOPIC_OR_PARTITION" };
-    if (partitionImage.leaderId !== this.nodeId || this.fenced?.() === true) return { error: "NOT_LEADER_OR_FOLLOWER" };
+    const images = this.#leaderImages(topic, index);
+    if ("error" in images) return images;
+    const { topicImage, partitionImage } = images;
     const key = partitionKey(topic, index);
     let partition = this.#partitions.get(key);
     if (partition === undefined || partition.topicId !== topicImage.topicId) {
@@ -119,6 +113,22 @@ export class ReplicaManager {
     if (partitionImage.leaderEpoch > partition.state.leaderEpoch)
       await partition.becomeLeader(partitionImage.leaderEpoch, partitionImage.isr);
     return { partition, image: partitionImage, topic: topicImage };
+  }
+
+  /** The current image's `topic`-`index` when this broker leads it; or Kafka's error for why not. */
+  #leaderImages(
+    topic: string,
+    index: number,
+  ):
+    | { topicImage: TopicImage; partitionImage: PartitionImage }
+    | { readonly error: "UNKNOWN_TOPIC_OR_PARTITION" | "NOT_LEADER_OR_FOLLOWER" } {
+    const image = this.#metadata.image;
+    if (image !== this.#seenImage) this.#prune(image);
+    const topicImage = image.topics.get(topic);
+    const partitionImage = topicImage?.partitions.find((p) => p.partitionIndex === index);
+    if (topicImage === undefined || partitionImage === undefined) return { error: "UNKNOWN_TOPIC_OR_PARTITION" };
+    if (partitionImage.leaderId !== this.nodeId || this.fenced?.() === true) return { error: "NOT_LEADER_OR_FOLLOWER" };
+    return { topicImage, partitionImage };
   }
 
   /** Cluster mode: true while this broker's session may have lapsed (its image may be stale): it leads nothing. */
