@@ -30,6 +30,7 @@ import { ensureTopics09, javaVersion, KAFKA09_CLIENT, startKafka09 } from "./kaf
 import { barChart } from "./svg.mjs";
 import {
   buildPerf,
+  consumeFromBeginning,
   cpuSeconds,
   createTopics,
   librdkafkaVersion,
@@ -37,7 +38,6 @@ import {
   parseArgs,
   parseConsume,
   parseProduce,
-  partitionFlags,
   perfErrors,
   printTable,
   quote,
@@ -164,18 +164,7 @@ async function runScenario(bin, target, scenario, opts) {
     // fetch.wait.max.ms (500 ms) on either broker before EOF, and a row's rate would then depend on
     // how much its own produce row wrote.
     const count = opts.consumeCount > 0 ? ["-c", String(opts.consumeCount)] : [];
-    args = [
-      "-C",
-      "-t",
-      topic,
-      "-b",
-      broker.bootstrap,
-      ...partitionFlags(opts.partitions),
-      "-o",
-      "beginning",
-      ...count,
-      "-e",
-    ];
+    args = consumeFromBeginning(topic, broker.bootstrap, opts.partitions, count);
     perfOpts = { timeoutMs: CONSUME_TIMEOUT_MS };
   }
   args.push(...target.client);

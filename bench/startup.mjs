@@ -23,7 +23,7 @@ import {
   parseArgs,
   parseConsume,
   parseProduce,
-  partitionFlags,
+  consumeFromBeginning,
   perfErrors,
   printTable,
   quote,
@@ -116,17 +116,7 @@ try {
   await record("start after clean shutdown", broker);
 
   if (!opts["skip-verify"]) {
-    const args = [
-      "-C",
-      "-t",
-      topic,
-      "-b",
-      broker.bootstrap,
-      ...partitionFlags(opts.partitions),
-      "-o",
-      "beginning",
-      "-e",
-    ];
+    const args = consumeFromBeginning(topic, broker.bootstrap, opts.partitions);
     const run = await runPerf(bin, args, { timeoutMs: 3_600_000 });
     const c = parseConsume(run.stdout);
     if (!c) throw new Error(`verify: consume failed: ${perfErrors(run)}`);

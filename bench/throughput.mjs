@@ -532,6 +532,11 @@ export function partitionFlags(count) {
   return Array.from({ length: count }, (_, p) => ["-p", String(p)]).flat();
 }
 
+/** rdkafka_performance arguments that read `partitions` partitions of `topic` from the beginning; `extra` before `-e`. */
+export function consumeFromBeginning(topic, bootstrap, partitions, extra = []) {
+  return ["-C", "-t", topic, "-b", bootstrap, ...partitionFlags(partitions), "-o", "beginning", ...extra, "-e"];
+}
+
 export function printTable(header, rows) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
   // Text columns (the first) align left, figures right.
@@ -844,7 +849,7 @@ function sumTimelines(lines) {
 
 async function consumeRow(bin, broker, row) {
   const { topic, partitions, timeoutS } = row;
-  const args = ["-C", "-t", topic, "-b", broker.bootstrap, ...partitionFlags(partitions), "-o", "beginning", "-e"];
+  const args = consumeFromBeginning(topic, broker.bootstrap, partitions);
   args.push("-i", String(STATS_INTERVAL_MS));
   const m = await measured(broker, () => runPerf(bin, args, { timeoutMs: timeoutS * 1000 }));
   const run = m.value;
