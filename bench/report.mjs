@@ -187,7 +187,7 @@ function compare() {
   const runs = Math.max(...rows.map((x) => x.runs ?? 1));
   out(
     `${stepLine("compare")} One broker each, topics of 4 partitions, one rdkafka_performance producer (librdkafka`,
-    `defaults) or one consumer reading what the producer row wrote; each figure is the median of ${runs} run(s). "Headline":`,
+    `defaults) or one consumer reading, from every broker, as many messages as the round's smallest produce row of that size delivered (\`-c N\`, so no row ends with a Fetch long-polling at the high watermark); each figure is the median of ${runs} run(s). "Headline":`,
     "Samsa with ApiVersions (record batches v2); Kafka 0.9 has none, so its client speaks Produce/Fetch v1 with",
     'magic-0 message sets. "Legacy": Samsa with those same 0.9 client settings. Kafka 0.9 does not fsync by',
     "default; Samsa fsyncs before the high watermark moves, so the acks=-1 rows compare different durability.",
