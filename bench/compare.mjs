@@ -21,9 +21,11 @@
 // smallest produce row of that size delivered, so every broker serves the same count), produce acks=-1 of 1 KiB
 // (Samsa acknowledges after fsync by default; Kafka 0.9 after the append, flush left to the OS), and
 // produce acks=1 of 1 KiB from 8 rdkafka_performance processes at once (their rates summed).
+// Every row starts after `sync`, so no row waits behind the previous rows' writeback.
 // Each row also prints the CPU time of the broker and of the load generator during the run, from
 // /proc/<pid>/stat, as a percentage of one core (the machine has availableParallelism() cores), and
 // the broker's peak RSS (sampled every 100 ms; for Kafka the JVM's, ZooKeeper not counted).
+import { execFileSync } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { ensureTopics09, javaVersion, KAFKA09_CLIENT, startKafka09 } from "./kafka09.mjs";
@@ -148,6 +150,10 @@ function topicName(target, scenario, round) {
 }
 
 async function runScenario(bin, target, scenario, opts) {
+  // Earlier rows leave gigabytes of dirty page cache that the kernel writes back in the background;
+  // a broker that fsyncs (Samsa, by default) would wait behind that writeback in the next row.
+  // Every row, for every broker, starts with it on disk.
+  execFileSync("sync");
   const produceOf = scenario.kind === "consume" ? SCENARIOS.find((s) => s.id === scenario.of) : scenario;
   const topic = topicName(target, produceOf, opts.round);
   const { broker } = target;
