@@ -149,16 +149,7 @@ export function appendPartition(
   }
   if (result instanceof Promise) {
     const release = checked.release;
-    return result.then(
-      (r) => {
-        release?.();
-        return toResult(req, partition, r);
-      },
-      (e: unknown) => {
-        release?.();
-        throw e;
-      },
-    );
+    return result.then((r) => toResult(req, partition, r)).finally(() => release?.());
   }
   checked.release?.();
   return toResult(req, partition, result);
