@@ -1,8 +1,6 @@
 import type { ReplicaManager } from "../replica/replica-manager.js";
-import { checkLookup, divergence, isPartition, refusesZstd, resolvedTopic } from "./read-checks.js";
+import { checkLookup, divergence, EMPTY_RECORDS, isPartition, refusesZstd, resolvedTopic } from "./read-checks.js";
 import { type FetchParams, type FetchTarget, type PartitionReadResult, readResult } from "./read-partitions.js";
-
-const EMPTY = Buffer.alloc(0);
 
 /**
  * The answer to a Fetch whose every partition is asked for at its fetchable end (the fetch offset
@@ -31,7 +29,7 @@ export async function answerAtEnd(
       return undefined;
     const aborted = params.isolation === "committed" ? [] : null;
     const { highWatermark, lastStableOffset } = partition.state;
-    out.push(readResult(target, partition, highWatermark, lastStableOffset, logStart, EMPTY, aborted));
+    out.push(readResult(target, partition, highWatermark, lastStableOffset, logStart, EMPTY_RECORDS, aborted));
   }
   return out;
 }

@@ -3,7 +3,8 @@ import { Partition } from "../replica/partition.js";
 import type { PartitionLookup } from "../replica/replica-manager.js";
 import type { FetchParams, FetchTarget, PartitionReadResult } from "./read-partitions.js";
 
-const EMPTY = Buffer.alloc(0);
+/** The records of an answer that has none, shared by every such answer (nothing writes to it). */
+export const EMPTY_RECORDS = Buffer.alloc(0);
 
 /** An answer carrying only an error (and, where Kafka sends them, the HW and log start offset). */
 export function failure(
@@ -17,7 +18,7 @@ export function failure(
     highWatermark: offsets?.hw ?? -1,
     lastStableOffset: -1,
     logStartOffset: offsets?.logStart ?? -1,
-    records: EMPTY,
+    records: EMPTY_RECORDS,
     abortedTransactions: null,
   };
 }

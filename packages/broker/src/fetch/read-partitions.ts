@@ -11,7 +11,15 @@ import type { FetchIsolation, Partition } from "../replica/partition.js";
 import { AnswersAhead, lastOffsetIn, MAX_AHEAD_BYTES } from "./answer-ahead.js";
 import type { AbortedTxn } from "../txn/partition-txns.js";
 import type { ReplicaManager } from "../replica/replica-manager.js";
-import { checkLookup, divergence, failure, isPartition, refusesZstd, resolvedTopic } from "./read-checks.js";
+import {
+  checkLookup,
+  divergence,
+  EMPTY_RECORDS,
+  failure,
+  isPartition,
+  refusesZstd,
+  resolvedTopic,
+} from "./read-checks.js";
 
 /** How this fetch reads: who asks, what they may see, and the request-wide byte limits. */
 export interface FetchParams {
@@ -57,8 +65,6 @@ export function releaseAll(results: readonly PartitionReadResult[]): void {
   for (const r of results) r.release?.();
 }
 
-const EMPTY = Buffer.alloc(0);
-
 /** Down-converted copies for Fetch v0-3, reused once their response is written (as read buffers). */
 const convertedBuffers = new BufferPool(32 * 1024 * 1024);
 
@@ -93,7 +99,7 @@ async function readOne(
   const diverged = divergence(partition, target, params, logStart);
   if (diverged === "OFFSET_OUT_OF_RANGE") return failure(target, diverged, { hw, logStart });
   if (diverged !== undefined) {
-    return readResult(target, partition, hw, lso, logStart, EMPTY, aborted, undefined, diverged);
+    return readResult(target, partition, hw, lso, logStart, EMPTY_RECORDS, aborted, undefined, diverged);
   }
   const zstdRefused = refusesZstd(partition, params);
   const magic = magicForFetchVersion(params.apiVersion);

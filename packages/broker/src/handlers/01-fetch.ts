@@ -200,9 +200,13 @@ function groupByTopic(
  * served from the follower's log, the rest by the leader replicas.
  */
 function readAll(ctx: RequestContext, targets: readonly FetchTarget[], p: FetchParams): Promise<PartitionReadResult[]> {
-  if (p.replicaId >= 0 || p.apiVersion < 11 || ctx.controllerAdmin === undefined)
-    return readPartitions(ctx.dataPath.replicas, targets, p);
+  if (!mayReadFollowers(ctx, p)) return readPartitions(ctx.dataPath.replicas, targets, p);
   return readWithFollowers(ctx, targets, p);
+}
+
+/** A consumer's Fetch v11+ in cluster mode may be served from a log this broker follows (KIP-392). */
+function mayReadFollowers(ctx: RequestContext, p: FetchParams): boolean {
+  return p.replicaId < 0 && p.apiVersion >= 11 && ctx.controllerAdmin !== undefined;
 }
 
 async function readWithFollowers(
@@ -285,7 +289,7 @@ function leaderReadsOnly(
   targets: readonly FetchTarget[],
 ): boolean {
   if (redirectsToReplicas(ctx, req, p)) return false;
-  if (p.replicaId >= 0 || p.apiVersion < 11 || ctx.controllerAdmin === undefined) return true;
+  if (!mayReadFollowers(ctx, p)) return true;
   const image = ctx.metadata.image;
   return targets.every((t) => followerLog(image, ctx.logs, ctx.identity.nodeId, t) === undefined);
 }
