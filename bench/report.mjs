@@ -280,8 +280,14 @@ function latency() {
   out(
     `${stepLine("latency")} 1 KiB records, one partition / stream, one process per row producing at the rate`,
     "and consuming what it produced (Kafka-protocol brokers: bench/kafka-latency.c, librdkafka from C, unless a",
-    "row's command says otherwise; NATS: its Node client). Samsa runs with its default durability",
-    "(a consumer sees a record once fsynced) and as no-fsync (Kafka 0.9's default).",
+    "row's command says otherwise; NATS: bench/nats-latency.go, its Go client, unless the command says",
+    "otherwise). Samsa runs with its default durability (a consumer sees a record once fsynced) and as",
+    "no-fsync (Kafka 0.9's default).",
+    ...(r.warmupS !== undefined
+      ? [
+          `Each row records ${r.seconds} s after a ${r.warmupS} s warm-up that is not recorded (steady state: a fresh broker's first seconds run while V8 compiles; bench/README.md).`,
+        ]
+      : []),
     ...(r.clientSettings ? [`Client settings for every Kafka-protocol broker: ${r.clientSettings}.`] : []),
     r.max?.runs?.length > 0
       ? `The last rate is 50 % of Samsa's maximum in this configuration (one partition, linger 0, the consumer reading along, producer flat out): ${int(r.max.rate)} msgs/s, the best of ${r.max.runs.map((x) => int(x.rate)).join(" and ")} (bench/README.md).`

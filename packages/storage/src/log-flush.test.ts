@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { Random } from "@samsa/common";
-import type { Log } from "./log.js";
+import { type Log, SYNC_AHEAD_BYTES } from "./log.js";
 import { testBatch } from "./testing/batches.js";
 import { openTestLog } from "./testing/fixture.js";
 import { SimFs } from "./testing/sim-fs.js";
@@ -101,6 +101,26 @@ describe("Log flush rounds (data only) and recovery", () => {
     assert.equal(reopened.recovery.recoveredSegments, 1);
     assert.equal(reopened.recovery.truncatedBytes, 0);
     await assertLookups(reopened, 40);
+  });
+
+  it("SYNC_AHEAD_BYTES of appends start a round nobody asked for; fewer start none", async () => {
+    const fs = new SimFs();
+    const log = await openTestLog(fs, DIR, { config: { indexIntervalBytes: 4096 } });
+    const batchBytes = 512 * 1024;
+    const append = () => log.append(testBatch({ payload: batchBytes }), { assignOffsets: true, leaderEpoch: 0 });
+    const count = SYNC_AHEAD_BYTES / batchBytes;
+    // The first append also persists the leader epoch checkpoint (a sync of its own).
+    await append();
+    const syncsBefore = fs.fileSyncs;
+    for (let i = 1; i < count - 1; i++) await append();
+    const settle = () => new Promise((resolve) => setTimeout(resolve, 10));
+    await settle();
+    assert.equal(fs.fileSyncs, syncsBefore, "below the threshold nothing is synced");
+    assert.equal(log.recoveryPoint, 0);
+    await append();
+    await settle();
+    assert.equal(fs.fileSyncs, syncsBefore + 1, "one round, started by the append that crossed it");
+    assert.equal(log.recoveryPoint, count);
   });
 
   it("a clean close syncs the indexes the rounds left unsynced", async () => {

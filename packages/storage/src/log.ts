@@ -100,6 +100,16 @@ const REQUEST_ERRORS: ReadonlySet<StorageErrorName> = new Set([
 /** Bound on inflating one batch to answer ListOffsets by timestamp. */
 const MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Unsynced bytes that start a group-commit round in the background. A roll syncs the old segment
+ * before the next one exists (no hole after a power loss), and appends wait for it: with fsync
+ * left to the OS (a flush.messages policy) that was the whole 1 GiB segment, 0.5-1 s without
+ * appends (bench/optimisations-latency.md, "sync ahead"). Kafka flushes a rolled segment in the
+ * background instead; here the rounds keep what a roll waits for small. Rounds hold no lock, so
+ * appends go on meanwhile.
+ */
+export const SYNC_AHEAD_BYTES = 16 * 1024 * 1024;
+
 const NO_RECORDS = Buffer.alloc(0);
 const NOTHING_TO_RELEASE = (): void => {};
 
@@ -125,6 +135,8 @@ export class Log {
   private startOffset: number;
   private flushedOffsetValue: number;
   private flushInFlight: Promise<void> | null = null;
+  /** Bytes appended since the last round began (see SYNC_AHEAD_BYTES). */
+  private unsyncedBytes = 0;
   /** Last translated read bound (see positionOf); dropped on truncation. */
   private boundCache: { segment: LogSegment; offset: number; position: number } | undefined;
   private closed = false;
@@ -325,6 +337,7 @@ export class Log {
       }
       if (epochChanged) await this.leaderEpochCache.persist();
       await segment.preallocate(this.config.preallocateBytes ?? 0);
+      this.syncAheadAfter(records.length);
       return appendResult(batches, logAppendTimeMs, position, segment);
     });
   }
@@ -390,6 +403,7 @@ export class Log {
         this.leo = last.lastOffset + 1;
       });
       if (position === undefined) return undefined;
+      this.syncAheadAfter(records.length);
       const fill = segment.preallocationDue(this.config.preallocateBytes ?? 0);
       // Under the lock, so the next append waits for the zeros; a failure fails the log there.
       if (fill !== undefined) this.mutate(() => segment.writeZeros(fill)).catch(() => {});
@@ -575,8 +589,17 @@ export class Log {
     return this.flushedOffsetValue;
   }
 
+  /** Starts a round without waiting for it once SYNC_AHEAD_BYTES are unsynced. */
+  private syncAheadAfter(appendedBytes: number): void {
+    this.unsyncedBytes += appendedBytes;
+    if (this.unsyncedBytes < SYNC_AHEAD_BYTES || this.flushInFlight !== null) return;
+    // A failed round fails the log (flushRound); the next append or flush reports it.
+    this.flush().catch(() => {});
+  }
+
   private async flushRound(): Promise<void> {
     this.checkOpen();
+    this.unsyncedBytes = 0;
     try {
       await this.syncDirtySegments();
     } catch (err) {
