@@ -29,6 +29,30 @@ function ddRate(args) {
   }
 }
 
+/**
+ * Milliseconds per MB that `dd` takes to write into the page cache (no sync): `mb` MB, the next
+ * 2 x `mb` MB, then `mb` MB right after deleting both. This VM keeps about 1 GiB of freed memory and
+ * hands the rest back to its host, so page-cache growth beyond that costs several times more
+ * kernel time, which every broker's produce rows pay (bench/README.md).
+ */
+function pageCacheCost(mb) {
+  const dir = mkdtempSync(join(tmpdir(), "samsa-bench-pagecache-"));
+  const write = (name, count) => {
+    const t0 = performance.now();
+    sh(`dd if=/dev/zero of=${join(dir, name)} bs=1M count=${count} 2>&1`);
+    return Number(((performance.now() - t0) / count).toFixed(2));
+  };
+  try {
+    const firstMsPerMb = write("a", mb);
+    const nextMsPerMb = write("b", 2 * mb);
+    rmSync(join(dir, "a"));
+    rmSync(join(dir, "b"));
+    return { mb, firstMsPerMb, nextMsPerMb, justFreedMsPerMb: write("c", mb) };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Describes this machine; `quick` writes less data to time the disk. */
 export function describeMachine({ quick = false } = {}) {
   const cpuinfo = readFileSync("/proc/cpuinfo", "utf8");
@@ -41,6 +65,8 @@ export function describeMachine({ quick = false } = {}) {
     return existsSync(file) ? JSON.parse(readFileSync(file, "utf8")).version : "not installed";
   };
   const syncCount = quick ? 250 : 1000;
+  // Before the dd runs below: the memory they free would be reused at once.
+  const pageCache = pageCacheCost(quick ? 512 : 1024);
   return {
     cpu: firstMatch(cpuinfo, /^model name\s*:\s*(.+)$/m),
     cpuMhz: firstMatch(cpuinfo, /^cpu MHz\s*:\s*(.+)$/m),
@@ -53,6 +79,7 @@ export function describeMachine({ quick = false } = {}) {
     disk: { device: dfLine[0], fs: dfLine[1], sizeGB: Math.round(Number(dfLine[2]) / 1e9), dir: tmpdir() },
     diskWrite: ddRate(`bs=1M count=${quick ? 128 : 512} conv=fdatasync`),
     diskSyncWrite4k: ddRate(`bs=4k count=${syncCount} oflag=dsync`),
+    pageCache,
     node: process.version,
     librdkafka: existsSync(perf) ? firstMatch(sh(`${perf} -h`), /librdkafka version (\S+)/) : "not built",
     kafkaJavascript: pkg("@confluentinc/kafka-javascript"),

