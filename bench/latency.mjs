@@ -89,48 +89,54 @@ async function main() {
   buildPerf();
   buildCGenerator();
   const max = opts["max-rate"] ? { rate: opts["max-rate"], runs: [] } : await measureMaxAlone(opts);
-  const samsa = await startBroker({ dataDir: tempDataDir("latency"), set: opts.set });
-  console.log(`# Samsa: ${samsa.command} (${revision()}); ${loadAverage()}`);
-  const targets = [{ name: "Samsa", broker: samsa, legacy: false }];
-  // The same broker with Kafka 0.9's durability: the high watermark follows the log end, fsync left
-  // to the OS (a finite flush.messages selects that policy; this one is never reached).
-  let samsaNoFsync;
-  if (!opts["no-nofsync"]) {
-    samsaNoFsync = await startBroker({ dataDir: tempDataDir("latency-nofsync"), set: [...opts.set, NO_FSYNC] });
-    targets.push({ name: "Samsa no-fsync", broker: samsaNoFsync, legacy: false });
-  }
-  let kafka;
-  if (!opts["no-kafka"]) {
-    kafka = await startKafka09({ partitions: 1 });
-    console.log(`# Kafka 0.9.0.1: ${kafka.command}`);
-    targets.push({ name: "Kafka 0.9.0.1", broker: kafka, legacy: true });
-  }
+  const targets = [
+    { name: "Samsa", legacy: false, start: () => startSamsa("latency", opts.set) },
+    ...(opts["no-nofsync"]
+      ? []
+      : [
+          // Kafka 0.9's durability: the high watermark follows the log end, fsync left to the OS (a
+          // finite flush.messages selects that policy; this one is never reached).
+          {
+            name: "Samsa no-fsync",
+            legacy: false,
+            start: () => startSamsa("latency-nofsync", [...opts.set, NO_FSYNC]),
+          },
+        ]),
+    ...(opts["no-kafka"]
+      ? []
+      : [{ name: "Kafka 0.9.0.1", legacy: true, start: () => startKafka09({ partitions: 1 }) }]),
+  ];
+  const half = Math.round(max.rate / 2);
+  const rates = [...opts.rates.split(",").map(Number), half];
+  console.log(
+    `# Samsa max ${opts.size} B rate in this configuration ${max.rate.toLocaleString("en-US")} msgs/s; 50 % = ${half.toLocaleString("en-US")}`,
+  );
   const results = [];
-  try {
-    const half = Math.round(max.rate / 2);
-    const rates = [...opts.rates.split(",").map(Number), half];
-    console.log(
-      `# Samsa max ${opts.size} B rate in this configuration ${max.rate.toLocaleString("en-US")} msgs/s; 50 % = ${half.toLocaleString("en-US")}`,
-    );
-    for (const rate of rates) {
-      for (const target of targets) {
-        const r = await kafkaLatency(target, rate, opts);
-        results.push(r);
-        console.log(`  ${line(r)}`);
-      }
-      if (!opts["no-nats"] && rate <= NODE_GENERATOR_MAX_RATE) {
-        const r = natsLatency(rate, opts);
-        if (r) {
-          results.push(r);
-          console.log(`  ${line(r)}`);
-        }
-      }
+  const report = (r) => {
+    results.push(r);
+    console.log(`  ${line(r)}`);
+  };
+  // One broker up at a time, its data removed before the next starts: on 2 cores the idle ones
+  // (a JVM, ZooKeeper, another Node broker) take CPU from the measured one, and the page cache the
+  // last one filled makes the next one's writes dearer (bench/README.md).
+  for (const target of targets) {
+    const broker = await target.start();
+    console.log(`# ${target.name}: ${broker.command}${target.legacy ? "" : ` (${revision()})`}; ${loadAverage()}`);
+    try {
+      for (const rate of rates) report(await kafkaLatency({ ...target, broker }, rate, opts));
+    } finally {
+      await broker.stop();
+      rmSync(broker.dir, { recursive: true, force: true });
     }
-  } finally {
-    await samsa.stop();
-    await samsaNoFsync?.stop();
-    await kafka?.stop();
   }
+  if (!opts["no-nats"]) {
+    for (const rate of rates.filter((r) => r <= NODE_GENERATOR_MAX_RATE)) {
+      const r = natsLatency(rate, opts);
+      if (r) report(r);
+    }
+  }
+  // The tables list rows by rate, then broker (a stable sort keeps the broker order).
+  results.sort((a, b) => rates.indexOf(a.rate) - rates.indexOf(b.rate));
   console.log("");
   printTable(
     [
@@ -187,6 +193,12 @@ function line(r) {
       ? ""
       : ` (generator CPU: ${r.generatorCores.toFixed(2)} cores, busiest thread ${r.generatorBusiestThread.toFixed(2)})`;
   return `${r.target.padEnd(16)} ${String(r.rate).padStart(7)}/s: ${percentileText(r)} (${r.count} msgs, ${r.generator} generator)${acks}${cpu} ${r.note}`;
+}
+
+/** A Samsa broker on a fresh data dir; `dir` as startKafka09's result has it. */
+async function startSamsa(label, set) {
+  const dir = tempDataDir(label);
+  return { ...(await startBroker({ dataDir: dir, set })), dir };
 }
 
 /**

@@ -287,7 +287,8 @@ function latency() {
     "and consuming what it produced (Kafka-protocol brokers: bench/kafka-latency.c, librdkafka from C, unless a",
     "row's command says otherwise; NATS: bench/nats-latency.go, its Go client, unless the command says",
     "otherwise). Samsa runs with its default durability (a consumer sees a record once fsynced) and as",
-    "no-fsync (Kafka 0.9's default).",
+    "no-fsync (Kafka 0.9's default). One broker runs at a time: each is started, measured at every rate and",
+    "stopped, its data removed, before the next (NATS last).",
     ...(r.warmupS !== undefined
       ? [
           `Each row records ${r.seconds} s after a ${r.warmupS} s warm-up that is not recorded (steady state: a fresh broker's first seconds run while V8 compiles; bench/README.md).`,
