@@ -120,14 +120,10 @@ async function main() {
   // (a JVM, ZooKeeper, another Node broker) take CPU from the measured one, and the page cache the
   // last one filled makes the next one's writes dearer (bench/README.md).
   for (const target of targets) {
-    const broker = await target.start();
-    console.log(`# ${target.name}: ${broker.command}${target.legacy ? "" : ` (${revision()})`}; ${loadAverage()}`);
-    try {
+    await withBroker(target.start, async (broker) => {
+      console.log(`# ${target.name}: ${broker.command}${target.legacy ? "" : ` (${revision()})`}; ${loadAverage()}`);
       for (const rate of rates) report(await kafkaLatency({ ...target, broker }, rate, opts));
-    } finally {
-      await broker.stop();
-      rmSync(broker.dir, { recursive: true, force: true });
-    }
+    });
   }
   if (!opts["no-nats"]) {
     for (const rate of rates.filter((r) => r <= NODE_GENERATOR_MAX_RATE)) {
@@ -207,14 +203,21 @@ async function startSamsa(label, set) {
  * 4 of 5 tries (p99 147-388 ms), where one whose max topic was deleted or whose page cache was
  * dropped did not (bench/README.md). The other brokers never carry such data.
  */
-async function measureMaxAlone(opts) {
-  const dataDir = tempDataDir("latency-max");
-  const broker = await startBroker({ dataDir, set: opts.set });
+function measureMaxAlone(opts) {
+  return withBroker(
+    () => startSamsa("latency-max", opts.set),
+    (broker) => measureMax(broker, opts),
+  );
+}
+
+/** Starts a broker, runs `use` on it, then stops it and removes its data dir. */
+async function withBroker(start, use) {
+  const broker = await start();
   try {
-    return await measureMax(broker, opts);
+    return await use(broker);
   } finally {
     await broker.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(broker.dir, { recursive: true, force: true });
   }
 }
 

@@ -127,8 +127,9 @@ export function appendPartition(
 ): PartitionProduceResult | Promise<PartitionProduceResult> {
   const turns = turnsOf(replicas);
   // Mostly no partition has a turn in progress: then no key is built.
-  if (turns.size > 0 && turns.has(turnKey(req))) {
-    return inTurn(turns, turnKey(req), (ready) => appendInTurn(replicas, req, ready));
+  if (turns.size > 0) {
+    const key = turnKey(req);
+    if (turns.has(key)) return inTurn(turns, key, (ready) => appendInTurn(replicas, req, ready));
   }
   const lookup = replicas.getPartitionNow(req.topic, req.index);
   if (lookup === undefined) return inTurn(turns, turnKey(req), (ready) => appendInTurn(replicas, req, ready));
